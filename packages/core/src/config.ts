@@ -1,0 +1,62 @@
+import { ConfigError } from './errors.js';
+
+/**
+ * The environment variables liftwing reads. Every one of them overrides a default, and an explicit
+ * option passed in code overrides the environment.
+ */
+export const ENV = {
+  /** Where artifacts are cached. Default: `$XDG_CACHE_HOME/liftwing`, else `~/.cache/liftwing`. */
+  cacheDir: 'LIFTWING_CACHE_DIR',
+  /** `1` means no network at all: cached artifacts load, anything else fails at once. */
+  offline: 'LIFTWING_OFFLINE',
+  /** The published model tree (Apache-style directory listing). */
+  modelsUrl: 'LIFTWING_MODELS_URL',
+  /** A user registry file or https URL, merged over the built-in catalogue. */
+  registry: 'LIFTWING_REGISTRY',
+  /** The Lift Wing gateway base URL (ends in `/models/`). */
+  apiUrl: 'LIFTWING_API_URL',
+  /** A bearer token for the gateway. Never logged. */
+  apiToken: 'LIFTWING_API_TOKEN',
+  /** Your client's User-Agent prefix: `MyTool/1.0 (https://example.org/contact; me@example.org)`. */
+  userAgent: 'LIFTWING_USER_AGENT',
+  /** MediaWiki Action API URL template; `{host}` is replaced by the wiki's host name. */
+  mwApiUrl: 'LIFTWING_MW_API_URL',
+} as const;
+
+/** Defaults: the real Wikimedia services. */
+export const DEFAULTS = {
+  modelsUrl: 'https://analytics.wikimedia.org/published/wmf-ml-models/',
+  apiUrl: 'https://api.wikimedia.org/service/lw/inference/v1/models/',
+  mwApiUrl: 'https://{host}/w/api.php',
+} as const;
+
+/** The environment liftwing reads; tests pass their own. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** A non-empty environment variable, or undefined. */
+export function envString(name: string, env: Env = process.env): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'on']);
+const FALSE = new Set(['0', 'false', 'no', 'off']);
+
+/** A boolean environment variable (`1/true/yes/on`, `0/false/no/off`), or undefined when unset. */
+export function envFlag(name: string, env: Env = process.env): boolean | undefined {
+  const value = envString(name, env)?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (TRUE.has(value)) return true;
+  if (FALSE.has(value)) return false;
+  throw new ConfigError(
+    `${name}=${JSON.stringify(env[name])} is not a boolean; use 1 or 0 (also true/false, yes/no, on/off).`,
+  );
+}
+
+/**
+ * Resolves an option the way every liftwing option is resolved: the explicit value, else the
+ * environment variable, else the default.
+ */
+export function resolveOption<T>(explicit: T | undefined, fromEnv: T | undefined, fallback: T): T {
+  return explicit ?? fromEnv ?? fallback;
+}

@@ -1,0 +1,177 @@
+/**
+ * The one error hierarchy of liftwing. Every error that a liftwing package throws on purpose is a
+ * {@link LiftWingError} with a stable {@link LiftWingError.code}, so callers can branch on `code`
+ * without parsing messages, and messages say what was wrong and what to do about it.
+ *
+ * @packageDocumentation
+ */
+
+/** Stable machine-readable error codes. New codes may be added; existing ones never change. */
+export type LiftWingErrorCode =
+  | 'invalid_input'
+  | 'revision_error'
+  | 'invalid_config'
+  | 'unknown_model'
+  | 'unknown_version'
+  | 'invalid_registry'
+  | 'offline_miss'
+  | 'integrity_mismatch'
+  | 'download_failed'
+  | 'cache_error'
+  | 'http_error'
+  | 'rate_limited'
+  | 'mediawiki_error'
+  | 'invalid_model_file'
+  | 'aborted';
+
+/** Options common to every liftwing error. */
+export interface LiftWingErrorOptions {
+  /** The underlying error, kept for debugging (`error.cause`). */
+  cause?: unknown;
+}
+
+/** Base class of every error liftwing throws on purpose. */
+export class LiftWingError extends Error {
+  /** Stable machine-readable code; see {@link LiftWingErrorCode}. */
+  readonly code: LiftWingErrorCode;
+
+  constructor(code: LiftWingErrorCode, message: string, options: LiftWingErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A request that Lift Wing itself would reject. `status` and `bodyKey` say how the model server
+ * answers it (`{"error": message}` or `{"detail": message}`), so a local server can answer
+ * byte for byte as Lift Wing does.
+ */
+export class InputError extends LiftWingError {
+  readonly status: 400 | 422;
+  readonly bodyKey: 'error' | 'detail';
+
+  constructor(
+    message: string,
+    options: LiftWingErrorOptions & {
+      status?: 400 | 422;
+      bodyKey?: 'error' | 'detail';
+      code?: 'invalid_input' | 'revision_error';
+    } = {},
+  ) {
+    super(options.code ?? 'invalid_input', message, options);
+    this.status = options.status ?? 400;
+    this.bodyKey = options.bodyKey ?? 'error';
+  }
+
+  /** The JSON body Lift Wing's model server sends for this error. */
+  toResponseBody(): Record<string, string> {
+    return { [this.bodyKey]: this.message };
+  }
+}
+
+/** A configuration value (option or environment variable) that cannot be used. */
+export class ConfigError extends LiftWingError {
+  constructor(message: string, options: LiftWingErrorOptions = {}) {
+    super('invalid_config', message, options);
+  }
+}
+
+/** A model, version or registry that does not exist or cannot be read. */
+export class RegistryError extends LiftWingError {
+  constructor(
+    code: 'unknown_model' | 'unknown_version' | 'invalid_registry',
+    message: string,
+    options: LiftWingErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** An artifact problem: not cached while offline, corrupt, or not downloadable. */
+export class ArtifactError extends LiftWingError {
+  constructor(
+    code: 'offline_miss' | 'integrity_mismatch' | 'download_failed' | 'cache_error',
+    message: string,
+    options: LiftWingErrorOptions = {},
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** Details of an HTTP failure, with no credentials in them. */
+export interface HttpErrorDetails extends LiftWingErrorOptions {
+  /** HTTP status, or undefined when no response arrived (connection error, timeout). */
+  status?: number;
+  /** The server's own message (`error`, `detail`, `httpReason`, or a plain-text body). */
+  serverMessage?: string;
+  /** The Lift Wing model the request was for, if any. */
+  model?: string;
+  /** The server's request id (`x-request-id`), if it sent one. */
+  requestId?: string;
+  /** The URL requested. Never carries a token. */
+  url?: string;
+}
+
+/** An HTTP request that failed: a non-2xx answer or no answer at all. */
+export class HttpError extends LiftWingError {
+  readonly status: number | undefined;
+  readonly serverMessage: string | undefined;
+  readonly model: string | undefined;
+  readonly requestId: string | undefined;
+  readonly url: string | undefined;
+
+  constructor(
+    message: string,
+    details: HttpErrorDetails = {},
+    code: LiftWingErrorCode = 'http_error',
+  ) {
+    super(code, message, details);
+    this.status = details.status;
+    this.serverMessage = details.serverMessage;
+    this.model = details.model;
+    this.requestId = details.requestId;
+    this.url = details.url;
+  }
+}
+
+/** HTTP 429 from the gateway after every retry was spent. */
+export class RateLimitError extends HttpError {
+  /** How long the server asked us to wait, in milliseconds, if it said. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, details: HttpErrorDetails & { retryAfterMs?: number } = {}) {
+    super(message, details, 'rate_limited');
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}
+
+/** An error answer from the MediaWiki Action API (`{"error": {"code": ...}}`). */
+export class MediaWikiError extends LiftWingError {
+  /** MediaWiki's error code, e.g. `nosuchrevid`, `missingtitle`, `maxlag`. */
+  readonly apiCode: string;
+  /** True when retrying cannot help (bad title, missing revision, permission). */
+  readonly permanent: boolean;
+
+  constructor(
+    apiCode: string,
+    message: string,
+    options: LiftWingErrorOptions & { permanent: boolean },
+  ) {
+    super('mediawiki_error', message, options);
+    this.apiCode = apiCode;
+    this.permanent = options.permanent;
+  }
+}
+
+/** A model file that is not what it claims to be: wrong format, truncated, unsupported. */
+export class ModelFormatError extends LiftWingError {
+  constructor(message: string, options: LiftWingErrorOptions = {}) {
+    super('invalid_model_file', message, options);
+  }
+}
+
+/** True when `error` is a liftwing error, optionally with the given code. */
+export function isLiftWingError(error: unknown, code?: LiftWingErrorCode): error is LiftWingError {
+  return error instanceof LiftWingError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,8 @@
+/**
+ * `@liftwing/core`: the model registry, the verified artifact cache, the Lift Wing gateway client
+ * and MediaWiki API access shared by every liftwing model package.
+ *
+ * @packageDocumentation
+ */
+export * from './config.js';
+export * from './errors.js';
