@@ -6,3 +6,4 @@
  */
 export * from './config.js';
 export * from './errors.js';
+export * from './user-agent.js';

@@ -1,0 +1,51 @@
+import { createRequire } from 'node:module';
+import { ENV, type Env, envString } from './config.js';
+
+const require = createRequire(import.meta.url);
+
+/** The version of `@liftwing/core` that is running. */
+export const CORE_VERSION: string = (require('../package.json') as { version: string }).version;
+
+/** Where liftwing itself can be reached, for the User-Agent when the user names no contact. */
+export const PROJECT_URL = 'https://github.com/liftwing/liftwing';
+
+const UNDICI_VERSION: string = (require('undici/package.json') as { version: string }).version;
+
+/** Options that identify your client to Wikimedia's servers. */
+export interface UserAgentOptions {
+  /**
+   * Your client, as Wikimedia's User-Agent policy asks: either a full prefix
+   * `MyTool/1.2 (https://example.org/MyTool; me@example.org)`, or just a contact (an email address
+   * or URL), from which `liftwing/<version> (<contact>)` is built.
+   * Default: `LIFTWING_USER_AGENT`.
+   */
+  userAgent?: string;
+  /** Environment to read `LIFTWING_USER_AGENT` from. Default: `process.env`. */
+  env?: Env;
+}
+
+let warnedNoContact = false;
+
+/**
+ * Builds a User-Agent in the format of Wikimedia's policy,
+ * `<client>/<version> (<contact>) <library>/<version>`. Without a contact from the user, it names
+ * liftwing's project page and emits one process warning: Wikimedia may block generic agents.
+ */
+export function buildUserAgent(options: UserAgentOptions = {}): string {
+  const given = options.userAgent?.trim() || envString(ENV.userAgent, options.env);
+  const library = `liftwing/${CORE_VERSION} undici/${UNDICI_VERSION}`;
+  if (given === undefined) {
+    if (!warnedNoContact) {
+      warnedNoContact = true;
+      process.emitWarning(
+        `No contact in the User-Agent: set ${ENV.userAgent} (or the userAgent option) to ` +
+          `"MyTool/1.0 (https://example.org; me@example.org)" or to your email address. ` +
+          'Wikimedia may block requests that do not identify their operator.',
+        { code: 'LIFTWING_NO_CONTACT' },
+      );
+    }
+    return `liftwing/${CORE_VERSION} (${PROJECT_URL}) undici/${UNDICI_VERSION}`;
+  }
+  if (given.includes('(')) return `${given} ${library}`;
+  return `liftwing/${CORE_VERSION} (${given}) undici/${UNDICI_VERSION}`;
+}
