@@ -6,4 +6,5 @@
  */
 export * from './config.js';
 export * from './errors.js';
+export * from './model.js';
 export * from './user-agent.js';
