@@ -4,6 +4,8 @@
  *
  * @packageDocumentation
  */
-
-/** The Lift Wing name of the model this package implements. */
-export const REVERTRISK_MODEL_NAME = 'revertrisk-language-agnostic';
+export * from './bundle.js';
+export * from './features.js';
+export * from './offline.js';
+export * from './response.js';
+export * from './wikitext.js';
