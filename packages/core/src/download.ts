@@ -5,9 +5,8 @@
  * @packageDocumentation
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { ArtifactError, ConfigError, HttpError, LiftWingError } from './errors.js';
@@ -42,6 +41,7 @@ const MAX_TEXT_BYTES = 8 * 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PROGRESS_INTERVAL_MS = 200;
 const DOWNLOAD_ATTEMPTS = 5;
+const WRITE_BATCH_BYTES = 1 << 20;
 
 let sharedDispatcher: Dispatcher | undefined;
 
@@ -328,29 +328,38 @@ export async function downloadToFile(
         bytesPerSecond: (done - start) / seconds,
       });
     };
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
+    // Chunks are written in batches, and what was received is flushed even when the connection
+    // drops, so the file on disk is always exactly the bytes hashed and can be resumed.
+    const handle = await open(partPath, start > 0 ? 'a' : 'w');
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const batch = pending;
+      pending = [];
+      pendingBytes = 0;
+      await handle.writev(batch);
+    };
+    try {
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
         hash.update(chunk);
+        pending.push(chunk);
+        pendingBytes += chunk.length;
         done += chunk.length;
         report(false);
-        callback(null, chunk);
-      },
-    });
-    try {
-      await pipeline(
-        response.body,
-        meter,
-        createWriteStream(partPath, { flags: start > 0 ? 'a' : 'w', highWaterMark: 1 << 20 }),
-        { signal: options.signal },
-      );
+        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+      }
+      await flush();
     } catch (error) {
+      await flush();
       if (options.signal?.aborted) throw wrapNetworkError(options.signal.reason ?? error, url);
       lastError = error;
-      const now = await sizeOf(partPath);
       // Retry only while each attempt makes progress; a server that sends nothing gets no loop.
-      if (now <= previousOffset) break;
-      previousOffset = now;
+      if (done <= previousOffset) break;
+      previousOffset = done;
       continue;
+    } finally {
+      await handle.close();
     }
     report(true);
     if (total !== null && done !== total) {

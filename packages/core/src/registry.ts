@@ -2,9 +2,9 @@
  * The model registry: which models exist, their versions and artifacts, and how a reference such
  * as `outlink`, `outlink@20221111111111` or `outlink@production` resolves to one version.
  *
- * Sources, later ones overriding earlier ones version by version: the built-in catalogue, the
- * cache's local registry (versions added from local files), the user registry
- * (`LIFTWING_REGISTRY`: a file or an https URL), and on request the published directory listing.
+ * Sources, later ones overriding earlier ones version by version: the built-in catalogue, the user
+ * registry (`LIFTWING_REGISTRY`: a file or an https URL), the cache's local registry (versions
+ * added from local files), and on request the published directory listing.
  *
  * @packageDocumentation
  */
@@ -187,8 +187,9 @@ export class Registry {
   }
 
   /**
-   * Loads every source: the built-in catalogue, the cache's local registry, and the user registry
-   * (`registry` option or `LIFTWING_REGISTRY`). A remote user registry is fetched (https, or http
+   * Loads every source, later ones overriding earlier ones version by version: the built-in
+   * catalogue, the user registry (`registry` option or `LIFTWING_REGISTRY`), and the cache's local
+   * registry (versions added from local files). A remote user registry is fetched (https, or http
    * on loopback) and a copy kept in the cache for offline use.
    */
   static async load(options: RegistryOptions = {}): Promise<Registry> {
@@ -205,12 +206,6 @@ export class Registry {
     const registry = new Registry(modelsUrl, offline, http);
     registry.#merge(loadBuiltInCatalogue(), 'built-in', modelsUrl, 'the built-in catalogue');
 
-    const localPath = join(cacheDir, LOCAL_REGISTRY_FILE);
-    const local = await readOptional(localPath);
-    if (local !== undefined) {
-      registry.#merge(parseRegistryFile(local, localPath), 'local', modelsUrl, localPath);
-    }
-
     const user = options.registry ?? envString(ENV.registry, env);
     if (user !== undefined) {
       const { text, source } = await readUserRegistry(user, cacheDir, offline, http);
@@ -221,6 +216,12 @@ export class Registry {
           : checkRemoteUrl(file.modelsUrl, `modelsUrl of ${source}`).href;
       registry.#merge(file, 'user', base, source);
     }
+    const localPath = join(cacheDir, LOCAL_REGISTRY_FILE);
+    const local = await readOptional(localPath);
+    if (local !== undefined) {
+      registry.#merge(parseRegistryFile(local, localPath), 'local', modelsUrl, localPath);
+    }
+
     return registry;
   }
 

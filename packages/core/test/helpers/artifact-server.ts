@@ -9,6 +9,8 @@ export interface ServedFile {
   cutAfter?: number;
   /** Ignore `Range` headers. */
   noRanges?: boolean;
+  /** Send the body in 64 KiB chunks with this pause between them. */
+  chunkDelayMs?: number;
 }
 
 /** A local stand-in for the published model tree: files, Apache-style listings, redirects, logs. */
@@ -18,6 +20,8 @@ export interface ArtifactServer {
   redirects: Map<string, string>;
   /** Every request: path and Range header. */
   requests: Array<{ path: string; range: string | undefined }>;
+  /** Body bytes written so far, by path. */
+  bytesSent: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -87,7 +91,7 @@ function handle(server: ArtifactServer, req: IncomingMessage, res: ServerRespons
       etag,
       'accept-ranges': 'bytes',
     });
-    res.end(file.body.subarray(start));
+    send(server, path, file, res, file.body.subarray(start));
     return;
   }
   res.writeHead(200, { 'content-length': file.body.length, etag, 'accept-ranges': 'bytes' });
@@ -97,7 +101,33 @@ function handle(server: ArtifactServer, req: IncomingMessage, res: ServerRespons
     res.write(file.body.subarray(0, cut), () => res.destroy());
     return;
   }
-  res.end(file.body);
+  send(server, path, file, res, file.body);
+}
+
+function send(
+  server: ArtifactServer,
+  path: string,
+  file: ServedFile,
+  res: ServerResponse,
+  body: Buffer,
+): void {
+  const count = (n: number) => server.bytesSent.set(path, (server.bytesSent.get(path) ?? 0) + n);
+  if (file.chunkDelayMs === undefined) {
+    count(body.length);
+    res.end(body);
+    return;
+  }
+  const delay = file.chunkDelayMs;
+  let offset = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    const chunk = body.subarray(offset, offset + 65536);
+    offset += chunk.length;
+    count(chunk.length);
+    if (offset >= body.length) res.end(chunk);
+    else res.write(chunk, () => setTimeout(next, delay));
+  };
+  next();
 }
 
 export async function startArtifactServer(): Promise<ArtifactServer> {
@@ -106,6 +136,7 @@ export async function startArtifactServer(): Promise<ArtifactServer> {
     files: new Map<string, ServedFile>(),
     redirects: new Map<string, string>(),
     requests: [],
+    bytesSent: new Map<string, number>(),
     close: async () => {},
   } as ArtifactServer;
   const http: Server = createServer((req, res) => handle(server, req, res));
