@@ -333,12 +333,15 @@ export async function downloadToFile(
     const handle = await open(partPath, start > 0 ? 'a' : 'w');
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // One write in flight while the next batch is received and hashed.
+    let writing: Promise<unknown> = Promise.resolve();
     const flush = async () => {
+      await writing;
       if (pendingBytes === 0) return;
       const batch = pending;
       pending = [];
       pendingBytes = 0;
-      await handle.writev(batch);
+      writing = handle.writev(batch);
     };
     try {
       for await (const chunk of response.body as AsyncIterable<Buffer>) {
@@ -350,8 +353,10 @@ export async function downloadToFile(
         if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
       }
       await flush();
+      await writing;
     } catch (error) {
       await flush();
+      await writing;
       if (options.signal?.aborted) throw wrapNetworkError(options.signal.reason ?? error, url);
       lastError = error;
       // Retry only while each attempt makes progress; a server that sends nothing gets no loop.
