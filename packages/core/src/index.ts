@@ -4,7 +4,13 @@
  *
  * @packageDocumentation
  */
+export * from './cache.js';
+export * from './catalogue.js';
 export * from './config.js';
+export type { DownloadProgress, HttpOptions } from './download.js';
+export { checkRemoteUrl } from './download.js';
+export * from './ensure-model.js';
 export * from './errors.js';
 export * from './model.js';
+export * from './registry.js';
 export * from './user-agent.js';

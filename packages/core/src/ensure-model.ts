@@ -1,0 +1,118 @@
+/**
+ * The one call model packages and the CLI make: resolve a reference and have its files on disk.
+ *
+ * @packageDocumentation
+ */
+import {
+  ArtifactCache,
+  type ArtifactCacheOptions,
+  type CachedVersion,
+  type Trust,
+} from './cache.js';
+import type { ModelEntry, VersionStatus } from './catalogue.js';
+import { isLiftWingError } from './errors.js';
+import {
+  type ModelInfo,
+  parseModelRef,
+  Registry,
+  type RegistryOptions,
+  type ResolvedVersion,
+  type ResolveOptions,
+  type VersionInfo,
+} from './registry.js';
+
+/** Options of {@link ensureModel}: where to look, where to cache, and how to download. */
+export interface EnsureModelOptions extends ArtifactCacheOptions, ResolveOptions {
+  /** A loaded registry, or a user registry location (file or https URL). Default: `LIFTWING_REGISTRY`. */
+  registry?: Registry | string;
+  /** Base URL of the published model tree. Default: `LIFTWING_MODELS_URL`, else Wikimedia's. */
+  modelsUrl?: string;
+}
+
+/** A model version whose files are in the cache. */
+export interface EnsuredModel {
+  model: ModelInfo;
+  version: VersionInfo;
+  /** Canonical reference, e.g. `outlink@20221111111111`. */
+  ref: string;
+  /** Absolute path of each artifact, by name, e.g. `files['model.bin']`. */
+  files: Record<string, string>;
+  /** How each file's bytes are known to be right; see {@link Trust}. */
+  trust: Record<string, Trust>;
+}
+
+async function registryFor(options: EnsureModelOptions): Promise<Registry> {
+  if (options.registry instanceof Registry) return options.registry;
+  const registryOptions: RegistryOptions = { ...options, registry: options.registry };
+  return Registry.load(registryOptions);
+}
+
+/**
+ * Resolves `ref` (`outlink`, `outlink@20221111111111`, `outlink@production`) and makes sure
+ * every artifact of that version is in the cache, downloading what is missing (once across
+ * processes, verified, resumable). A version id the registry does not know is looked up in the
+ * published directory listing before giving up (not when offline).
+ *
+ * @example
+ * ```ts
+ * import pin from './model-pin.json' with { type: 'json' };
+ * const { files } = await ensureModel('outlink', { pinned: pin });
+ * const bytes = await readFile(files['model.bin']!);
+ * ```
+ */
+export async function ensureModel(
+  ref: string,
+  options: EnsureModelOptions = {},
+): Promise<EnsuredModel> {
+  const registry = await registryFor(options);
+  const cache = new ArtifactCache(options);
+  let resolved: ResolvedVersion;
+  try {
+    resolved = registry.resolve(ref, options);
+  } catch (error) {
+    const { name, selector } = parseModelRef(ref);
+    const exactId =
+      selector ?? (typeof options.pinned === 'string' ? options.pinned : options.pinned?.version);
+    if (!isLiftWingError(error, 'unknown_version') || cache.offline || exactId === undefined)
+      throw error;
+    const found = await registry.discover(name);
+    if (!found.some((v) => v.id === exactId)) throw error;
+    resolved = registry.resolve(ref, options);
+  }
+  const files: Record<string, string> = {};
+  const trust: Record<string, Trust> = {};
+  for (const artifact of resolved.version.artifacts) {
+    const cached = await cache.fetch(resolved, artifact);
+    files[artifact.name] = cached.path;
+    trust[artifact.name] = cached.trust;
+  }
+  return { ...resolved, files, trust };
+}
+
+/** Options of {@link addLocalModel}. */
+export interface AddLocalModelOptions
+  extends ArtifactCacheOptions,
+    Pick<RegistryOptions, 'modelsUrl'> {
+  /** Model name or alias. A model no registry knows needs `describe`. */
+  model: string;
+  /** Version id to record, e.g. `20231117132654-onnx`. */
+  version: string;
+  /** A file, or a directory (e.g. an ONNX bundle: `model.onnx` + `manifest.json`). */
+  from: string;
+  status?: VersionStatus;
+  modelVersion?: string | null;
+  formats?: Record<string, string>;
+  describe?: Omit<ModelEntry, 'name' | 'versions'>;
+  registry?: Registry | string;
+}
+
+/**
+ * Adds a locally made model version (a converted model, your own training run) to the cache and
+ * its local registry; afterwards `ensureModel('<alias>@<version>')` loads it like any other.
+ */
+export async function addLocalModel(options: AddLocalModelOptions): Promise<CachedVersion> {
+  const registry = await registryFor(options);
+  let name = options.model;
+  if (options.describe === undefined) name = registry.model(options.model).name;
+  return new ArtifactCache(options).add({ ...options, model: name });
+}

@@ -1,0 +1,466 @@
+/**
+ * The model registry: which models exist, their versions and artifacts, and how a reference such
+ * as `outlink`, `outlink@20221111111111` or `outlink@production` resolves to one version.
+ *
+ * Sources, later ones overriding earlier ones version by version: the built-in catalogue, the user
+ * registry (`LIFTWING_REGISTRY`: a file or an https URL), the cache's local registry (versions
+ * added from local files), and on request the published directory listing.
+ *
+ * @packageDocumentation
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve as resolvePath } from 'node:path';
+import { LOCAL_REGISTRY_FILE, resolveCacheDir } from './cache.js';
+import {
+  type ArtifactEntry,
+  type Catalogue,
+  formatForFile,
+  loadBuiltInCatalogue,
+  MODEL_FIELDS,
+  type ModelEntry,
+  parseRegistryFile,
+  type RegistryFile,
+  type VersionEntry,
+  type VersionStatus,
+} from './catalogue.js';
+import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './config.js';
+import { checkRemoteUrl, fetchText, type HttpOptions } from './download.js';
+import { ArtifactError, RegistryError } from './errors.js';
+
+/** Where a version entry came from. */
+export type VersionOrigin = 'built-in' | 'user' | 'local' | 'listing';
+
+/** One artifact of a resolved version, with the URL it downloads from. */
+export interface ArtifactInfo extends ArtifactEntry {
+  /** Absolute download URL, or null for artifacts added from local files. */
+  url: string | null;
+}
+
+/** A version as the registry knows it. */
+export interface VersionInfo extends Omit<VersionEntry, 'status' | 'artifacts'> {
+  /** The Lift Wing model name. */
+  model: string;
+  /** `unlisted`: found in the published tree but in no registry. */
+  status: VersionStatus | 'unlisted';
+  artifacts: ArtifactInfo[];
+  origin: VersionOrigin;
+}
+
+/** A model as the registry knows it, versions newest first. */
+export interface ModelInfo extends Omit<ModelEntry, 'versions'> {
+  versions: VersionInfo[];
+}
+
+/** A resolved reference: one version of one model. */
+export interface ResolvedVersion {
+  model: ModelInfo;
+  version: VersionInfo;
+  /** The canonical reference, `alias@id`, e.g. to print `liftwing pull outlink@20221111111111`. */
+  ref: string;
+}
+
+/** A model package's pin: `src/model-pin.json` of `@liftwing/outlink` and friends. */
+export interface ModelPin {
+  model: string;
+  version: string;
+}
+
+/** How {@link Registry.resolve} treats a bare reference. */
+export interface ResolveOptions {
+  /**
+   * The version a model package was released against: a version id, or the package's
+   * `{ model, version }` pin (ignored when it is for another model). A bare reference (`outlink`)
+   * then means this version instead of the production one; an explicit `@...` still wins.
+   */
+  pinned?: string | ModelPin;
+}
+
+/** Where the registry reads from. */
+export interface RegistryOptions extends HttpOptions {
+  /** A user registry: a file path, or an https URL. Default: `LIFTWING_REGISTRY`. */
+  registry?: string;
+  /** Base URL of the published model tree. Default: `LIFTWING_MODELS_URL`, else Wikimedia's. */
+  modelsUrl?: string;
+  /** The cache, whose local registry and copies of remote registries are read. */
+  cacheDir?: string;
+  /** No network: a remote user registry is read from the cache's copy. Default: `LIFTWING_OFFLINE`. */
+  offline?: boolean;
+  /** Environment to read. Default: `process.env`. */
+  env?: Env;
+}
+
+const SELECTORS = ['production', 'staging', 'latest'] as const;
+const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Newest first: version ids are timestamps, compared numerically where they are numbers. */
+function newestFirst(a: VersionInfo, b: VersionInfo): number {
+  return b.id.localeCompare(a.id, 'en', { numeric: true });
+}
+
+function artifactUrl(baseUrl: string, artifact: ArtifactEntry): string | null {
+  if (artifact.source === 'local') return null;
+  const url = new URL(artifact.path, baseUrl);
+  // Paths are validated as safe relative segments; this guards the URL join itself.
+  if (!url.href.startsWith(baseUrl)) {
+    throw new RegistryError(
+      'invalid_registry',
+      `Artifact path ${artifact.path} escapes ${baseUrl}.`,
+    );
+  }
+  return url.href;
+}
+
+function withSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/** The directory of the published tree that holds a model's version directories. */
+function versionsDirectory(model: ModelInfo): string | undefined {
+  if (model.directory !== undefined) return withSlash(model.directory);
+  for (const version of model.versions) {
+    for (const artifact of version.artifacts) {
+      const marker = `${version.id}/${artifact.name}`;
+      if (artifact.source !== 'local' && artifact.path.endsWith(marker)) {
+        return artifact.path.slice(0, artifact.path.length - marker.length);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The entries of an Apache-style HTML directory index: `{ dirs, files }`, names only. */
+export function parseDirectoryListing(html: string): { dirs: string[]; files: string[] } {
+  const dirs = new Set<string>();
+  const files = new Set<string>();
+  for (const match of html.matchAll(/href\s*=\s*"([^"]*)"/gi)) {
+    let href = match[1] ?? '';
+    if (href.startsWith('?') || href.startsWith('/') || href.includes('://')) continue;
+    try {
+      href = decodeURIComponent(href.replace(/^\.\//, ''));
+    } catch {
+      continue;
+    }
+    const isDir = href.endsWith('/');
+    const name = isDir ? href.slice(0, -1) : href;
+    if (!SAFE_SEGMENT.test(name) || name === '..' || name === '.') continue;
+    (isDir ? dirs : files).add(name);
+  }
+  return { dirs: [...dirs], files: [...files] };
+}
+
+/** A parsed reference: model name or alias, and an optional selector after `@`. */
+export function parseModelRef(ref: string): { name: string; selector: string | undefined } {
+  const match = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:@([A-Za-z0-9._-]+))?$/.exec(ref.trim());
+  if (match === null) {
+    throw new RegistryError(
+      'unknown_model',
+      `${JSON.stringify(ref)} is not a model reference; write name, name@version or name@production.`,
+    );
+  }
+  return { name: match[1]!, selector: match[2] };
+}
+
+/**
+ * The models liftwing knows: load it with {@link Registry.load} (all sources) or
+ * {@link Registry.builtIn} (the catalogue only), then {@link Registry.resolve} references.
+ */
+export class Registry {
+  readonly #models = new Map<string, ModelInfo>();
+  readonly #aliases = new Map<string, string>();
+  readonly #http: HttpOptions;
+  readonly #offline: boolean;
+  readonly #modelsUrl: string;
+
+  private constructor(modelsUrl: string, offline: boolean, http: HttpOptions) {
+    this.#modelsUrl = modelsUrl;
+    this.#offline = offline;
+    this.#http = http;
+  }
+
+  /** The built-in catalogue alone, with artifact URLs below `modelsUrl`. */
+  static builtIn(options: Pick<RegistryOptions, 'modelsUrl' | 'env'> = {}): Registry {
+    const modelsUrl = Registry.#modelsUrlFor(options.modelsUrl, options.env);
+    const registry = new Registry(modelsUrl, false, {});
+    registry.#merge(loadBuiltInCatalogue(), 'built-in', modelsUrl, 'the built-in catalogue');
+    return registry;
+  }
+
+  /**
+   * Loads every source, later ones overriding earlier ones version by version: the built-in
+   * catalogue, the user registry (`registry` option or `LIFTWING_REGISTRY`), and the cache's local
+   * registry (versions added from local files). A remote user registry is fetched (https, or http
+   * on loopback) and a copy kept in the cache for offline use.
+   */
+  static async load(options: RegistryOptions = {}): Promise<Registry> {
+    const env = options.env ?? process.env;
+    const modelsUrl = Registry.#modelsUrlFor(options.modelsUrl, env);
+    const offline = resolveOption(options.offline, envFlag(ENV.offline, env), false);
+    const cacheDir = resolveCacheDir(options.cacheDir, env);
+    const http: HttpOptions = {
+      userAgent: options.userAgent,
+      signal: options.signal,
+      timeoutMs: options.timeoutMs,
+      dispatcher: options.dispatcher,
+    };
+    const registry = new Registry(modelsUrl, offline, http);
+    registry.#merge(loadBuiltInCatalogue(), 'built-in', modelsUrl, 'the built-in catalogue');
+
+    const user = options.registry ?? envString(ENV.registry, env);
+    if (user !== undefined) {
+      const { text, source } = await readUserRegistry(user, cacheDir, offline, http);
+      const file = parseRegistryFile(text, source);
+      const base =
+        file.modelsUrl === undefined
+          ? modelsUrl
+          : checkRemoteUrl(file.modelsUrl, `modelsUrl of ${source}`).href;
+      registry.#merge(file, 'user', base, source);
+    }
+    const localPath = join(cacheDir, LOCAL_REGISTRY_FILE);
+    const local = await readOptional(localPath);
+    if (local !== undefined) {
+      registry.#merge(parseRegistryFile(local, localPath), 'local', modelsUrl, localPath);
+    }
+
+    return registry;
+  }
+
+  static #modelsUrlFor(explicit: string | undefined, env: Env | undefined): string {
+    const url = resolveOption(explicit, envString(ENV.modelsUrl, env), DEFAULTS.modelsUrl);
+    return withSlash(checkRemoteUrl(url, ENV.modelsUrl).href);
+  }
+
+  /** Merges a registry file over what is loaded, version by version. */
+  #merge(
+    file: RegistryFile | Catalogue,
+    origin: VersionOrigin,
+    baseUrl: string,
+    source: string,
+  ): void {
+    file.models.forEach((entry, m) => {
+      const name = this.#aliases.get(entry.name) ?? entry.name;
+      let model = this.#models.get(name);
+      if (model === undefined) {
+        const missing = MODEL_FIELDS.filter((field) => entry[field] === undefined);
+        if (missing.length > 0) {
+          throw new RegistryError(
+            'invalid_registry',
+            `${source}: $.models[${m}] introduces the model "${entry.name}" but lacks ${missing.join(', ')} (only models already known may be given with just name and versions).`,
+          );
+        }
+        model = { ...(entry as ModelEntry), versions: [] };
+        this.#models.set(name, model);
+      } else {
+        const { versions: _versions, name: _name, ...fields } = entry;
+        Object.assign(model, fields);
+      }
+      for (const key of [model.name, model.alias]) {
+        const other = this.#aliases.get(key);
+        if (other !== undefined && other !== model.name) {
+          throw new RegistryError(
+            'invalid_registry',
+            `${source}: $.models[${m}] uses "${key}", which already names the model "${other}".`,
+          );
+        }
+        this.#aliases.set(key, model.name);
+      }
+      for (const version of entry.versions) {
+        this.#addVersion(model, {
+          ...version,
+          model: model.name,
+          origin,
+          artifacts: version.artifacts.map((artifact) => ({
+            ...artifact,
+            url: artifactUrl(baseUrl, artifact),
+          })),
+        });
+      }
+    });
+  }
+
+  #addVersion(model: ModelInfo, version: VersionInfo): void {
+    model.versions = model.versions.filter((known) => known.id !== version.id);
+    model.versions.push(version);
+    model.versions.sort(newestFirst);
+  }
+
+  /** Every model, in catalogue order. */
+  list(): ModelInfo[] {
+    return [...this.#models.values()];
+  }
+
+  /** A model by its Lift Wing name or its alias. */
+  model(nameOrAlias: string): ModelInfo {
+    const name = this.#aliases.get(nameOrAlias);
+    const model = name === undefined ? undefined : this.#models.get(name);
+    if (model === undefined) {
+      const known = this.list()
+        .map((m) => `${m.alias} (${m.name})`)
+        .join(', ');
+      throw new RegistryError(
+        'unknown_model',
+        `Unknown model "${nameOrAlias}". Known models: ${known || 'none'}.`,
+      );
+    }
+    return model;
+  }
+
+  /**
+   * Resolves `name`, `name@<version id>`, `name@<model version string>`, `name@production`,
+   * `name@staging` or `name@latest`. A bare name means the pinned version when
+   * {@link ResolveOptions.pinned} applies, else the production one. Throws a
+   * {@link RegistryError} listing what exists when nothing matches.
+   */
+  resolve(ref: string, options: ResolveOptions = {}): ResolvedVersion {
+    const { name, selector } = parseModelRef(ref);
+    const model = this.model(name);
+    const pinned =
+      typeof options.pinned === 'string'
+        ? options.pinned
+        : options.pinned !== undefined && this.#aliases.get(options.pinned.model) === model.name
+          ? options.pinned.version
+          : undefined;
+    const version =
+      selector === undefined
+        ? pinned === undefined
+          ? this.#bySelector(model, 'production')
+          : this.#byId(model, pinned, `the pinned version ${pinned}`)
+        : (SELECTORS as readonly string[]).includes(selector)
+          ? this.#bySelector(model, selector as (typeof SELECTORS)[number])
+          : this.#byId(model, selector, selector);
+    return { model, version, ref: `${model.alias}@${version.id}` };
+  }
+
+  #byId(model: ModelInfo, id: string, described: string): VersionInfo {
+    const exact = model.versions.find((v) => v.id === id);
+    if (exact !== undefined) return exact;
+    const byModelVersion = model.versions.filter((v) => v.modelVersion === id);
+    if (byModelVersion.length === 1) return byModelVersion[0]!;
+    throw new RegistryError(
+      'unknown_version',
+      `${model.alias} has no version ${described}. Known versions: ${describeVersions(model)}. ` +
+        `Aliases: ${SELECTORS.map((s) => `${model.alias}@${s}`).join(', ')}. ` +
+        'A version published after this catalogue can be found with discover().',
+    );
+  }
+
+  #bySelector(model: ModelInfo, selector: (typeof SELECTORS)[number]): VersionInfo {
+    const found =
+      selector === 'latest' ? model.versions[0] : model.versions.find((v) => v.status === selector);
+    if (found !== undefined) return found;
+    throw new RegistryError(
+      'unknown_version',
+      `${model.alias} has no ${selector} version. Known versions: ${describeVersions(model)}.`,
+    );
+  }
+
+  /**
+   * Lists the model's directory in the published tree (an Apache-style index) and adds the
+   * versions no registry knows, with status `unlisted` and the files found in each. Returns the
+   * added versions. Their artifacts have no size or checksum: they are trusted on first use.
+   */
+  async discover(nameOrAlias: string): Promise<VersionInfo[]> {
+    const model = this.model(nameOrAlias);
+    if (this.#offline) {
+      throw new ArtifactError(
+        'offline_miss',
+        `Cannot list published versions of ${model.alias} while offline (${ENV.offline}).`,
+      );
+    }
+    const directory = versionsDirectory(model);
+    if (directory === undefined) return [];
+    const base = new URL(directory, this.#modelsUrl).href;
+    const listing = parseDirectoryListing(
+      await fetchText(base, `The published versions of ${model.alias}`, this.#http),
+    );
+    const known = new Set(model.versions.map((v) => v.id));
+    const formats = new Map(
+      model.versions.flatMap((v) => v.artifacts.map((a) => [a.name, a.format])),
+    );
+    const added: VersionInfo[] = [];
+    for (const id of listing.dirs.filter((dir) => !known.has(dir))) {
+      const versionUrl = `${base}${id}/`;
+      const { files } = parseDirectoryListing(
+        await fetchText(versionUrl, `The files of ${model.alias}@${id}`, this.#http),
+      );
+      if (files.length === 0) continue;
+      const version: VersionInfo = {
+        id,
+        model: model.name,
+        modelVersion: null,
+        status: 'unlisted',
+        pin: null,
+        origin: 'listing',
+        artifacts: files.map((file) => ({
+          name: file,
+          path: `${directory}${id}/${file}`,
+          format: formats.get(file) ?? formatForFile(file),
+          size: null,
+          sha256: null,
+          url: `${versionUrl}${encodeURIComponent(file)}`,
+        })),
+      };
+      this.#addVersion(model, version);
+      added.push(version);
+    }
+    return added;
+  }
+}
+
+function describeVersions(model: ModelInfo): string {
+  if (model.versions.length === 0) return 'none';
+  return model.versions
+    .map((v) => `${v.id} (${v.status}${v.modelVersion === null ? '' : `, ${v.modelVersion}`})`)
+    .join(', ');
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Reads a user registry from a file or URL; remote ones are copied into the cache for offline use. */
+async function readUserRegistry(
+  location: string,
+  cacheDir: string,
+  offline: boolean,
+  http: HttpOptions,
+): Promise<{ text: string; source: string }> {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
+    const path = resolvePath(location);
+    const text = await readOptional(path);
+    if (text === undefined) {
+      throw new RegistryError(
+        'invalid_registry',
+        `The registry file ${path} does not exist (${ENV.registry}).`,
+      );
+    }
+    return { text, source: path };
+  }
+  const url = checkRemoteUrl(location, `The registry (${ENV.registry})`);
+  const copy = join(
+    cacheDir,
+    'registries',
+    `${createHash('sha256').update(url.href).digest('hex').slice(0, 32)}.json`,
+  );
+  if (offline) {
+    const text = await readOptional(copy);
+    if (text === undefined) {
+      throw new ArtifactError(
+        'offline_miss',
+        `The registry ${url.href} has never been fetched and ${ENV.offline} is set; run once online.`,
+      );
+    }
+    return { text, source: `${url.href} (cached copy ${copy})` };
+  }
+  const text = await fetchText(url, 'The registry', http);
+  // Validate before keeping a copy, so a broken answer never replaces a good offline copy.
+  parseRegistryFile(text, url.href);
+  await mkdir(join(cacheDir, 'registries'), { recursive: true });
+  await writeFile(copy, text);
+  return { text, source: url.href };
+}
