@@ -383,7 +383,7 @@ async function batch(
   const describe = (progress: BatchRunProgress) => {
     const rate = progress.seconds > 0 ? progress.done / progress.seconds : 0;
     return (
-      `${progress.done} done, ${progress.failed} failed` +
+      `${progress.done} answered: ${progress.done - progress.failed} ok, ${progress.failed} failed` +
       (progress.skipped > 0 ? `, ${progress.skipped} skipped` : '') +
       `, ${rate.toFixed(1)}/s, ${progress.seconds.toFixed(1)} s`
     );
