@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
@@ -333,38 +334,63 @@ async function predictCommand(context: Context, args: string[]): Promise<number>
         ? requestFromFlags(info.name, flagValues)
         : requestFromJson(values.input as string);
 
-  const model = await openModel(context, info, mode, ref.version);
-  try {
-    if (inputFile === undefined) {
+  if (inputFile === undefined) {
+    const model = await openModel(context, info, mode, ref.version);
+    try {
       const result = await model.handle(request);
       const pretty = context.io.stdout.isTTY === true;
       write(context.io.stdout, JSON.stringify(result, null, pretty ? 2 : undefined));
       return 0;
+    } finally {
+      await model.close();
     }
-    return await batch(context, model, { inputFile, outputFile, resume, concurrency });
+  }
+  // The files first: a wrong path should not wait for a model to load.
+  const files = await openBatchFiles(context, { inputFile, outputFile, resume });
+  try {
+    const model = await openModel(context, info, mode, ref.version);
+    try {
+      return await batch(context, model, files, concurrency);
+    } finally {
+      await model.close();
+    }
   } finally {
-    await model.close();
+    if (files.output !== context.io.stdout) {
+      await new Promise<void>((resolve, reject) =>
+        files.output.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+    }
   }
 }
 
-async function batch(
+interface BatchFiles {
+  input: Readable;
+  output: Writable;
+  /** Records already answered in a resumed output file. */
+  skip: number;
+  outputFile: string | undefined;
+}
+
+async function openBatchFiles(
   context: Context,
-  model: LiftWingModel<unknown, unknown>,
-  options: {
-    inputFile: string;
-    outputFile: string | undefined;
-    resume: boolean;
-    concurrency: number;
-  },
-): Promise<number> {
-  const { stderr } = context.io;
+  options: { inputFile: string; outputFile: string | undefined; resume: boolean },
+): Promise<BatchFiles> {
+  if (options.inputFile !== '-') {
+    try {
+      await access(options.inputFile, constants.R_OK);
+    } catch (error) {
+      throw new UsageError(
+        `Cannot read --input-file ${options.inputFile}: ${(error as Error).message}`,
+      );
+    }
+  }
   let skip = 0;
   if (options.resume && options.outputFile !== undefined) {
     const state = await prepareResume(options.outputFile);
     skip = state.records;
     if (!context.json) {
       write(
-        stderr,
+        context.io.stderr,
         `Resuming: ${state.records} line(s) already in ${options.outputFile}` +
           (state.truncatedBytes > 0
             ? `; removed ${state.truncatedBytes} byte(s) of an incomplete last line`
@@ -377,7 +403,16 @@ async function batch(
       ? (context.io.stdout as Writable)
       : await openOutputFile(options.outputFile, options.resume);
   const input = options.inputFile === '-' ? context.io.stdin : createReadStream(options.inputFile);
+  return { input, output, skip, outputFile: options.outputFile };
+}
 
+async function batch(
+  context: Context,
+  model: LiftWingModel<unknown, unknown>,
+  files: BatchFiles,
+  concurrency: number,
+): Promise<number> {
+  const { stderr } = context.io;
   const tty = stderr.isTTY === true;
   let lastReport = performance.now();
   const describe = (progress: BatchRunProgress) => {
@@ -395,27 +430,19 @@ async function batch(
     stderr.write(tty ? `\r\x1b[2K${describe(progress)}` : `${describe(progress)}\n`);
   };
 
-  const summary = await withSignals(context.io, async (signal) => {
-    try {
-      return await runBatch({
-        model,
-        input,
-        output,
-        skip,
-        concurrency: options.concurrency,
-        signal,
-        onProgress,
-      });
-    } finally {
-      if (output !== context.io.stdout) {
-        await new Promise<void>((resolve, reject) =>
-          output.end((error?: Error | null) => (error ? reject(error) : resolve())),
-        );
-      }
-    }
-  });
+  const summary = await withSignals(context.io, (signal) =>
+    runBatch({
+      model,
+      input: files.input,
+      output: files.output,
+      skip: files.skip,
+      concurrency,
+      signal,
+      onProgress,
+    }),
+  );
   if (context.json) {
-    const destination = options.outputFile === undefined ? stderr : context.io.stdout;
+    const destination = files.outputFile === undefined ? stderr : context.io.stdout;
     write(destination, JSON.stringify(summary));
   } else {
     write(
@@ -485,7 +512,13 @@ async function serveCommand(context: Context, args: string[]): Promise<number> {
       log: (entry) => write(context.io.stderr, JSON.stringify(entry)),
     });
     await withSignals(context.io, async (signal) => {
-      const address = await server.listen(port, host);
+      const address = await server.listen(port, host).catch((error: Error) => {
+        throw new LiftWingError(
+          'invalid_config',
+          `Cannot listen on ${host}:${port}: ${error.message}. Choose another --port or --host.`,
+          { cause: error },
+        );
+      });
       const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
       const names = models.map((model) => model.name);
       write(

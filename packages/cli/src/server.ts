@@ -257,6 +257,7 @@ export function createLiftWingServer(options: ServerOptions): LiftWingServer {
   });
   // Slow clients may not hold a connection open longer than a prediction may take.
   server.requestTimeout = timeoutMs + 5_000;
+  server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
 
   return {
     server,

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -73,6 +75,10 @@ describe('liftwing predict', () => {
     ],
     [['predict', 'revertrisk', '--bogus'], /Unknown option '--bogus'/],
     [['frobnicate'], /Unknown command "frobnicate"/],
+    [
+      ['predict', 'fake', '--input-file', '/nonexistent/in.jsonl'],
+      /Cannot read --input-file \/nonexistent\/in.jsonl: ENOENT/,
+    ],
     [['cache', 'explode'], /Usage: liftwing cache/],
   ])('%j is bad usage: exit 2', async (argv, message) => {
     const { deps, created } = fakeDeps();
@@ -195,6 +201,28 @@ describe('liftwing predict --input-file', () => {
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.echo?.i ?? line.input.i)).toEqual([...Array(30).keys()]);
+  });
+});
+
+describe('liftwing serve', () => {
+  it('says which address is taken, exit 1, and closes the models it loaded', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const { deps, created } = fakeDeps();
+    const { io, stderr } = fakeIo();
+    try {
+      expect(
+        await run(['serve', '--port', String(port), '--models', 'fake,outlink'], io, deps),
+      ).toBe(1);
+    } finally {
+      taken.close();
+    }
+    expect(stderr.text).toContain(`Cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+    expect(created.map(({ model }) => [model.name, model.closed])).toEqual([
+      ['fake-model', true],
+      ['outlink-topic-model', true],
+    ]);
   });
 });
 
