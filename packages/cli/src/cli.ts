@@ -465,6 +465,7 @@ async function serveCommand(context: Context, args: string[]): Promise<number> {
     models: { type: 'string', multiple: true },
     'max-body': { type: 'string' },
     'request-timeout': { type: 'string' },
+    quiet: { type: 'boolean' },
   });
   if (positionals.length > 0) {
     throw new UsageError('liftwing serve takes no arguments; name models with --models.');
@@ -509,7 +510,11 @@ async function serveCommand(context: Context, args: string[]): Promise<number> {
       models,
       maxBodyBytes,
       requestTimeoutMs: timeoutSeconds * 1000,
-      log: (entry) => write(context.io.stderr, JSON.stringify(entry)),
+      // No access log at all with --quiet, e.g. under a load test.
+      log:
+        values.quiet === true
+          ? () => {}
+          : (entry) => write(context.io.stderr, JSON.stringify(entry)),
     });
     await withSignals(context.io, async (signal) => {
       const address = await server.listen(port, host).catch((error: Error) => {

@@ -129,6 +129,7 @@ Options:
   --models <names>       comma-separated models to serve (default: every installed model package)
   --max-body <bytes>     largest request body (default 10485760); larger gets 413
   --request-timeout <s>  seconds a prediction may take before 504 (default 30)
+  --quiet                no access log
   --json                 the startup line as JSON
 
 Examples:

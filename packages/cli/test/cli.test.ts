@@ -205,6 +205,36 @@ describe('liftwing predict --input-file', () => {
 });
 
 describe('liftwing serve', () => {
+  it('serves the chosen models until a signal, with --quiet logging no requests', async () => {
+    const { deps, created } = fakeDeps();
+    const { io, stderr } = fakeIo();
+    const signals = new EventEmitter();
+    io.signals = signals as unknown as CliIo['signals'];
+    const exit = run(
+      ['serve', '--port', '0', '--models', 'fake', '--quiet', '--json', '--offline'],
+      io,
+      deps,
+    );
+    while (!stderr.text.includes('listening'))
+      await new Promise((resolve) => stderr.once('data', resolve));
+    const started = JSON.parse(stderr.text);
+    expect(started).toMatchObject({ event: 'listening', mode: 'offline', models: ['fake-model'] });
+    const response = await fetch(`${started.url}/v1/models/fake-model:predict`, {
+      method: 'POST',
+      body: '{"a":1}',
+    });
+    expect(await response.json()).toEqual({ model_name: 'fake-model', echo: { a: 1 } });
+    signals.emit('SIGTERM', 'SIGTERM');
+    expect(await exit).toBe(0);
+    expect(
+      stderr.text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).event),
+    ).toEqual(['listening', 'shutdown']);
+    expect(created[0]!.model.closed).toBe(true);
+  });
+
   it('says which address is taken, exit 1, and closes the models it loaded', async () => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
