@@ -1,0 +1,247 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, stat, truncate } from 'node:fs/promises';
+import type { Readable, Writable } from 'node:stream';
+import { InputError, isLiftWingError, type LiftWingModel } from '@liftwing/core';
+import { UsageError } from './args.js';
+
+/**
+ * The JSONL batch runner of `liftwing predict --input-file`: one request per input line, one
+ * result per output line in input order, streaming both ways with bounded concurrency.
+ *
+ * Output lines are written whole and end with `\n`; an interruption can only leave a last line
+ * without its `\n`, which {@link prepareResume} detects and removes, so a line that ends with `\n`
+ * is always complete.
+ */
+
+/** Progress of a batch run, reported as lines settle. */
+export interface BatchRunProgress {
+  /** Records answered in this run (successes and failures). */
+  done: number;
+  /** Records answered with an error line in this run. */
+  failed: number;
+  /** Records skipped because a resumed output file already had them. */
+  skipped: number;
+  /** Seconds since the run started. */
+  seconds: number;
+}
+
+/** How a batch run ended. */
+export interface BatchSummary extends BatchRunProgress {
+  /** True when the run stopped early on its signal; rerun with `resume` to finish it. */
+  interrupted: boolean;
+}
+
+export interface BatchOptions {
+  /** The model that answers each line, through `handle` as `liftwing serve` does. */
+  model: LiftWingModel<unknown, unknown>;
+  /** JSONL requests. Blank lines are ignored (and do not count as records). */
+  input: Readable;
+  /** Where the results go. */
+  output: Writable;
+  /** Records at the start of the input that are already answered (see {@link prepareResume}). */
+  skip?: number;
+  /** Requests in flight at once; default 4. */
+  concurrency?: number;
+  /** Stops reading new lines; lines in flight are still answered and written. */
+  signal?: AbortSignal;
+  onProgress?: (progress: BatchRunProgress) => void;
+}
+
+/** The error line of a record that failed: `error` is always present, success lines never have it. */
+export interface BatchErrorLine {
+  /** 1-based line number in the input file. */
+  line: number;
+  /** The request as parsed, or the raw text when it was not JSON. */
+  input: unknown;
+  error: string;
+  /** The liftwing error code, when the error was a liftwing error. */
+  code?: string;
+  /** The HTTP status Lift Wing would have answered, for input errors. */
+  status?: number;
+}
+
+async function* readLines(input: Readable): AsyncGenerator<string> {
+  input.setEncoding('utf8');
+  let rest = '';
+  for await (const chunk of input as AsyncIterable<string>) {
+    rest += chunk;
+    let start = 0;
+    let end = rest.indexOf('\n', start);
+    while (end !== -1) {
+      yield rest.slice(start, end);
+      start = end + 1;
+      end = rest.indexOf('\n', start);
+    }
+    rest = rest.slice(start);
+  }
+  if (rest !== '') yield rest;
+}
+
+async function answer(
+  model: LiftWingModel<unknown, unknown>,
+  text: string,
+  line: number,
+): Promise<{ text: string; ok: boolean }> {
+  const fail = (record: BatchErrorLine) => ({ text: JSON.stringify(record), ok: false });
+  let request: unknown;
+  try {
+    request = JSON.parse(text);
+  } catch (error) {
+    return fail({ line, input: text, error: `Invalid JSON: ${(error as Error).message}` });
+  }
+  try {
+    return { text: JSON.stringify(await model.handle(request)), ok: true };
+  } catch (error) {
+    const record: BatchErrorLine = { line, input: request, error: String(error) };
+    if (error instanceof Error) record.error = error.message;
+    if (isLiftWingError(error)) record.code = error.code;
+    if (error instanceof InputError) record.status = error.status;
+    return fail(record);
+  }
+}
+
+/**
+ * Answers every record of `input` and writes the results to `output` in input order. Per-record
+ * failures become error lines ({@link BatchErrorLine}) and the run carries on. Reading pauses while
+ * `concurrency` requests are in flight, so memory stays bounded whatever the input size.
+ */
+export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
+  const concurrency = options.concurrency ?? 4;
+  const skip = options.skip ?? 0;
+  const started = performance.now();
+  const progress = (): BatchRunProgress => ({
+    done,
+    failed,
+    skipped: Math.min(skip, records),
+    seconds: (performance.now() - started) / 1000,
+  });
+
+  let records = 0;
+  let done = 0;
+  let failed = 0;
+  let nextToWrite = skip;
+  const settled = new Map<number, string>();
+  const inFlight = new Set<Promise<void>>();
+  let interrupted = false;
+
+  const flush = () => {
+    let chunk = '';
+    for (let text = settled.get(nextToWrite); text !== undefined; text = settled.get(nextToWrite)) {
+      settled.delete(nextToWrite);
+      chunk += text + '\n';
+      nextToWrite++;
+    }
+    if (chunk !== '') options.output.write(chunk);
+  };
+
+  let lineNumber = 0;
+  for await (const raw of readLines(options.input)) {
+    lineNumber++;
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (text.trim() === '') continue;
+    const record = records++;
+    if (record < skip) continue;
+    if (options.signal?.aborted) {
+      interrupted = true;
+      break;
+    }
+    // A slow record holds back the ones after it, which wait in `settled`; bound both.
+    while (inFlight.size >= concurrency || settled.size >= concurrency * 8) {
+      await Promise.race(inFlight);
+    }
+    if (options.output.writableNeedDrain) await once(options.output, 'drain');
+    const task = answer(options.model, text, lineNumber).then((result) => {
+      inFlight.delete(task);
+      settled.set(record, result.text);
+      done++;
+      if (!result.ok) failed++;
+      flush();
+      options.onProgress?.(progress());
+    });
+    inFlight.add(task);
+  }
+  await Promise.all(inFlight);
+  return { ...progress(), interrupted };
+}
+
+/** What {@link prepareResume} found in an output file. */
+export interface ResumeState {
+  /** Complete records in the file: the number of input records to skip. */
+  records: number;
+  /** Bytes removed from the end: a partly written last line, or lines after a corrupt one. */
+  truncatedBytes: number;
+}
+
+/**
+ * Reads an output file left by an interrupted run, counts its complete lines, and cuts off what
+ * follows the last complete one: a line without its `\n`, or anything from the first line that is
+ * not JSON (a crash of the machine, rather than of the process, can leave such bytes). A missing
+ * file is an empty one.
+ */
+export async function prepareResume(path: string): Promise<ResumeState> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { records: 0, truncatedBytes: 0 };
+    throw error;
+  }
+  let records = 0;
+  let goodBytes = 0;
+  let pending: Buffer[] = [];
+  let corrupt = false;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let start = 0;
+    let end = chunk.indexOf(0x0a, start);
+    while (end !== -1) {
+      pending.push(chunk.subarray(start, end));
+      const line = Buffer.concat(pending);
+      pending = [];
+      try {
+        JSON.parse(line.toString('utf8'));
+      } catch {
+        corrupt = true;
+        break;
+      }
+      records++;
+      goodBytes += line.length + 1;
+      start = end + 1;
+      end = chunk.indexOf(0x0a, start);
+    }
+    if (corrupt) break;
+    pending.push(chunk.subarray(start));
+  }
+  if (goodBytes < size) await truncate(path, goodBytes);
+  return { records, truncatedBytes: size - goodBytes };
+}
+
+/**
+ * Opens the output file of a batch: appended to after {@link prepareResume} when resuming, else
+ * created, refusing to overwrite a file that has content.
+ */
+export async function openOutputFile(path: string, resume: boolean): Promise<Writable> {
+  if (!resume) {
+    // An empty file (made by the shell, say) is fine to use; results are never overwritten.
+    const handle = await open(path, 'a');
+    const { size } = await handle.stat();
+    await handle.close();
+    if (size > 0) {
+      throw new OutputExistsError(path);
+    }
+  }
+  const stream = createWriteStream(path, { flags: 'a' });
+  await once(stream, 'open');
+  return stream;
+}
+
+/** The output file of a batch already has results and `--resume` was not given. */
+export class OutputExistsError extends UsageError {
+  constructor(readonly path: string) {
+    super(
+      `${path} already has results. Add --resume to carry on where that run stopped, ` +
+        'or remove the file to start over.',
+    );
+  }
+}

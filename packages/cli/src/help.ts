@@ -1,0 +1,156 @@
+import { DEFAULTS, ENV } from '@liftwing/core';
+import { REQUEST_FLAGS } from './args.js';
+
+const ENVIRONMENT = `Environment:
+  ${ENV.cacheDir}    artifact cache (default $XDG_CACHE_HOME/liftwing, else ~/.cache/liftwing)
+  ${ENV.offline}      1: never touch the network; models run from the cache
+  ${ENV.modelsUrl}   published model tree (default ${DEFAULTS.modelsUrl})
+  ${ENV.registry}     your registry file or https URL, merged over the built-in catalogue
+  ${ENV.apiUrl}      Lift Wing gateway (default ${DEFAULTS.apiUrl})
+  ${ENV.apiToken}    bearer token for the gateway (never logged)
+  ${ENV.userAgent}   your User-Agent with a contact: "MyTool/1.0 (https://example.org; me@example.org)"
+  ${ENV.mwApiUrl}   MediaWiki API URL template (default ${DEFAULTS.mwApiUrl})
+  NO_COLOR             no colours (colours are only ever used on a terminal)`;
+
+const requestFlagLines = () =>
+  Object.entries(REQUEST_FLAGS)
+    .map(
+      ([model, flags]) =>
+        `  ${model}:\n` +
+        flags.map(({ flag, help }) => `    --${flag.padEnd(13)} ${help}`).join('\n'),
+    )
+    .join('\n');
+
+/** `--help` of each command, and of liftwing itself under `''`. */
+export const HELP: Readonly<Record<string, string>> = {
+  '': `liftwing: the Wikimedia Lift Wing models on the command line, online or offline
+
+Usage: liftwing <command> [options]
+
+Commands:
+  models               list the models, their packages and versions
+  pull <model>         download and verify a model's offline artifacts
+  predict <model>      one prediction, or a JSONL batch with --input-file
+  serve                a local HTTP server speaking Lift Wing's protocol (KServe v1)
+  cache <action>       ls | verify | prune | path of the artifact cache
+
+Options:
+  --json               machine-readable output (and errors as JSON on stderr)
+  -h, --help           help of liftwing or of a command (liftwing predict --help)
+  -V, --version        the version of liftwing
+
+Exit codes: 0 success, 1 failure, 2 bad usage.
+
+${ENVIRONMENT}
+
+Examples:
+  liftwing predict revertrisk --lang en --rev-id 12345
+  liftwing pull outlink && liftwing predict outlink --offline --lang en --page-title Albert_Einstein
+  liftwing serve --offline --port 8080
+`,
+
+  models: `Usage: liftwing models [--json]
+
+Lists the models liftwing knows: name, alias, package (and whether it is installed), modes, the
+version Lift Wing runs in production, and whether that version is in the local cache.
+
+Options:
+  --json               a JSON array instead of a table
+
+Examples:
+  liftwing models
+  liftwing models --json | jq '.[].name'
+`,
+
+  pull: `Usage: liftwing pull <model>[@<version>] [--json]
+
+Downloads the artifacts a model needs offline into the cache and verifies them. <model> is a name
+or alias; <version> a registry version id or alias (default: the version the model package pins).
+Progress is a bar on a terminal and plain lines otherwise (logs, CI).
+
+Options:
+  --json               the result as JSON
+
+Examples:
+  liftwing pull outlink
+  liftwing pull revertrisk-language-agnostic@20231117132654
+  LIFTWING_CACHE_DIR=/data/liftwing liftwing pull outlink
+`,
+
+  predict: `Usage: liftwing predict <model>[@<version>] [--offline|--online] (<request flags> | --input <json>)
+       liftwing predict <model> --input-file <requests.jsonl|-> [--output-file <results.jsonl>] [--resume]
+
+Prints the Lift Wing response JSON of one request, given with flags or as JSON. With
+--input-file, answers one request per line (JSONL; - reads stdin) and writes one result per line
+in input order. A line that fails becomes a line {"line", "input", "error", "code", "status"} and
+the run carries on. Progress and throughput go to stderr. After an interruption, --resume skips
+the lines the output file already has (a partly written last line is written again).
+
+Options:
+  --offline            run the model on this machine (needs its artifacts: liftwing pull)
+  --online             ask the Lift Wing gateway (the default unless ${ENV.offline}=1)
+  --input <json>       the request body as JSON
+  --input-file <path>  JSONL requests, - for stdin
+  --output-file <path> JSONL results (default stdout); never overwritten without --resume
+  --resume             continue an interrupted run into --output-file
+  --concurrency <n>    requests in flight at once in a batch (default 4)
+  --json               errors and the batch summary as JSON
+
+Request flags:
+${requestFlagLines()}
+
+Examples:
+  liftwing predict revertrisk --lang en --rev-id 12345
+  liftwing predict outlink --lang en --page-title Albert_Einstein --threshold 0.1
+  liftwing predict outlink --offline --input '{"lang": "en", "page_id": 736}'
+  liftwing predict revertrisk --input-file edits.jsonl --output-file risks.jsonl --concurrency 8
+  liftwing predict revertrisk --input-file edits.jsonl --output-file risks.jsonl --resume
+  cat edits.jsonl | liftwing predict revertrisk --input-file - > risks.jsonl
+`,
+
+  serve: `Usage: liftwing serve [--host 127.0.0.1] [--port 8080] [--offline|--online] [--models <names>]
+
+Serves models over HTTP with Lift Wing's own protocol (KServe v1), so code written for Lift Wing
+works against it unchanged:
+  POST /v1/models/<name>:predict   the Lift Wing request and response bodies
+  GET  /v1/models/<name>           readiness: {"name": ..., "ready": true}
+  GET  /v1/models                  {"models": [...]}
+  GET  /                           {"status": "alive"}
+  GET  /health                     the models served, their modes and versions
+  GET  /metrics                    Prometheus text format
+One JSON access-log line per request goes to stderr. SIGTERM or SIGINT stops accepting
+connections, lets requests in flight finish, and exits 0.
+
+Options:
+  --host <address>       address to listen on (default 127.0.0.1)
+  --port <port>          port (default 8080; 0 picks a free one)
+  --offline              run the models on this machine (needs their artifacts: liftwing pull)
+  --online               forward to the Lift Wing gateway (the default unless ${ENV.offline}=1)
+  --models <names>       comma-separated models to serve (default: every installed model package)
+  --max-body <bytes>     largest request body (default 10485760); larger gets 413
+  --request-timeout <s>  seconds a prediction may take before 504 (default 30)
+  --quiet                no access log
+  --json                 the startup line as JSON
+
+Examples:
+  liftwing serve --offline --models outlink
+  curl -s localhost:8080/v1/models/outlink-topic-model:predict -d '{"lang":"en","page_title":"Frida_Kahlo"}'
+`,
+
+  cache: `Usage: liftwing cache <ls|verify|prune|path> [--json] [--dry-run]
+
+  ls        the cached model versions, their sizes and paths
+  verify    checks every cached file against its recorded checksum (exit 1 if any fails)
+  prune     removes cached versions that no model uses any more (--dry-run: only list them)
+  path      the cache directory
+
+Options:
+  --json               machine-readable output
+  --dry-run            prune: list what would be removed, remove nothing
+
+Examples:
+  liftwing cache ls
+  liftwing cache verify --json
+  du -sh "$(liftwing cache path)"
+`,
+};

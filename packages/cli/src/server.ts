@@ -1,0 +1,287 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  HttpError,
+  InputError,
+  isLiftWingError,
+  type LiftWingModel,
+  RateLimitError,
+} from '@liftwing/core';
+import { METRICS_CONTENT_TYPE, ServerMetrics } from './metrics.js';
+
+/**
+ * A KServe v1 HTTP server in front of liftwing models, answering as Lift Wing's model servers do.
+ *
+ * Routes and bodies follow the KServe Python server (FastAPI): `POST /v1/models/{name}:predict`,
+ * `GET /v1/models/{name}` (`{"name", "ready"}`), `GET /v1/models` (`{"models": [...]}`) and
+ * `GET /` (`{"status": "alive"}`); errors are `{"error": message}` except for unmatched routes,
+ * which FastAPI answers with `{"detail": "Not Found"}` / `{"detail": "Method Not Allowed"}`.
+ * liftwing adds `GET /health` and `GET /metrics`.
+ */
+
+/** One line of the access log. */
+export interface AccessLogEntry {
+  /** When the response ended, ISO 8601. */
+  time: string;
+  method: string;
+  path: string;
+  status: number;
+  /** Milliseconds from request to the end of the response. */
+  durationMs: number;
+  /** Bytes of the response body. */
+  bytes: number;
+  /** The served model the request was for, or null. */
+  model: string | null;
+  /** The error message of a 5xx answer. */
+  error?: string;
+}
+
+export interface ServerOptions {
+  /** The models to serve, by their `name`. */
+  models: readonly LiftWingModel<unknown, unknown>[];
+  /** Largest request body accepted, in bytes; larger gives 413. Default 10 MiB. */
+  maxBodyBytes?: number;
+  /** Time a prediction may take before the answer is 504; default 30 s (the gateway's). */
+  requestTimeoutMs?: number;
+  /** Receives one entry per request; default: one JSON line on stderr. */
+  log?: (entry: AccessLogEntry) => void;
+}
+
+/** A running (or ready to run) liftwing server. */
+export interface LiftWingServer {
+  readonly server: Server;
+  readonly metrics: ServerMetrics;
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host: string): Promise<AddressInfo>;
+  /**
+   * Stops accepting connections, lets requests in flight finish, then resolves. Connections still
+   * busy after `timeoutMs` (default 30 s) are cut.
+   */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+const PREDICT = /^\/v1\/models\/([^/]+):predict$/;
+const MODEL = /^\/v1\/models\/([^/]+)$/;
+
+/** A response with status and body, sent as compact JSON unless `text` is given. */
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  text?: { content: string; type: string };
+  /** Set for answers that come from a failure, for the access log. */
+  error?: string;
+}
+
+const json = (status: number, body: unknown): Answer => ({ status, body });
+const notFound = (name: string) => json(404, { error: `Model with name ${name} does not exist.` });
+
+/** The answer Lift Wing's model server gives when `model.handle` fails with `error`. */
+export function errorAnswer(error: unknown): Answer {
+  if (error instanceof InputError) return json(error.status, error.toResponseBody());
+  if (error instanceof RateLimitError) {
+    const answer = json(429, { error: error.message });
+    if (error.retryAfterMs !== undefined) {
+      answer.headers = { 'retry-after': String(Math.ceil(error.retryAfterMs / 1000)) };
+    }
+    return answer;
+  }
+  // Online models reach the gateway; its failures are upstream failures here.
+  if (error instanceof HttpError)
+    return { ...json(502, { error: error.message }), error: error.message };
+  if (isLiftWingError(error, 'aborted'))
+    return { ...json(504, { error: error.message }), error: error.message };
+  if (isLiftWingError(error))
+    return { ...json(500, { error: error.message }), error: error.message };
+  // KServe's handler of unexpected exceptions answers `"<type> : <message>"`.
+  const err = error instanceof Error ? error : new Error(String(error));
+  const message = `${err.name} : ${err.message}`;
+  return { ...json(500, { error: message }), error: err.stack ?? message };
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) throw new BodyTooLarge();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BodyTooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Creates the server; call `listen` to start it. */
+export function createLiftWingServer(options: ServerOptions): LiftWingServer {
+  const models = new Map(options.models.map((model) => [model.name, model]));
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  const log =
+    options.log ?? ((entry: AccessLogEntry) => process.stderr.write(JSON.stringify(entry) + '\n'));
+  const metrics = new ServerMetrics();
+  let closing = false;
+
+  async function predict(model: LiftWingModel<unknown, unknown>, request: IncomingMessage) {
+    let raw: Buffer;
+    try {
+      raw = await readBody(request, maxBodyBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLarge) {
+        return json(413, { error: `Request body is larger than ${maxBodyBytes} bytes.` });
+      }
+      throw error;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (error) {
+      // KServe answers undecodable bodies with InvalidInput("Unrecognized request format: <parser
+      // message>"); the parser message is orjson's there and V8's here.
+      return json(400, { error: `Unrecognized request format: ${(error as Error).message}` });
+    }
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<Answer>((resolve) => {
+      timer = setTimeout(() => {
+        const message = `The prediction took longer than ${timeoutMs} ms.`;
+        controller.abort(new Error(message));
+        resolve({ ...json(504, { error: message }), error: message });
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([
+        model.handle(body, { signal: controller.signal }).then((result) => json(200, result)),
+        timedOut,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function route(
+    request: IncomingMessage,
+    path: string,
+    at: { model: string | null; prediction: boolean },
+  ): Promise<Answer> {
+    const method = request.method ?? 'GET';
+    const predictMatch = PREDICT.exec(path);
+    const modelMatch = predictMatch === null ? MODEL.exec(path) : null;
+    const name = decodeURIComponent((predictMatch ?? modelMatch)?.[1] ?? '');
+    const allowed =
+      predictMatch !== null
+        ? 'POST'
+        : modelMatch !== null || ['/', '/v1/models', '/health', '/metrics'].includes(path)
+          ? 'GET'
+          : undefined;
+    if (allowed === undefined) return json(404, { detail: 'Not Found' });
+    if (method !== allowed) {
+      return { ...json(405, { detail: 'Method Not Allowed' }), headers: { allow: allowed } };
+    }
+    if (predictMatch !== null || modelMatch !== null) {
+      const model = models.get(name);
+      if (model === undefined) return notFound(name);
+      at.model = model.name;
+      if (modelMatch !== null) return json(200, { name: model.name, ready: true });
+      at.prediction = true;
+      return predict(model, request);
+    }
+    switch (path) {
+      case '/':
+        return json(200, { status: 'alive' });
+      case '/v1/models':
+        return json(200, { models: [...models.keys()] });
+      case '/health':
+        return json(200, {
+          status: 'ok',
+          models: [...models.values()].map((model) => ({
+            name: model.name,
+            mode: model.mode,
+            version: model.version ?? null,
+          })),
+        });
+      default:
+        return {
+          status: 200,
+          body: null,
+          text: { content: metrics.render(), type: METRICS_CONTENT_TYPE },
+        };
+    }
+  }
+
+  async function onRequest(request: IncomingMessage, response: ServerResponse) {
+    const started = performance.now();
+    metrics.started();
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const at: { model: string | null; prediction: boolean } = { model: null, prediction: false };
+    let answer: Answer;
+    try {
+      answer = await route(request, path, at);
+    } catch (error) {
+      answer = errorAnswer(error);
+    }
+    const content = answer.text?.content ?? JSON.stringify(answer.body);
+    const bytes = Buffer.byteLength(content);
+    response.on('close', () => {
+      const seconds = (performance.now() - started) / 1000;
+      // 499: the client went away before the whole answer was sent (nginx's convention).
+      const status = response.writableFinished ? answer.status : 499;
+      metrics.finished(at.model ?? '', status, seconds, at.prediction);
+      const entry: AccessLogEntry = {
+        time: new Date().toISOString(),
+        method: request.method ?? '',
+        path,
+        status,
+        durationMs: Math.round(seconds * 10_000) / 10,
+        bytes,
+        model: at.model,
+      };
+      if (answer.error !== undefined) entry.error = answer.error;
+      log(entry);
+    });
+    const headers: Record<string, string | number> = {
+      'content-type': answer.text?.type ?? 'application/json',
+      'content-length': bytes,
+      ...answer.headers,
+    };
+    // A body left unread (413) or a server shutting down: do not keep the connection.
+    if (closing || !request.complete) headers.connection = 'close';
+    response.writeHead(answer.status, headers);
+    response.end(content);
+  }
+
+  const server = createServer((request, response) => {
+    void onRequest(request, response);
+  });
+  // Slow clients may not hold a connection open longer than a prediction may take.
+  server.requestTimeout = timeoutMs + 5_000;
+  server.headersTimeout = Math.min(server.headersTimeout, server.requestTimeout);
+
+  return {
+    server,
+    metrics,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    close(closeTimeoutMs = 30_000) {
+      closing = true;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => server.closeAllConnections(), closeTimeoutMs);
+        server.close((error) => {
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        });
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

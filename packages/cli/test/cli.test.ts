@@ -1,0 +1,410 @@
+import { EventEmitter } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CacheBackend, type CliIo, run } from '../src/cli.js';
+import { type FakeModel, fakeDeps, fakeIo } from './helpers/fakes.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'liftwing-cli-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('liftwing predict', () => {
+  it('maps flags to the model request and prints the response JSON', async () => {
+    const { deps, created } = fakeDeps();
+    const { io, stdout } = fakeIo();
+    const code = await run(
+      ['predict', 'outlink', '--lang', 'en', '--page-id', '736', '--threshold', '0.1', '--debug'],
+      io,
+      deps,
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.text)).toEqual({
+      model_name: 'outlink-topic-model',
+      echo: { lang: 'en', page_id: 736, threshold: 0.1, debug: true },
+    });
+    expect(created[0]!.options).toMatchObject({ mode: 'online', version: undefined });
+    expect(created[0]!.model.closed).toBe(true);
+  });
+
+  it('takes --input JSON, a version after @, and the mode from the flag or LIFTWING_OFFLINE', async () => {
+    const { deps, created } = fakeDeps();
+    const { io, stdout } = fakeIo('', { LIFTWING_OFFLINE: '1' });
+    expect(
+      await run(
+        ['predict', 'revertrisk@20230929145934', '--input', '{"lang":"en","rev_id":1}'],
+        io,
+        deps,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(stdout.text).echo).toEqual({ lang: 'en', rev_id: 1 });
+    expect(created[0]!.options).toMatchObject({ mode: 'offline', version: '20230929145934' });
+
+    expect(
+      await run(
+        ['predict', 'revertrisk', '--online', '--lang', 'en', '--rev-id', '2'],
+        fakeIo('', { LIFTWING_OFFLINE: '1' }).io,
+        deps,
+      ),
+    ).toBe(0);
+    expect(created[1]!.options.mode).toBe('online');
+  });
+
+  it.each([
+    [['predict'], /Name one model/],
+    [['predict', 'outlink', '--rev-id', '1'], /--rev-id does not apply to outlink-topic-model/],
+    [['predict', 'revertrisk', '--lang', 'en', '--rev-id', 'abc'], /--rev-id must be an integer/],
+    [['predict', 'revertrisk', '--input', '[1]'], /--input must be a JSON object/],
+    [['predict', 'revertrisk', '--input', '{'], /--input is not valid JSON/],
+    [['predict', 'revertrisk'], /No request/],
+    [
+      ['predict', 'revertrisk', '--offline', '--online', '--input', '{}'],
+      /cannot be given together/,
+    ],
+    [['predict', 'revertrisk', '--input-file', 'x', '--lang', 'en'], /drop the request flags/],
+    [['predict', 'revertrisk', '--input-file', 'x', '--resume'], /--resume needs --output-file/],
+    [['predict', 'revertrisk', '--input', '{}', '--resume'], /--resume needs --input-file/],
+    [
+      ['predict', 'revertrisk', '--input-file', 'x', '--concurrency', '0'],
+      /--concurrency must be a positive integer/,
+    ],
+    [['predict', 'revertrisk', '--bogus'], /Unknown option '--bogus'/],
+    [['frobnicate'], /Unknown command "frobnicate"/],
+    [
+      ['predict', 'fake', '--input-file', '/nonexistent/in.jsonl'],
+      /Cannot read --input-file \/nonexistent\/in.jsonl: ENOENT/,
+    ],
+    [['cache', 'explode'], /Usage: liftwing cache/],
+  ])('%j is bad usage: exit 2', async (argv, message) => {
+    const { deps, created } = fakeDeps();
+    const { io, stderr, stdout } = fakeIo();
+    expect(await run(argv, io, deps)).toBe(2);
+    expect(stderr.text).toMatch(message);
+    expect(stdout.text).toBe('');
+    expect(created).toHaveLength(0);
+  });
+
+  it('reports a model error with its message, and its code with --json: exit 1', async () => {
+    const { deps } = fakeDeps();
+    const plain = fakeIo();
+    expect(
+      await run(['predict', 'revertrisk', '--input', '{"fail":"input"}'], plain.io, deps),
+    ).toBe(1);
+    expect(plain.stderr.text).toBe('liftwing: The parameter lang is required.\n');
+
+    const json = fakeIo();
+    expect(await run(['predict', 'nope', '--input', '{}', '--json'], json.io, deps)).toBe(1);
+    expect(JSON.parse(json.stderr.text)).toEqual({
+      error: { code: 'unknown_model', message: expect.stringContaining('Unknown model "nope"') },
+    });
+  });
+
+  it('names the package to install when a model package is missing', async () => {
+    const { deps } = fakeDeps();
+    const { io, stderr } = fakeIo();
+    expect(await run(['predict', 'ghost-model', '--input', '{}'], io, deps)).toBe(1);
+    expect(stderr.text).toContain('npm install @liftwing/ghost-package-that-does-not-exist');
+  });
+});
+
+describe('liftwing predict --input-file', () => {
+  const requests = Array.from({ length: 30 }, (_, i) =>
+    JSON.stringify(i === 7 ? { i, fail: 'input' } : { i }),
+  );
+
+  it('reads stdin with - and writes results to stdout in order', async () => {
+    const { deps } = fakeDeps();
+    const { io, stdout, stderr } = fakeIo(requests.join('\n') + '\n');
+    expect(
+      await run(['predict', 'fake', '--input-file', '-', '--concurrency', '3'], io, deps),
+    ).toBe(0);
+    const lines = stdout.text
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(30);
+    expect(lines[7]).toEqual({
+      line: 8,
+      input: { i: 7, fail: 'input' },
+      error: 'The parameter lang is required.',
+      code: 'invalid_input',
+      status: 400,
+    });
+    expect(lines.filter((_, i) => i !== 7).map((line) => line.echo.i)).toEqual(
+      [...Array(30).keys()].filter((i) => i !== 7),
+    );
+    expect(stderr.text).toMatch(/30 answered: 29 ok, 1 failed, [\d.]+\/s/);
+  });
+
+  it('stops on SIGINT with exit 1, then --resume finishes the file exactly once per line', async () => {
+    const input = join(dir, 'in.jsonl');
+    const output = join(dir, 'out.jsonl');
+    await writeFile(input, requests.join('\n'));
+    const signals = new EventEmitter();
+    const interrupting = fakeDeps({
+      importPackage: async () => ({
+        createModel: async () => {
+          const { FakeModel } = await import('./helpers/fakes.js');
+          return new FakeModel('fake-model', 'offline', null, {
+            onHandle: (body) => {
+              if ((body as { i: number }).i === 10) signals.emit('SIGINT', 'SIGINT');
+            },
+          });
+        },
+      }),
+    });
+    const first = fakeIo();
+    first.io.signals = signals as unknown as CliIo['signals'];
+    expect(
+      await run(
+        ['predict', 'fake', '--input-file', input, '--output-file', output],
+        first.io,
+        interrupting.deps,
+      ),
+    ).toBe(1);
+    expect(first.stderr.text).toContain('--resume');
+    const partial = (await readFile(output, 'utf8')).trimEnd().split('\n');
+    expect(partial.length).toBeGreaterThanOrEqual(11);
+    expect(partial.length).toBeLessThan(30);
+
+    const again = fakeIo();
+    expect(
+      await run(
+        ['predict', 'fake', '--input-file', input, '--output-file', output],
+        again.io,
+        fakeDeps().deps,
+      ),
+    ).toBe(2);
+    expect(again.stderr.text).toMatch(/already has results/);
+
+    const resumed = fakeIo();
+    expect(
+      await run(
+        ['predict', 'fake', '--input-file', input, '--output-file', output, '--resume', '--json'],
+        resumed.io,
+        fakeDeps().deps,
+      ),
+    ).toBe(0);
+    expect(JSON.parse(resumed.stdout.text)).toMatchObject({
+      done: 30 - partial.length,
+      skipped: partial.length,
+      failed: 0,
+      interrupted: false,
+    });
+    const lines = (await readFile(output, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.echo?.i ?? line.input.i)).toEqual([...Array(30).keys()]);
+  });
+});
+
+describe('liftwing serve', () => {
+  it('serves the chosen models until a signal, with --quiet logging no requests', async () => {
+    const { deps, created } = fakeDeps();
+    const { io, stderr } = fakeIo();
+    const signals = new EventEmitter();
+    io.signals = signals as unknown as CliIo['signals'];
+    const exit = run(
+      ['serve', '--port', '0', '--models', 'fake', '--quiet', '--json', '--offline'],
+      io,
+      deps,
+    );
+    while (!stderr.text.includes('listening'))
+      await new Promise((resolve) => stderr.once('data', resolve));
+    const started = JSON.parse(stderr.text);
+    expect(started).toMatchObject({ event: 'listening', mode: 'offline', models: ['fake-model'] });
+    const response = await fetch(`${started.url}/v1/models/fake-model:predict`, {
+      method: 'POST',
+      body: '{"a":1}',
+    });
+    expect(await response.json()).toEqual({ model_name: 'fake-model', echo: { a: 1 } });
+    signals.emit('SIGTERM', 'SIGTERM');
+    expect(await exit).toBe(0);
+    expect(
+      stderr.text
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line).event),
+    ).toEqual(['listening', 'shutdown']);
+    expect(created[0]!.model.closed).toBe(true);
+  });
+
+  it('says which address is taken, exit 1, and closes the models it loaded', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    const { deps, created } = fakeDeps();
+    const { io, stderr } = fakeIo();
+    try {
+      expect(
+        await run(['serve', '--port', String(port), '--models', 'fake,outlink'], io, deps),
+      ).toBe(1);
+    } finally {
+      taken.close();
+    }
+    expect(stderr.text).toContain(`Cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
+    expect(created.map(({ model }) => [model.name, model.closed])).toEqual([
+      ['fake-model', true],
+      ['outlink-topic-model', true],
+    ]);
+  });
+});
+
+describe('liftwing models', () => {
+  it('renders the registry as a table without colours off a terminal', async () => {
+    const { deps } = fakeDeps();
+    const { io, stdout } = fakeIo();
+    expect(await run(['models'], io, deps)).toBe(0);
+    const lines = stdout.text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^MODEL\s+ALIAS\s+PACKAGE\s+MODES\s+PRODUCTION\s+CACHED$/);
+    expect(lines[1]).toMatch(
+      /^outlink-topic-model\s+outlink\s+@fake\/outlink\s+online, offline\s+20221111111111\s+yes$/,
+    );
+    expect(lines[2]).toMatch(
+      /^revertrisk-language-agnostic\s+revertrisk\s+@fake\/revertrisk\s+online, offline\s+20231117132654\s+no$/,
+    );
+    expect(lines[4]).toMatch(
+      /^ghost-model\s+@liftwing\/ghost-package-that-does-not-exist \(not installed\)\s+\?\s+\?\s+\?$/,
+    );
+    expect(stdout.text).not.toContain('\x1b[');
+  });
+
+  it('colours on a terminal unless NO_COLOR, and gives JSON with --json', async () => {
+    const { deps } = fakeDeps();
+    const tty = fakeIo();
+    tty.stdout.isTTY = true;
+    await run(['models'], tty.io, deps);
+    expect(tty.stdout.text).toContain('\x1b[1moutlink-topic-model\x1b[22m');
+
+    const noColor = fakeIo('', { NO_COLOR: '1' });
+    noColor.stdout.isTTY = true;
+    await run(['models'], noColor.io, deps);
+    expect(noColor.stdout.text).not.toContain('\x1b[');
+
+    const json = fakeIo();
+    expect(await run(['--json', 'models'], json.io, deps)).toBe(0);
+    expect(JSON.parse(json.stdout.text)[0]).toEqual({
+      name: 'outlink-topic-model',
+      alias: 'outlink',
+      package: '@fake/outlink',
+      modes: ['online', 'offline'],
+      productionVersion: '20221111111111',
+      cached: true,
+      installed: true,
+    });
+  });
+});
+
+describe('liftwing pull', () => {
+  it('reports progress as plain lines off a terminal and the result', async () => {
+    const { deps } = fakeDeps({
+      pull: async (model, version, { onProgress }) => {
+        for (let done = 0; done <= 1000; done += 250)
+          onProgress({ bytesDone: done, bytesTotal: 1000, rate: 500 });
+        return {
+          model: model.name,
+          version: version ?? '20221111111111',
+          files: [{ name: 'model.bin', path: '/c/model.bin', bytes: 1000 }],
+          downloadedBytes: 1000,
+        };
+      },
+    });
+    const { io, stderr } = fakeIo();
+    expect(await run(['pull', 'outlink'], io, deps)).toBe(0);
+    expect(stderr.text.split('\n')).toEqual([
+      'outlink-topic-model: 0%  0 B / 1.00 kB  500 B/s',
+      'outlink-topic-model: 20%  250 B / 1.00 kB  500 B/s',
+      'outlink-topic-model: 50%  500 B / 1.00 kB  500 B/s',
+      'outlink-topic-model: 70%  750 B / 1.00 kB  500 B/s',
+      'outlink-topic-model: 100%  1.00 kB / 1.00 kB  500 B/s',
+      'outlink-topic-model@20221111111111: 1 file(s), 1.00 kB, 1.00 kB downloaded, verified',
+      '',
+    ]);
+  });
+
+  it('says what to update when the artifact cache is not available', async () => {
+    const { deps } = fakeDeps();
+    const { io, stderr } = fakeIo();
+    expect(await run(['pull', 'outlink'], io, deps)).toBe(1);
+    expect(stderr.text).toMatch(/npm install @liftwing\/core@latest/);
+  });
+});
+
+describe('liftwing cache', () => {
+  const entry = {
+    model: 'outlink-topic-model',
+    version: '20221111111111',
+    path: '/c/outlink',
+    bytes: 990_000_000,
+  };
+  const backend = (ok: boolean): CacheBackend => ({
+    path: () => '/c',
+    list: async () => [entry],
+    verify: async () => [
+      {
+        model: entry.model,
+        version: entry.version,
+        file: 'model.bin',
+        ok,
+        ...(ok ? {} : { problem: 'sha256 mismatch' }),
+      },
+    ],
+    prune: async ({ dryRun }) => ({ removed: [entry], freedBytes: dryRun ? 0 : entry.bytes }),
+  });
+
+  it('lists, verifies (exit 1 on a bad file), prunes and prints the path', async () => {
+    const ok = fakeDeps({ cache: backend(true) }).deps;
+    const bad = fakeDeps({ cache: backend(false) }).deps;
+    const ls = fakeIo();
+    expect(await run(['cache', 'ls'], ls.io, ok)).toBe(0);
+    expect(ls.stdout.text).toMatch(/outlink-topic-model\s+20221111111111\s+990 MB\s+\/c\/outlink/);
+    const verified = fakeIo();
+    expect(await run(['cache', 'verify'], verified.io, ok)).toBe(0);
+    const failed = fakeIo();
+    expect(await run(['cache', 'verify', '--json'], failed.io, bad)).toBe(1);
+    expect(JSON.parse(failed.stdout.text)[0]).toMatchObject({
+      ok: false,
+      problem: 'sha256 mismatch',
+    });
+    const prune = fakeIo();
+    expect(await run(['cache', 'prune', '--dry-run'], prune.io, ok)).toBe(0);
+    expect(prune.stdout.text).toMatch(/^Would remove 1 version\(s\)/);
+    const path = fakeIo();
+    expect(await run(['cache', 'path'], path.io, ok)).toBe(0);
+    expect(path.stdout.text).toBe('/c\n');
+    expect(await run(['cache', 'ls', '--dry-run'], fakeIo().io, ok)).toBe(2);
+  });
+});
+
+describe('help', () => {
+  it('has help with examples for every command, and the environment in the main help', async () => {
+    for (const command of ['models', 'pull', 'predict', 'serve', 'cache']) {
+      const { io, stdout } = fakeIo();
+      expect(await run([command, '--help'], io, fakeDeps().deps)).toBe(0);
+      expect(stdout.text).toContain(`liftwing ${command}`);
+      expect(stdout.text).toContain('Examples:');
+    }
+    const { io, stdout } = fakeIo();
+    expect(await run(['--help'], io)).toBe(0);
+    for (const variable of [
+      'LIFTWING_CACHE_DIR',
+      'LIFTWING_OFFLINE',
+      'LIFTWING_MODELS_URL',
+      'LIFTWING_API_URL',
+      'LIFTWING_API_TOKEN',
+      'LIFTWING_USER_AGENT',
+      'LIFTWING_MW_API_URL',
+      'LIFTWING_REGISTRY',
+    ]) {
+      expect(stdout.text).toContain(variable);
+    }
+  });
+});
+
+export type { FakeModel };

@@ -1,0 +1,23 @@
+/**
+ * The CLI in a child process with fake model packages, for tests that need signals or a kill:
+ * `node --import tsx test/helpers/child.ts <liftwing arguments>`. The model prints `handling` on
+ * stdout each time a request reaches it.
+ */
+import { run } from '../../src/cli.js';
+import type { CreateModelOptions } from '../../src/models.js';
+import { FakeModel, fakeDeps } from './fakes.js';
+
+const { deps } = fakeDeps({
+  importPackage: async () => ({
+    createModel: async (options: CreateModelOptions) =>
+      new FakeModel('fake-model', options.mode, null, {
+        onHandle: () => process.stdout.write('handling\n'),
+      }),
+  }),
+});
+
+process.exitCode = await run(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env },
+  deps,
+);

@@ -1,0 +1,136 @@
+import { PassThrough, Readable } from 'node:stream';
+import { InputError, type LiftWingModel, type Mode, type PredictOptions } from '@liftwing/core';
+import type { CliDeps, CliIo } from '../../src/cli.js';
+import type { CreateModelOptions, ModelInfo } from '../../src/models.js';
+
+/**
+ * A model that answers from its request, so tests can steer it:
+ * `{"fail": "input"}` → InputError 400 `error`; `{"fail": "detail"}` → InputError 422 `detail`;
+ * `{"fail": "crash"}` → a TypeError; `{"wait": ms}` → answers after ms; anything else is echoed.
+ */
+export class FakeModel implements LiftWingModel<unknown, unknown> {
+  readonly calls: unknown[] = [];
+  closed = false;
+
+  constructor(
+    readonly name = 'fake-model',
+    readonly mode: Mode = 'offline',
+    // null: no version, as online models have (undefined would take the default).
+    version: string | null = '20240101000000',
+    private readonly hooks: { onHandle?: (body: unknown) => void } = {},
+  ) {
+    this.version = version ?? undefined;
+  }
+
+  readonly version: string | undefined;
+
+  async handle(body: unknown, options: PredictOptions = {}): Promise<unknown> {
+    this.calls.push(body);
+    this.hooks.onHandle?.(body);
+    const request = (body ?? {}) as { fail?: string; wait?: number };
+    if (request.wait !== undefined) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, request.wait);
+        options.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(options.signal?.reason);
+        });
+      });
+    }
+    if (request.fail === 'input') throw new InputError('The parameter lang is required.');
+    if (request.fail === 'detail') {
+      throw new InputError('Could not make prediction. Reason: revision_missing', {
+        status: 422,
+        bodyKey: 'detail',
+        code: 'revision_error',
+      });
+    }
+    if (request.fail === 'crash') throw new TypeError('boom');
+    return { model_name: this.name, echo: body };
+  }
+
+  predict(request: unknown, options?: PredictOptions): Promise<unknown> {
+    return this.handle(request, options);
+  }
+
+  async predictMany(requests: readonly unknown[]) {
+    return Promise.all(
+      requests.map((request) =>
+        this.handle(request).then(
+          (value) => ({ ok: true as const, value }),
+          (error) => ({ ok: false as const, error }),
+        ),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}
+
+/** Models shaped like the catalogue of `@liftwing/core`. */
+export const FAKE_MODELS: ModelInfo[] = [
+  {
+    name: 'outlink-topic-model',
+    alias: 'outlink',
+    package: '@fake/outlink',
+    modes: ['online', 'offline'],
+    productionVersion: '20221111111111',
+    cached: true,
+  },
+  {
+    name: 'revertrisk-language-agnostic',
+    alias: 'revertrisk',
+    package: '@fake/revertrisk',
+    modes: ['online', 'offline'],
+    productionVersion: '20231117132654',
+    cached: false,
+  },
+  { name: 'fake-model', alias: 'fake', package: '@fake/fake' },
+  { name: 'ghost-model', package: '@liftwing/ghost-package-that-does-not-exist' },
+];
+
+/** Deps whose model packages create {@link FakeModel}s; `created` records every model made. */
+export function fakeDeps(overrides: Partial<CliDeps> = {}) {
+  const created: { model: FakeModel; options: CreateModelOptions }[] = [];
+  const deps: CliDeps = {
+    listModels: async () => FAKE_MODELS,
+    isInstalled: (specifier) => specifier.startsWith('@fake/'),
+    importPackage: async (specifier) => {
+      if (!specifier.startsWith('@fake/')) return import(specifier);
+      const name = FAKE_MODELS.find((model) => model.package === specifier)!.name;
+      return {
+        createModel: async (options: CreateModelOptions) => {
+          const model = new FakeModel(name, options.mode, options.version ?? '20240101000000');
+          created.push({ model, options });
+          return model;
+        },
+      };
+    },
+    ...overrides,
+  };
+  return { deps, created };
+}
+
+/** Captures what a stream receives. */
+export class Capture extends PassThrough {
+  text = '';
+  isTTY = false;
+
+  constructor() {
+    super();
+    this.setEncoding('utf8');
+    this.on('data', (chunk: string) => {
+      this.text += chunk;
+    });
+  }
+}
+
+/** An io whose stdout and stderr are captured and whose stdin holds `stdin`. */
+export function fakeIo(stdin = '', env: Record<string, string> = {}) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const io: CliIo = { stdout, stderr, stdin: Readable.from([stdin]), env };
+  return { io, stdout, stderr };
+}

@@ -1,0 +1,166 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { run } from '../src/cli.js';
+import { fakeDeps, fakeIo } from './helpers/fakes.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'dist', 'bin.js');
+const child = join(root, 'test', 'helpers', 'child.ts');
+
+const children: ChildProcess[] = [];
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'liftwing-process-'));
+});
+afterEach(async () => {
+  for (const running of children.splice(0)) if (running.exitCode === null) running.kill('SIGKILL');
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Starts a process and collects its output; `until` waits for output matching a pattern. */
+function start(args: string[], options: { stdin?: string } = {}) {
+  const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+  children.push(proc);
+  const out = { stdout: '', stderr: '' };
+  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out.stdout += chunk;
+  });
+  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    out.stderr += chunk;
+  });
+  proc.stdin.end(options.stdin ?? '');
+  const exit = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+  const until = (stream: 'stdout' | 'stderr', pattern: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const check = () => {
+        const match = out[stream].match(pattern);
+        if (match) {
+          proc[stream].off('data', check);
+          resolve(match);
+        }
+      };
+      proc[stream].on('data', check);
+      proc.on('close', () => reject(new Error(`exited without ${pattern}:\n${out.stderr}`)));
+      check();
+    });
+  return { proc, out, exit, until };
+}
+
+describe('the built liftwing command', () => {
+  it('prints help and its version, exit 0', async () => {
+    const help = start([bin, '--help']);
+    expect(await help.exit).toBe(0);
+    expect(help.out.stdout).toMatch(/^liftwing: /);
+    expect(help.out.stdout).toContain('LIFTWING_API_TOKEN');
+
+    const version = start([bin, '--version']);
+    expect(await version.exit).toBe(0);
+    const { version: expected } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+    expect(version.out.stdout).toBe(`${expected}\n`);
+  });
+
+  it('exits 2 on bad usage, with the problem on stderr', async () => {
+    const unknown = start([bin, 'frobnicate']);
+    expect(await unknown.exit).toBe(2);
+    expect(unknown.out.stderr).toContain('Unknown command "frobnicate"');
+    const badFlag = start([bin, 'predict', 'revertrisk', '--rev-id', 'x', '--lang', 'en']);
+    expect(await badFlag.exit).toBe(2);
+    expect(badFlag.out.stderr).toBe('liftwing: --rev-id must be an integer, not "x".\n');
+  });
+
+  it('names the package to install for a model whose package is missing, exit 1', async () => {
+    // The built `run` with a registry that names a package nobody installed.
+    const script = `
+      import { run, DEFAULT_DEPS } from ${JSON.stringify(join(root, 'dist', 'index.js'))};
+      const deps = { ...DEFAULT_DEPS, listModels: async () => [{ name: 'ghost-model', package: '@liftwing/ghost' }] };
+      process.exitCode = await run(['predict', 'ghost-model', '--input', '{}'], { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }, deps);
+    `;
+    const missing = start(['--input-type=module', '-e', script]);
+    expect(await missing.exit).toBe(1);
+    expect(missing.out.stderr).toBe(
+      'liftwing: The model ghost-model needs the package @liftwing/ghost, which is not installed. ' +
+        'Install it next to liftwing: npm install @liftwing/ghost (with -g if liftwing is installed globally).\n',
+    );
+  });
+});
+
+describe('liftwing serve in a child process', () => {
+  it('on SIGTERM finishes the request in flight, logs it, and exits 0', async () => {
+    const server = start(['--import', 'tsx', child, 'serve', '--port', '0', '--models', 'fake']);
+    const [, url] = await server.until('stderr', /listening on (http:\/\/\S+)/);
+    const pending = fetch(`${url}/v1/models/fake-model:predict`, {
+      method: 'POST',
+      body: '{"wait": 300}',
+    });
+    await server.until('stdout', /handling/);
+    server.proc.kill('SIGTERM');
+    const response = await pending;
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ model_name: 'fake-model', echo: { wait: 300 } });
+    expect(await server.exit).toBe(0);
+    const log = server.out.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
+    expect(log).toContainEqual(
+      expect.objectContaining({
+        method: 'POST',
+        path: '/v1/models/fake-model:predict',
+        status: 200,
+        model: 'fake-model',
+      }),
+    );
+    expect(server.out.stderr).toContain('SIGTERM, finishing requests in flight');
+  });
+});
+
+describe('a batch killed mid-run', () => {
+  it('is finished by --resume with every line exactly once, in order', async () => {
+    const input = join(dir, 'in.jsonl');
+    const output = join(dir, 'out.jsonl');
+    const count = 200;
+    await writeFile(
+      input,
+      Array.from({ length: count }, (_, i) => JSON.stringify({ i, wait: 10 })).join('\n'),
+    );
+    const batch = start([
+      '--import',
+      'tsx',
+      child,
+      'predict',
+      'fake',
+      '--input-file',
+      input,
+      '--output-file',
+      output,
+      '--concurrency',
+      '4',
+    ]);
+    // Kill it without warning once some results are out.
+    await batch.until('stdout', /(handling\n){24}/);
+    batch.proc.kill('SIGKILL');
+    await batch.exit;
+    const written = (await readFile(output, 'utf8')).split('\n').length - 1;
+    expect(written).toBeLessThan(count);
+    // As if the kill had cut a write short.
+    await appendFile(output, '{"model_name":"fake-mo');
+
+    const { io, stderr } = fakeIo();
+    expect(
+      await run(
+        ['predict', 'fake', '--input-file', input, '--output-file', output, '--resume'],
+        io,
+        fakeDeps().deps,
+      ),
+    ).toBe(0);
+    expect(stderr.text).toContain(`Resuming: ${written} line(s) already in`);
+    expect(stderr.text).toMatch(/removed \d{2,} byte\(s\) of an incomplete last line/);
+    const lines = (await readFile(output, 'utf8')).split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((line) => JSON.parse(line).echo.i)).toEqual([...Array(count).keys()]);
+  });
+});

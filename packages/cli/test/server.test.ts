@@ -1,0 +1,193 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AccessLogEntry, createLiftWingServer, type LiftWingServer } from '../src/server.js';
+import { FakeModel } from './helpers/fakes.js';
+
+const logs: AccessLogEntry[] = [];
+let server: LiftWingServer;
+let base: string;
+
+beforeAll(async () => {
+  server = createLiftWingServer({
+    models: [
+      new FakeModel('outlink-topic-model'),
+      new FakeModel('revertrisk-language-agnostic', 'online', null),
+    ],
+    maxBodyBytes: 1000,
+    requestTimeoutMs: 200,
+    log: (entry) => logs.push(entry),
+  });
+  const address = await server.listen(0, '127.0.0.1');
+  base = `http://127.0.0.1:${address.port}`;
+});
+
+afterAll(() => server.close());
+
+const post = (path: string, body: string) =>
+  fetch(base + path, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+
+async function answer(response: Response) {
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    body: await response.text(),
+  };
+}
+
+describe('POST /v1/models/{name}:predict', () => {
+  it('answers with the model response as compact JSON', async () => {
+    const result = await answer(
+      await post('/v1/models/outlink-topic-model:predict', '{"lang": "en", "page_id": 7}'),
+    );
+    expect(result).toEqual({
+      status: 200,
+      type: 'application/json',
+      body: '{"model_name":"outlink-topic-model","echo":{"lang":"en","page_id":7}}',
+    });
+  });
+
+  it('answers an InputError with its status and body key', async () => {
+    expect(
+      await answer(await post('/v1/models/outlink-topic-model:predict', '{"fail": "input"}')),
+    ).toMatchObject({
+      status: 400,
+      body: '{"error":"The parameter lang is required."}',
+    });
+    expect(
+      await answer(await post('/v1/models/outlink-topic-model:predict', '{"fail": "detail"}')),
+    ).toMatchObject({
+      status: 422,
+      body: '{"detail":"Could not make prediction. Reason: revision_missing"}',
+    });
+  });
+
+  it('answers an unknown model with 404 as KServe does', async () => {
+    const result = await answer(await post('/v1/models/nope:predict', '{}'));
+    expect(result).toMatchObject({
+      status: 404,
+      body: '{"error":"Model with name nope does not exist."}',
+    });
+  });
+
+  it('answers malformed JSON with 400 "Unrecognized request format"', async () => {
+    const response = await post('/v1/models/outlink-topic-model:predict', '{"lang": ');
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: string };
+    expect(Object.keys(body)).toEqual(['error']);
+    expect(body.error).toMatch(/^Unrecognized request format: .+/);
+  });
+
+  it('answers a body over the limit with 413, declared or streamed', async () => {
+    const big = JSON.stringify({ text: 'x'.repeat(2000) });
+    const declared = await post('/v1/models/outlink-topic-model:predict', big);
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toEqual({ error: 'Request body is larger than 1000 bytes.' });
+
+    // Chunked, with no Content-Length: the limit applies while reading.
+    const streamed = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(
+        `${base}/v1/models/outlink-topic-model:predict`,
+        { method: 'POST' },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.write(big.slice(0, 600));
+      request.end(big.slice(600));
+    });
+    expect(streamed).toBe(413);
+  });
+
+  it('answers an unexpected failure with 500 as KServe does', async () => {
+    const result = await answer(
+      await post('/v1/models/outlink-topic-model:predict', '{"fail": "crash"}'),
+    );
+    expect(result).toMatchObject({ status: 500, body: '{"error":"TypeError : boom"}' });
+  });
+
+  it('answers 504 when the prediction outlasts the request timeout, aborting it', async () => {
+    const response = await post('/v1/models/outlink-topic-model:predict', '{"wait": 5000}');
+    expect(response.status).toBe(504);
+    expect(await response.json()).toEqual({ error: 'The prediction took longer than 200 ms.' });
+  });
+});
+
+describe('the other KServe routes', () => {
+  it('GET /v1/models/{name} tells readiness', async () => {
+    expect(await (await fetch(`${base}/v1/models/outlink-topic-model`)).json()).toEqual({
+      name: 'outlink-topic-model',
+      ready: true,
+    });
+    const missing = await fetch(`${base}/v1/models/nope`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: 'Model with name nope does not exist.' });
+  });
+
+  it('GET /v1/models lists the models, GET / is alive, GET /health gives versions', async () => {
+    expect(await (await fetch(`${base}/v1/models`)).json()).toEqual({
+      models: ['outlink-topic-model', 'revertrisk-language-agnostic'],
+    });
+    expect(await (await fetch(`${base}/`)).json()).toEqual({ status: 'alive' });
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({
+      status: 'ok',
+      models: [
+        { name: 'outlink-topic-model', mode: 'offline', version: '20240101000000' },
+        { name: 'revertrisk-language-agnostic', mode: 'online', version: null },
+      ],
+    });
+  });
+
+  it('answers unmatched routes and methods as FastAPI does', async () => {
+    const notFound = await fetch(`${base}/v2/models`);
+    expect([notFound.status, await notFound.json()]).toEqual([404, { detail: 'Not Found' }]);
+    const wrongMethod = await fetch(`${base}/v1/models/outlink-topic-model:predict`);
+    expect([wrongMethod.status, await wrongMethod.json()]).toEqual([
+      405,
+      { detail: 'Method Not Allowed' },
+    ]);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+  });
+});
+
+describe('observability', () => {
+  it('logs one entry per request with model, status and bytes', async () => {
+    const before = logs.length;
+    const response = await post('/v1/models/revertrisk-language-agnostic:predict', '{"lang":"en"}');
+    const text = await response.text();
+    await new Promise((resolve) => setImmediate(resolve));
+    const entry = logs
+      .slice(before)
+      .find((candidate) => candidate.model === 'revertrisk-language-agnostic');
+    expect(entry).toMatchObject({
+      method: 'POST',
+      path: '/v1/models/revertrisk-language-agnostic:predict',
+      status: 200,
+      bytes: Buffer.byteLength(text),
+      model: 'revertrisk-language-agnostic',
+    });
+    expect(new Date(entry!.time).toISOString()).toBe(entry!.time);
+    expect(entry!.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('serves /metrics in the Prometheus text format', async () => {
+    await post('/v1/models/outlink-topic-model:predict', '{"fail": "input"}');
+    const response = await fetch(`${base}/metrics`);
+    expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await response.text();
+    expect(text).toMatch(/^# HELP liftwing_http_requests_total /m);
+    expect(text).toMatch(
+      /^liftwing_http_requests_total\{model="outlink-topic-model",status="400"\} [1-9]\d*$/m,
+    );
+    expect(text).toMatch(
+      /^liftwing_http_request_errors_total\{model="outlink-topic-model",status="400"\} [1-9]\d*$/m,
+    );
+    expect(text).toMatch(/^liftwing_http_request_errors_total\{model="",status="404"\} [1-9]\d*$/m);
+    expect(text).toMatch(
+      /^liftwing_prediction_duration_seconds_bucket\{model="outlink-topic-model",le="\+Inf"\} \d+$/m,
+    );
+    // Unknown model names from URLs never become label values.
+    expect(text).not.toContain('model="nope"');
+  });
+});
