@@ -6,4 +6,9 @@
  */
 export * from './config.js';
 export * from './errors.js';
+export * from './gateway.js';
+export * from './mediawiki.js';
+export * from './ratelimit.js';
+export * from './retry.js';
 export * from './user-agent.js';
+export * from './wikis.js';
