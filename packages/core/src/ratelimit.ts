@@ -39,18 +39,42 @@ function checkLimit(name: string, value: number | undefined): void {
   }
 }
 
+/** At most `limit` requests in any window of `span` ms: the start times of the last `limit`. */
+class SlidingWindow {
+  readonly #starts: Float64Array;
+  #oldest = 0;
+
+  constructor(
+    limit: number,
+    readonly span: number,
+  ) {
+    this.#starts = new Float64Array(Math.max(1, Math.floor(limit))).fill(Number.NEGATIVE_INFINITY);
+  }
+
+  /** When the next request may start. */
+  get freeAt(): number {
+    return (this.#starts[this.#oldest] as number) + this.span;
+  }
+
+  record(now: number): void {
+    this.#starts[this.#oldest] = now;
+    this.#oldest = (this.#oldest + 1) % this.#starts.length;
+  }
+}
+
 /**
  * Admits requests in FIFO order under a per-second rate, a per-hour budget and a concurrency cap.
  * `acquire()` resolves with a `release` function to call when the request has finished.
+ *
+ * Requests are spaced evenly at the per-second rate; a request admitted late (timers fire late on
+ * a busy event loop) does not push the schedule back, so the long-run rate is the configured one,
+ * while sliding windows guarantee at most `perSecond` requests in any second and `perHour` in any
+ * hour.
  */
 export class RateLimiter {
   readonly #interval: number;
-  /** Tolerated lateness of a timer before the schedule is considered idle and restarted. */
-  readonly #slack: number;
   readonly #concurrency: number;
-  /** Start times of the last `perHour` requests, oldest at `#hourPos`. */
-  readonly #hour: Float64Array | undefined;
-  #hourPos = 0;
+  readonly #windows: SlidingWindow[] = [];
   #nextAt = Number.NEGATIVE_INFINITY;
   #pausedUntil = Number.NEGATIVE_INFINITY;
   #active = 0;
@@ -64,11 +88,12 @@ export class RateLimiter {
     checkLimit('perHour', options.perHour);
     checkLimit('concurrency', options.concurrency);
     this.#interval = options.perSecond === undefined ? 0 : 1000 / options.perSecond;
-    this.#slack = this.#interval / 4;
     this.#concurrency = options.concurrency ?? Number.POSITIVE_INFINITY;
-    if (options.perHour !== undefined) {
-      this.#hour = new Float64Array(Math.ceil(options.perHour)).fill(Number.NEGATIVE_INFINITY);
+    if (options.perSecond !== undefined) {
+      this.#windows.push(new SlidingWindow(options.perSecond, 1000));
     }
+    if (options.perHour !== undefined)
+      this.#windows.push(new SlidingWindow(options.perHour, HOUR_MS));
   }
 
   /** Requests admitted and not yet released. */
@@ -85,7 +110,7 @@ export class RateLimiter {
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
     if (this.waiting === 0 && this.#readyAt(performance.now()) <= performance.now()) {
-      return Promise.resolve(this.#admit(performance.now()));
+      return Promise.resolve(this.#admit(performance.now(), false));
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, signal, onAbort: undefined };
@@ -110,18 +135,17 @@ export class RateLimiter {
 
   #readyAt(now: number): number {
     if (this.#active >= this.#concurrency) return Number.POSITIVE_INFINITY;
-    const hourFree = this.#hour ? (this.#hour[this.#hourPos] as number) + HOUR_MS : now;
-    return Math.max(this.#nextAt, hourFree, this.#pausedUntil);
+    let at = Math.max(this.#nextAt, this.#pausedUntil);
+    for (const window of this.#windows) at = Math.max(at, window.freeAt);
+    return at;
   }
 
-  #admit(now: number): () => void {
-    // Keep the ideal schedule when a timer fired a little late, so lateness does not lower the rate.
-    this.#nextAt =
-      now - this.#nextAt > this.#slack ? now + this.#interval : this.#nextAt + this.#interval;
-    if (this.#hour) {
-      this.#hour[this.#hourPos] = now;
-      this.#hourPos = (this.#hourPos + 1) % this.#hour.length;
-    }
+  #admit(now: number, queued: boolean): () => void {
+    // Queued requests keep the ideal schedule (up to a second behind it); one that found the
+    // limiter idle starts a new schedule.
+    const behind = queued && now - this.#nextAt <= 1000;
+    this.#nextAt = (behind ? this.#nextAt : now) + this.#interval;
+    for (const window of this.#windows) window.record(now);
     this.#active++;
     let released = false;
     return () => {
@@ -147,7 +171,7 @@ export class RateLimiter {
         this.#queueHead = 0;
       }
       if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-      waiter.resolve(this.#admit(now));
+      waiter.resolve(this.#admit(now, true));
     }
   }
 
