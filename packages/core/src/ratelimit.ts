@@ -109,7 +109,7 @@ export class RateLimiter {
   /** Waits for a slot; rejects with an `aborted` error if `signal` fires first. */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    if (this.waiting === 0 && this.#readyAt(performance.now()) <= performance.now()) {
+    if (this.waiting === 0 && this.#readyAt() <= performance.now()) {
       return Promise.resolve(this.#admit(performance.now(), false));
     }
     return new Promise((resolve, reject) => {
@@ -133,7 +133,7 @@ export class RateLimiter {
     this.#pausedUntil = Math.max(this.#pausedUntil, performance.now() + ms);
   }
 
-  #readyAt(now: number): number {
+  #readyAt(): number {
     if (this.#active >= this.#concurrency) return Number.POSITIVE_INFINITY;
     let at = Math.max(this.#nextAt, this.#pausedUntil);
     for (const window of this.#windows) at = Math.max(at, window.freeAt);
@@ -159,7 +159,7 @@ export class RateLimiter {
   #pump(): void {
     while (this.waiting > 0) {
       const now = performance.now();
-      const readyAt = this.#readyAt(now);
+      const readyAt = this.#readyAt();
       if (readyAt > now) {
         if (readyAt !== Number.POSITIVE_INFINITY) this.#wakeAt(readyAt, now);
         return;

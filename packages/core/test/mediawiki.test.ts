@@ -97,7 +97,7 @@ describe('MediaWikiClient', () => {
     });
     const seen: unknown[] = [];
     for await (const response of client(fake).queryAll('en.wikipedia.org', { list: 'allpages' })) {
-      seen.push(...(response.query?.allpages as unknown[]));
+      seen.push(...((response.query?.allpages ?? []) as unknown[]));
     }
     expect(seen.map((p) => (p as { title: string }).title)).toEqual(['P1', 'P2', 'P3']);
     expect(fake.requests.map((r) => paramsOf(r).get('apcontinue'))).toEqual([null, '1', '2']);
