@@ -131,10 +131,13 @@ const TRANSIENT_UNDICI_CODES = new Set([
 
 /**
  * True for errors from the network layer (refused, reset, DNS, timeouts) rather than from an HTTP
- * answer: these are worth retrying.
+ * answer: these are worth retrying. System errors have codes like `ECONNRESET`; Node's own
+ * `ERR_*` codes are programming errors and are not.
  */
 export function isConnectionError(error: unknown): boolean {
   if (error instanceof LiftWingError || !(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (TRANSIENT_UNDICI_CODES.has(code) || /^E[A-Z_]+$/.test(code));
+  return (
+    typeof code === 'string' && (TRANSIENT_UNDICI_CODES.has(code) || /^E(?!RR_)[A-Z_]+$/.test(code))
+  );
 }
