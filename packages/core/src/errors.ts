@@ -50,6 +50,8 @@ export class LiftWingError extends Error {
 export class InputError extends LiftWingError {
   readonly status: 400 | 422;
   readonly bodyKey: 'error' | 'detail';
+  /** The model server's reason code for a `revision_error`, e.g. `revision_missing`. */
+  readonly reason: string | undefined;
 
   constructor(
     message: string,
@@ -57,11 +59,13 @@ export class InputError extends LiftWingError {
       status?: 400 | 422;
       bodyKey?: 'error' | 'detail';
       code?: 'invalid_input' | 'revision_error';
+      reason?: string;
     } = {},
   ) {
     super(options.code ?? 'invalid_input', message, options);
     this.status = options.status ?? 400;
     this.bodyKey = options.bodyKey ?? 'error';
+    this.reason = options.reason;
   }
 
   /** The JSON body Lift Wing's model server sends for this error. */

@@ -1,0 +1,407 @@
+import { type Dispatcher, request } from 'undici';
+import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
+import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
+import { connectionError, requestIdOf, serverMessageOf } from './http.js';
+import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
+import {
+  abortError,
+  parseRetryAfter,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  resolveRetryOptions,
+  withRetry,
+} from './retry.js';
+import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
+
+/** The WMF-internal Lift Wing endpoint (reachable only inside Wikimedia's network). */
+export const INTERNAL_API_URL = 'https://inference.discovery.wmnet:30443/v1/models/';
+
+/**
+ * The `Host` header each model needs on the internal endpoint: `{isvc}.{namespace}.wikimedia.org`.
+ * Models not listed here need a `hosts` entry in {@link LiftWingClientOptions}.
+ */
+export const INTERNAL_HOSTS: Readonly<Record<string, string>> = {
+  'revertrisk-language-agnostic': 'revertrisk-language-agnostic.revertrisk.wikimedia.org',
+  'outlink-topic-model': 'outlink-topic-model.articletopic-outlink.wikimedia.org',
+};
+
+/** Retries on 429, 502, 503, 504 and connection errors: 3, from 1 s doubling, half of it random. */
+export const GATEWAY_RETRY_DEFAULTS: ResolvedRetryOptions = {
+  retries: 3,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  jitter: 0.5,
+  maxRetryAfterMs: 120_000,
+};
+
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+
+/** Options of {@link LiftWingClient}. */
+export interface LiftWingClientOptions extends UserAgentOptions {
+  /**
+   * Base URL of the models, ending in `/models/`; `{model}:predict` is appended.
+   * Default: `LIFTWING_API_URL`, else the public gateway (or {@link INTERNAL_API_URL} when
+   * `internal` is set).
+   */
+  apiUrl?: string;
+  /**
+   * Bearer token for the gateway. Default: `LIFTWING_API_TOKEN`. It is sent to `apiUrl`'s host
+   * only, never logged and never part of an error.
+   */
+  token?: string;
+  /**
+   * Client-side limits. Default: the gateway's class, {@link GATEWAY_RATE_LIMITS}
+   * (`authenticated` with a token, else `anonymous`). `false` turns them off.
+   */
+  rateLimit?: RateLimitOptions | false;
+  /** Requests in flight at once. Default 16. */
+  concurrency?: number;
+  /** Retries (a count, or full {@link RetryOptions}). Default {@link GATEWAY_RETRY_DEFAULTS}. */
+  retries?: number | RetryOptions;
+  /** Time allowed for the response headers, and again for the body, in ms. Default 35 000. */
+  timeoutMs?: number;
+  /**
+   * Send the `Host` header that each model's service needs on the WMF-internal endpoint
+   * ({@link INTERNAL_HOSTS}, extended by `hosts`).
+   */
+  internal?: boolean;
+  /** Extra or overriding model → `Host` header entries for `internal` mode. */
+  hosts?: Record<string, string>;
+  /** An undici dispatcher (Agent, ProxyAgent, ...). Default: undici's global dispatcher. */
+  dispatcher?: Dispatcher;
+}
+
+/** Options of a single call. */
+export interface RequestOptions {
+  /** Cancels the call, including waits for the rate limiter and between retries. */
+  signal?: AbortSignal;
+}
+
+/**
+ * How a model's inputs are sent in batches: the model package supplies this to
+ * {@link LiftWingClient.predictBatch}.
+ */
+export interface BatchSpec<I, O> {
+  /** Most inputs in one request. Default 1 (the model has no batch form). */
+  maxBatchSize?: number;
+  /** Inputs with different keys never share a request (e.g. revertrisk's `lang`). */
+  groupKey?: (input: I) => string;
+  /** The request body for these inputs (one input, or a batch of up to `maxBatchSize`). */
+  toBody: (inputs: readonly I[]) => unknown;
+  /**
+   * Splits a successful response into one outcome per input, in the order of `inputs`: the
+   * output, or a {@link LiftWingError} for an input the server could not handle.
+   */
+  splitResponse: (response: unknown, inputs: readonly I[]) => ReadonlyArray<O | LiftWingError>;
+  /**
+   * Turns a failed request into per-input outcomes when the error says which inputs failed (e.g.
+   * revertrisk's 422 when every item failed). Return undefined to let the default apply: a
+   * multi-input request rejected with 400 or 422 is retried one input at a time, so one bad input
+   * cannot fail its neighbours; any other error is reported for each input of the request.
+   */
+  splitError?: (
+    error: HttpError,
+    inputs: readonly I[],
+  ) => ReadonlyArray<O | LiftWingError> | undefined;
+}
+
+/** The outcome for one input of a batch. */
+export type BatchResult<I, O> =
+  | { ok: true; input: I; value: O }
+  | { ok: false; input: I; error: LiftWingError };
+
+/** Progress of {@link LiftWingClient.predictBatch}. */
+export interface BatchProgress {
+  /** Inputs with an outcome so far (succeeded or failed). */
+  done: number;
+  /** Of those, the failed ones. */
+  failed: number;
+  /** All inputs. */
+  total: number;
+}
+
+/** Options of {@link LiftWingClient.predictBatch}. */
+export interface PredictBatchOptions extends RequestOptions {
+  /** Called after each request's inputs have their outcomes. */
+  onProgress?: (progress: BatchProgress) => void;
+}
+
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * A client of the Lift Wing gateway: rate-limited, retrying, with typed errors.
+ *
+ * @example
+ * ```ts
+ * const client = new LiftWingClient({ userAgent: 'MyTool/1.0 (me@example.org)' });
+ * const score = await client.predict('revertrisk-language-agnostic', { lang: 'en', rev_id: 12345 });
+ * ```
+ */
+export class LiftWingClient {
+  /** The base URL requests go to. */
+  readonly apiUrl: string;
+  /** The User-Agent sent with every request. */
+  readonly userAgent: string;
+  // A private field keeps the token out of console.log, util.inspect and JSON.stringify.
+  readonly #token: string | undefined;
+  readonly #limiter: RateLimiter;
+  readonly #retry: ResolvedRetryOptions;
+  readonly #timeoutMs: number;
+  readonly #internal: boolean;
+  readonly #hosts: Readonly<Record<string, string>>;
+  readonly #dispatcher: Dispatcher | undefined;
+  readonly #concurrency: number;
+  readonly #targets = new Map<string, Target>();
+
+  constructor(options: LiftWingClientOptions = {}) {
+    const env = options.env ?? process.env;
+    this.#internal = options.internal ?? false;
+    const apiUrl = resolveOption(
+      options.apiUrl,
+      envString(ENV.apiUrl, env),
+      this.#internal ? INTERNAL_API_URL : DEFAULTS.apiUrl,
+    );
+    try {
+      this.apiUrl = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`).href;
+    } catch (cause) {
+      throw new ConfigError(
+        `The Lift Wing API URL ${JSON.stringify(apiUrl)} is not a URL; set apiUrl or ${ENV.apiUrl} to e.g. ${DEFAULTS.apiUrl}.`,
+        { cause },
+      );
+    }
+    this.#token = options.token ?? envString(ENV.apiToken, env);
+    if (this.#token !== undefined && /[\r\n]/.test(this.#token)) {
+      throw new ConfigError(`The API token contains a line break; check ${ENV.apiToken}.`);
+    }
+    this.userAgent = buildUserAgent(options);
+    const limits =
+      options.rateLimit === false
+        ? {}
+        : (options.rateLimit ??
+          (this.#token ? GATEWAY_RATE_LIMITS.authenticated : GATEWAY_RATE_LIMITS.anonymous));
+    this.#concurrency = options.concurrency ?? 16;
+    this.#limiter = new RateLimiter({ ...limits, concurrency: this.#concurrency });
+    this.#retry = resolveRetryOptions(options.retries, GATEWAY_RETRY_DEFAULTS);
+    this.#timeoutMs = options.timeoutMs ?? 35_000;
+    this.#hosts = { ...INTERNAL_HOSTS, ...options.hosts };
+    this.#dispatcher = options.dispatcher;
+  }
+
+  /** True when a token is configured (the token itself is never exposed). */
+  get authenticated(): boolean {
+    return this.#token !== undefined;
+  }
+
+  /**
+   * POSTs `body` to `{apiUrl}{model}:predict` and returns the parsed JSON response.
+   *
+   * @throws {@link HttpError} for a non-2xx answer or no answer, {@link RateLimitError} for 429
+   *   after the retries, a `LiftWingError` with code `aborted` when `signal` fires.
+   */
+  async predict<T = unknown>(model: string, body: unknown, options: RequestOptions = {}) {
+    const target = this.#target(model);
+    const payload = JSON.stringify(body);
+    return withRetry(
+      () => this.#send<T>(model, target, payload, options.signal),
+      (error) => this.#retryDecision(error),
+      this.#retry,
+      options.signal,
+    );
+  }
+
+  /**
+   * Sends many inputs as fast as the limits allow, in the model's batch form where
+   * `spec.maxBatchSize > 1`, and returns one outcome per input in input order. Per-input failures
+   * are outcomes, not exceptions; only cancellation (or a bug in `spec`) rejects.
+   */
+  async predictBatch<I, O>(
+    model: string,
+    inputs: readonly I[],
+    spec: BatchSpec<I, O>,
+    options: PredictBatchOptions = {},
+  ): Promise<BatchResult<I, O>[]> {
+    const { signal, onProgress } = options;
+    const results = new Array<BatchResult<I, O>>(inputs.length);
+    const chunks = chunkIndices(inputs, spec);
+    const progress: BatchProgress = { done: 0, failed: 0, total: inputs.length };
+
+    const settle = (indices: readonly number[], outcomes: ReadonlyArray<O | LiftWingError>) => {
+      if (outcomes.length !== indices.length) {
+        throw new LiftWingError(
+          'invalid_input',
+          `The batch spec for ${model} returned ${outcomes.length} outcomes for ${indices.length} inputs.`,
+        );
+      }
+      indices.forEach((index, i) => {
+        const outcome = outcomes[i] as O | LiftWingError;
+        const input = inputs[index] as I;
+        results[index] =
+          outcome instanceof LiftWingError
+            ? { ok: false, input, error: outcome }
+            : { ok: true, input, value: outcome };
+        if (outcome instanceof LiftWingError) progress.failed++;
+      });
+      progress.done += indices.length;
+    };
+
+    const run = async (indices: readonly number[]): Promise<void> => {
+      const items = indices.map((index) => inputs[index] as I);
+      try {
+        const response = await this.predict(model, spec.toBody(items), { signal });
+        settle(indices, spec.splitResponse(response, items));
+      } catch (error) {
+        if (signal?.aborted) throw abortError(signal);
+        if (!(error instanceof HttpError)) throw error;
+        const split = spec.splitError?.(error, items);
+        if (split) return settle(indices, split);
+        if (indices.length > 1 && (error.status === 400 || error.status === 422)) {
+          for (const index of indices) await run([index]);
+          return;
+        }
+        settle(
+          indices,
+          items.map(() => error),
+        );
+      }
+    };
+
+    let next = 0;
+    const worker = async () => {
+      while (next < chunks.length) {
+        const chunk = chunks[next++] as number[];
+        await run(chunk);
+        onProgress?.({ ...progress });
+      }
+    };
+    const workers = Math.max(1, Math.min(chunks.length, this.#concurrency));
+    await Promise.all(Array.from({ length: workers }, worker));
+    return results;
+  }
+
+  #target(model: string): Target {
+    let target = this.#targets.get(model);
+    if (target) return target;
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model)) {
+      throw new ConfigError(
+        `${JSON.stringify(model)} is not a Lift Wing model name (letters, digits, '.', '_', '-').`,
+      );
+    }
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': this.userAgent,
+    };
+    if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
+    if (this.#internal) {
+      const host = this.#hosts[model];
+      if (host === undefined) {
+        throw new ConfigError(
+          `No internal Host header is known for model ${model}; pass hosts: { '${model}': '<isvc>.<namespace>.wikimedia.org' }.`,
+        );
+      }
+      headers.host = host;
+    }
+    target = { url: `${this.apiUrl}${model}:predict`, headers };
+    this.#targets.set(model, target);
+    return target;
+  }
+
+  async #send<T>(model: string, target: Target, payload: string, signal?: AbortSignal) {
+    const release = await this.#limiter.acquire(signal);
+    try {
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(target.url, {
+          method: 'POST',
+          headers: target.headers,
+          body: payload,
+          signal,
+          dispatcher: this.#dispatcher,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw abortError(signal);
+        throw connectionError(error, 'the Lift Wing gateway', target.url, model) ?? error;
+      }
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        return (await response.body.json()) as T;
+      }
+      throw this.#httpError(model, target.url, response, await response.body.text());
+    } finally {
+      release();
+    }
+  }
+
+  #httpError(model: string, url: string, response: Dispatcher.ResponseData, body: string) {
+    const status = response.statusCode;
+    let serverMessage = serverMessageOf(body);
+    if (serverMessage && this.#token) serverMessage = serverMessage.replaceAll(this.#token, '***');
+    const details = { status, serverMessage, model, url, requestId: requestIdOf(response.headers) };
+    const said = serverMessage ? `: ${serverMessage}` : '';
+    if (status === 429) {
+      const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+      return new RateLimitError(
+        `Lift Wing rate limit hit for ${model} (HTTP 429${said}). Slow down, wait ` +
+          `${retryAfterMs === undefined ? 'a while' : `${Math.ceil(retryAfterMs / 1000)} s`}, or use a token (${ENV.apiToken}) for a higher limit.`,
+        { ...details, retryAfterMs },
+      );
+    }
+    if (status >= 300 && status < 400) {
+      const location = response.headers.location;
+      return new HttpError(
+        `The Lift Wing gateway redirected ${model} (HTTP ${status}) to ${String(location)}. ` +
+          `Redirects are not followed, so a token never reaches another host; set apiUrl to the final URL.`,
+        details,
+      );
+    }
+    return new HttpError(
+      `Lift Wing ${model} answered HTTP ${status}${said}. ${hint(status)}`,
+      details,
+    );
+  }
+
+  #retryDecision(error: unknown) {
+    if (!(error instanceof HttpError)) return false;
+    if (error.status === undefined) return error.cause === undefined ? false : {};
+    if (!RETRY_STATUSES.has(error.status)) return false;
+    if (error instanceof RateLimitError && error.retryAfterMs !== undefined) {
+      this.#limiter.pauseFor(error.retryAfterMs);
+      return { afterMs: error.retryAfterMs };
+    }
+    return {};
+  }
+}
+
+function hint(status: number): string {
+  if (status === 400 || status === 422) return 'The request was rejected: check the input.';
+  if (status === 401 || status === 403) {
+    return `Check the token (${ENV.apiToken}) and that it may use Lift Wing.`;
+  }
+  if (status === 404) return 'Check the model name and the API URL.';
+  if (status >= 500) return 'The service failed; try again later.';
+  return '';
+}
+
+/** Groups inputs by `groupKey` (in order of first appearance) and cuts groups into batches. */
+function chunkIndices<I>(inputs: readonly I[], spec: BatchSpec<I, unknown>): number[][] {
+  const size = spec.maxBatchSize ?? 1;
+  if (!(Number.isInteger(size) && size >= 1)) {
+    throw new ConfigError(`maxBatchSize must be a whole number >= 1, got ${size}.`);
+  }
+  const groups = new Map<string, number[]>();
+  inputs.forEach((input, index) => {
+    const key = spec.groupKey?.(input) ?? '';
+    const group = groups.get(key);
+    if (group) group.push(index);
+    else groups.set(key, [index]);
+  });
+  const chunks: number[][] = [];
+  for (const group of groups.values()) {
+    for (let i = 0; i < group.length; i += size) chunks.push(group.slice(i, i + size));
+  }
+  return chunks;
+}

@@ -1,0 +1,59 @@
+import { HttpError } from './errors.js';
+import { isConnectionError } from './retry.js';
+
+/** Status codes at which a request is worth repeating: the server or a proxy was overloaded. */
+export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
+
+const MAX_MESSAGE_LENGTH = 1000;
+
+/**
+ * The server's own message in an error body: `error` (KServe, or MediaWiki's `error.info`),
+ * `detail` (FastAPI), `httpReason` (the API gateway), `message`, or the plain text itself (the
+ * gateway's 429 body).
+ */
+export function serverMessageOf(body: string): string | undefined {
+  const text = body.trim();
+  if (text === '') return undefined;
+  if (text.startsWith('{')) {
+    try {
+      const json = JSON.parse(text) as Record<string, unknown>;
+      for (const key of ['error', 'detail', 'httpReason', 'message'] as const) {
+        const value = json[key];
+        if (typeof value === 'string') return truncate(value);
+        if (value && typeof value === 'object') {
+          const info = (value as Record<string, unknown>).info;
+          return truncate(typeof info === 'string' ? info : JSON.stringify(value));
+        }
+      }
+    } catch {
+      // Not JSON after all: report the text as it is.
+    }
+  }
+  return truncate(text);
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}…` : text;
+}
+
+/** The request id a Wikimedia server sent (`x-request-id`), if any. */
+export function requestIdOf(headers: Record<string, string | string[] | undefined>) {
+  const value = headers['x-request-id'];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Wraps a network-level failure (refused, reset, timeout) into an {@link HttpError}. */
+export function connectionError(
+  error: unknown,
+  what: string,
+  url: string,
+  model?: string,
+): HttpError | undefined {
+  if (!isConnectionError(error)) return undefined;
+  const err = error as Error & { code: string };
+  return new HttpError(
+    `Could not reach ${what} at ${new URL(url).origin} (${err.code}: ${err.message}). ` +
+      'Check the URL and your network; the request was retried before giving up.',
+    { url, model, cause: error },
+  );
+}

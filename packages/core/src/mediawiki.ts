@@ -1,0 +1,444 @@
+import { type Dispatcher, request } from 'undici';
+import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
+import { ConfigError, HttpError, MediaWikiError } from './errors.js';
+import { connectionError, requestIdOf, serverMessageOf, TRANSIENT_STATUSES } from './http.js';
+import { RateLimiter } from './ratelimit.js';
+import {
+  abortError,
+  parseRetryAfter,
+  type ResolvedRetryOptions,
+  type RetryDecision,
+  type RetryOptions,
+  resolveRetryOptions,
+  withRetry,
+} from './retry.js';
+import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
+
+/**
+ * Retries as Lift Wing's model servers do when they call MediaWiki: 2 retries, 0.5 s then 1 s.
+ */
+export const MEDIAWIKI_RETRY_DEFAULTS: ResolvedRetryOptions = {
+  retries: 2,
+  baseDelayMs: 500,
+  maxDelayMs: 10_000,
+  jitter: 0,
+  maxRetryAfterMs: 30_000,
+};
+
+/** MediaWiki error codes that a later attempt may not get (plus every `internal_api_error*`). */
+export const TRANSIENT_MEDIAWIKI_CODES: ReadonlySet<string> = new Set([
+  'maxlag',
+  'ratelimited',
+  'readonly',
+]);
+
+/** MediaWiki error codes that say the input itself is wrong (Lift Wing answers these with 400). */
+export const INPUT_MEDIAWIKI_CODES: ReadonlySet<string> = new Set([
+  'nosuchrevid',
+  'missingtitle',
+  'invalidtitle',
+  'nosuchpageid',
+  'permissiondenied',
+]);
+
+/** True for a MediaWiki error code worth retrying. */
+export function isTransientMediaWikiCode(code: string): boolean {
+  return TRANSIENT_MEDIAWIKI_CODES.has(code) || code.startsWith('internal_api_error');
+}
+
+/** Options of {@link MediaWikiClient}. */
+export interface MediaWikiClientOptions extends UserAgentOptions {
+  /**
+   * The Action API URL; `{host}` is replaced by the wiki's host. Without `{host}`, every request
+   * goes to this URL with a `Host` header naming the wiki (how services inside Wikimedia's network
+   * reach MediaWiki). Default: `LIFTWING_MW_API_URL`, else `https://{host}/w/api.php`.
+   */
+  apiUrlTemplate?: string;
+  /** `maxlag` sent with every request, in seconds; `false` sends none. Default 5. */
+  maxlag?: number | false;
+  /** Retries (a count, or full {@link RetryOptions}). Default {@link MEDIAWIKI_RETRY_DEFAULTS}. */
+  retries?: number | RetryOptions;
+  /** Time allowed for the response headers, and again for the body, in ms. Default 10 000. */
+  timeoutMs?: number;
+  /** Requests in flight at once. Default 8. */
+  concurrency?: number;
+  /** An undici dispatcher (Agent, ProxyAgent, ...). Default: undici's global dispatcher. */
+  dispatcher?: Dispatcher;
+}
+
+/** A parameter value: arrays are joined with `|`; `true` sends the flag, `false`/undefined omit it. */
+export type ApiParamValue = string | number | boolean | readonly (string | number)[] | undefined;
+
+/** Action API parameters. `format=json` and `formatversion=2` are always added. */
+export type ApiParams = Readonly<Record<string, ApiParamValue>>;
+
+/** A page of an `action=query` response (`formatversion=2`). */
+export interface QueryPage {
+  pageid?: number;
+  ns: number;
+  title: string;
+  missing?: boolean;
+  invalid?: boolean;
+  invalidreason?: string;
+  pageprops?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** An Action API response (`formatversion=2`). */
+export interface ApiResponse {
+  batchcomplete?: boolean;
+  continue?: Record<string, string>;
+  query?: {
+    pages?: QueryPage[];
+    normalized?: { from: string; to: string }[];
+    redirects?: { from: string; to: string }[];
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** A link of `action=parse&prop=links` (`formatversion=2`). */
+export interface ParsedLink {
+  ns: number;
+  title: string;
+  exists: boolean;
+}
+
+/** Limits of one `titles=` request: Lift Wing's outlink service uses 50 titles and 6000 bytes. */
+export interface TitleBatchLimits {
+  /** Most titles per request. Default 50 (MediaWiki's limit for clients without `apihighlimits`). */
+  maxTitles?: number;
+  /** Most bytes per request, counted as the UTF-8 length of each title plus 3. Default 6000. */
+  maxBytes?: number;
+}
+
+/**
+ * Cuts titles into batches of at most `maxTitles` titles and `maxBytes` bytes (UTF-8 length + 3
+ * per title, the encoded `|` separator). A title longer than `maxBytes` alone gets its own batch.
+ */
+export function batchTitles(titles: readonly string[], limits: TitleBatchLimits = {}): string[][] {
+  const maxTitles = limits.maxTitles ?? 50;
+  const maxBytes = limits.maxBytes ?? 6000;
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let bytes = 0;
+  for (const title of titles) {
+    const size = Buffer.byteLength(title, 'utf8') + 3;
+    if (batch.length > 0 && (batch.length >= maxTitles || bytes + size > maxBytes)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(title);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** The Wikidata item (`Q42`) of a page fetched with `prop=pageprops&ppprop=wikibase_item`. */
+export function wikibaseItemOf(page: QueryPage): string | undefined {
+  return page.pageprops?.wikibase_item;
+}
+
+/** Encodes parameters as MediaWiki expects (multi-values with `|`, or `\x1f` if a value has `|`). */
+export function encodeParams(params: ApiParams): URLSearchParams {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === false) continue;
+    if (value === true) search.set(key, '');
+    else if (typeof value === 'object') {
+      const parts = value.map(String);
+      search.set(
+        key,
+        parts.some((part) => part.includes('|')) ? `\x1f${parts.join('\x1f')}` : parts.join('|'),
+      );
+    } else search.set(key, String(value));
+  }
+  return search;
+}
+
+// Longer query strings go in a POST body: some proxies refuse long URLs.
+const MAX_GET_QUERY = 4000;
+
+/**
+ * A client of the MediaWiki Action API of any Wikimedia wiki, with Lift Wing's retry policy and
+ * typed errors, plus the queries that Lift Wing's models make.
+ *
+ * @example
+ * ```ts
+ * const mw = new MediaWikiClient({ userAgent: 'MyTool/1.0 (me@example.org)' });
+ * for await (const response of mw.queryAll('en.wikipedia.org', { list: 'allpages', aplimit: 500 })) {
+ *   console.log(response.query?.allpages);
+ * }
+ * ```
+ */
+export class MediaWikiClient {
+  /** The URL template in use. */
+  readonly apiUrlTemplate: string;
+  /** The User-Agent sent with every request. */
+  readonly userAgent: string;
+  readonly #maxlag: number | false;
+  readonly #retry: ResolvedRetryOptions;
+  readonly #timeoutMs: number;
+  readonly #limiter: RateLimiter;
+  readonly #dispatcher: Dispatcher | undefined;
+  readonly #hostMode: boolean;
+
+  constructor(options: MediaWikiClientOptions = {}) {
+    const env = options.env ?? process.env;
+    this.apiUrlTemplate = resolveOption(
+      options.apiUrlTemplate,
+      envString(ENV.mwApiUrl, env),
+      DEFAULTS.mwApiUrl,
+    );
+    this.#hostMode = !this.apiUrlTemplate.includes('{host}');
+    try {
+      new URL(this.apiUrlTemplate.replaceAll('{host}', 'example.org'));
+    } catch (cause) {
+      throw new ConfigError(
+        `The MediaWiki API URL ${JSON.stringify(this.apiUrlTemplate)} is not a URL template; set apiUrlTemplate or ${ENV.mwApiUrl} to e.g. ${DEFAULTS.mwApiUrl}.`,
+        { cause },
+      );
+    }
+    this.userAgent = buildUserAgent(options);
+    this.#maxlag = options.maxlag ?? 5;
+    this.#retry = resolveRetryOptions(options.retries, MEDIAWIKI_RETRY_DEFAULTS);
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#limiter = new RateLimiter({ concurrency: options.concurrency ?? 8 });
+    this.#dispatcher = options.dispatcher;
+  }
+
+  /**
+   * One Action API request to the wiki at `host` (e.g. `en.wikipedia.org`), retried on transient
+   * failures.
+   *
+   * @throws {@link MediaWikiError} for an API error (`permanent` says whether retrying can help),
+   *   {@link HttpError} for a non-200 answer or no answer.
+   */
+  async request<T extends ApiResponse = ApiResponse>(
+    host: string,
+    params: ApiParams,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<T> {
+    if (!/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) {
+      throw new ConfigError(`${JSON.stringify(host)} is not a wiki host name.`);
+    }
+    const url = this.#hostMode
+      ? this.apiUrlTemplate
+      : this.apiUrlTemplate.replaceAll('{host}', host);
+    const body = encodeParams({
+      ...params,
+      format: 'json',
+      formatversion: 2,
+      maxlag: this.#maxlag === false ? undefined : this.#maxlag,
+    }).toString();
+    const headers: Record<string, string> = {
+      'user-agent': this.userAgent,
+      accept: 'application/json',
+    };
+    if (this.#hostMode) headers.host = host;
+    const post = body.length > MAX_GET_QUERY;
+    if (post) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const target = post ? url : `${url}${url.includes('?') ? '&' : '?'}${body}`;
+    return withRetry(
+      () => this.#send<T>(host, target, headers, post ? body : undefined, options.signal),
+      retryDecision,
+      this.#retry,
+      options.signal,
+    );
+  }
+
+  /** `action=query` with `params`. */
+  query(host: string, params: ApiParams, options: { signal?: AbortSignal } = {}) {
+    return this.request(host, { action: 'query', ...params }, options);
+  }
+
+  /**
+   * `action=query` following `continue` until the result is complete: yields each response.
+   * Stop iterating to stop requesting.
+   */
+  async *queryAll(
+    host: string,
+    params: ApiParams,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<ApiResponse, void, undefined> {
+    let cont: Record<string, string> | undefined;
+    do {
+      const response = await this.query(host, { ...params, ...cont }, options);
+      yield response;
+      cont = response.continue;
+    } while (cont);
+  }
+
+  /**
+   * The page id of `title`.
+   *
+   * @throws {@link MediaWikiError} `missingtitle` or `invalidtitle` (permanent).
+   */
+  async pageIdOf(host: string, title: string, options: { signal?: AbortSignal } = {}) {
+    const response = await this.query(host, { titles: title }, options);
+    const page = response.query?.pages?.[0];
+    if (page?.invalid) {
+      throw new MediaWikiError(
+        'invalidtitle',
+        `${JSON.stringify(title)} is not a valid title on ${host}: ${page.invalidreason ?? 'invalid'}.`,
+        { permanent: true },
+      );
+    }
+    if (!page || page.missing || page.pageid === undefined) {
+      throw new MediaWikiError(
+        'missingtitle',
+        `The page ${JSON.stringify(title)} does not exist on ${host}.`,
+        { permanent: true },
+      );
+    }
+    return page.pageid;
+  }
+
+  /**
+   * The pages that page `pageId` links to in namespace 0, with their Wikidata item, one array per
+   * continuation batch (up to 500 links each), redirects resolved:
+   * `generator=links&gplnamespace=0&gpllimit=500&redirects&prop=pageprops&ppprop=wikibase_item`.
+   * Missing pages are included with `missing: true`; stop iterating to stop requesting.
+   */
+  async *linkedPages(
+    host: string,
+    pageId: number,
+    options: { signal?: AbortSignal } = {},
+  ): AsyncGenerator<QueryPage[], void, undefined> {
+    const params = {
+      generator: 'links',
+      redirects: true,
+      prop: 'pageprops',
+      ppprop: 'wikibase_item',
+      gplnamespace: 0,
+      gpllimit: 500,
+      pageids: pageId,
+    };
+    for await (const response of this.queryAll(host, params, options)) {
+      yield response.query?.pages ?? [];
+    }
+  }
+
+  /**
+   * The links of revision `revisionId` as rendered (`action=parse&oldid=…&prop=links`).
+   *
+   * @throws {@link MediaWikiError} `nosuchrevid` (permanent) when the revision does not exist.
+   */
+  async parseLinks(host: string, revisionId: number, options: { signal?: AbortSignal } = {}) {
+    const response = await this.request<ApiResponse & { parse?: { links?: ParsedLink[] } }>(
+      host,
+      { action: 'parse', oldid: revisionId, prop: 'links' },
+      options,
+    );
+    return response.parse?.links ?? [];
+  }
+
+  /**
+   * The page properties of many titles, in requests of at most {@link TitleBatchLimits}, one
+   * after another: `action=query&titles=…&prop=pageprops[&ppprop=…]`. Returns the pages of every
+   * response (missing and invalid titles included, flagged).
+   */
+  async pageProps(
+    host: string,
+    titles: readonly string[],
+    options: { ppprop?: string | readonly string[]; signal?: AbortSignal } & TitleBatchLimits = {},
+  ): Promise<QueryPage[]> {
+    const pages: QueryPage[] = [];
+    for (const batch of batchTitles(titles, options)) {
+      const params = { titles: batch, prop: 'pageprops', ppprop: options.ppprop };
+      for await (const response of this.queryAll(host, params, options)) {
+        pages.push(...(response.query?.pages ?? []));
+      }
+    }
+    return pages;
+  }
+
+  async #send<T>(
+    host: string,
+    url: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<T> {
+    const release = await this.#limiter.acquire(signal);
+    try {
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await request(url, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers,
+          body,
+          signal,
+          dispatcher: this.#dispatcher,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw abortError(signal);
+        throw connectionError(error, `the MediaWiki API of ${host}`, url) ?? error;
+      }
+      const text = await response.body.text();
+      const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
+      if (response.statusCode !== 200) {
+        const serverMessage = serverMessageOf(text);
+        throw withRetryAfter(
+          new HttpError(
+            `The MediaWiki API of ${host} answered HTTP ${response.statusCode}${serverMessage ? `: ${serverMessage}` : ''}.`,
+            {
+              status: response.statusCode,
+              serverMessage,
+              url,
+              requestId: requestIdOf(response.headers),
+            },
+          ),
+          retryAfterMs,
+        );
+      }
+      let json: T & { error?: { code?: string; info?: string } };
+      try {
+        json = JSON.parse(text);
+      } catch (cause) {
+        throw new HttpError(
+          `The MediaWiki API of ${host} answered with something that is not JSON; check the API URL (${ENV.mwApiUrl}).`,
+          { status: response.statusCode, url, cause },
+        );
+      }
+      if (json.error) {
+        const code = json.error.code ?? 'unknown';
+        const transient = isTransientMediaWikiCode(code);
+        throw withRetryAfter(
+          new MediaWikiError(
+            code,
+            `The MediaWiki API of ${host} answered ${code}: ${json.error.info ?? 'no details'}.`,
+            { permanent: !transient },
+          ),
+          retryAfterMs,
+        );
+      }
+      return json;
+    } finally {
+      release();
+    }
+  }
+}
+
+// The wait a server asked for with an error (e.g. `maxlag` comes with `Retry-After`).
+const retryAfterOf = new WeakMap<Error, number>();
+
+function withRetryAfter<E extends Error>(error: E, retryAfterMs: number | undefined): E {
+  if (retryAfterMs !== undefined) retryAfterOf.set(error, retryAfterMs);
+  return error;
+}
+
+function retryDecision(error: unknown): RetryDecision {
+  const afterMs = error instanceof Error ? retryAfterOf.get(error) : undefined;
+  const wait = afterMs === undefined ? {} : { afterMs };
+  if (error instanceof MediaWikiError) return error.permanent ? false : wait;
+  if (error instanceof HttpError) {
+    if (error.status === undefined) return error.cause === undefined ? false : {};
+    return TRANSIENT_STATUSES.has(error.status) ? wait : false;
+  }
+  return false;
+}
