@@ -2,6 +2,7 @@ import { type Dispatcher, request } from 'undici';
 import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
 import { connectionError, requestIdOf, serverMessageOf } from './http.js';
+import type { BatchProgress, BatchResult } from './model.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import {
   abortError,
@@ -105,20 +106,8 @@ export interface BatchSpec<I, O> {
   ) => ReadonlyArray<O | LiftWingError> | undefined;
 }
 
-/** The outcome for one input of a batch. */
-export type BatchResult<I, O> =
-  | { ok: true; input: I; value: O }
-  | { ok: false; input: I; error: LiftWingError };
-
-/** Progress of {@link LiftWingClient.predictBatch}. */
-export interface BatchProgress {
-  /** Inputs with an outcome so far (succeeded or failed). */
-  done: number;
-  /** Of those, the failed ones. */
-  failed: number;
-  /** All inputs. */
-  total: number;
-}
+/** One input's outcome in {@link LiftWingClient.predictBatch}, with the input it belongs to. */
+export type GatewayBatchResult<I, O> = BatchResult<O> & { input: I };
 
 /** Options of {@link LiftWingClient.predictBatch}. */
 export interface PredictBatchOptions extends RequestOptions {
@@ -222,9 +211,9 @@ export class LiftWingClient {
     inputs: readonly I[],
     spec: BatchSpec<I, O>,
     options: PredictBatchOptions = {},
-  ): Promise<BatchResult<I, O>[]> {
+  ): Promise<GatewayBatchResult<I, O>[]> {
     const { signal, onProgress } = options;
-    const results = new Array<BatchResult<I, O>>(inputs.length);
+    const results = new Array<GatewayBatchResult<I, O>>(inputs.length);
     const chunks = chunkIndices(inputs, spec);
     const progress: BatchProgress = { done: 0, failed: 0, total: inputs.length };
 
