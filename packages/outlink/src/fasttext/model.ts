@@ -13,7 +13,7 @@ import {
   parseFastTextBytes,
   readFastTextFile,
 } from './reader.js';
-import { FNV_OFFSET, fnvStep, isSeparator, type Vocabulary } from './vocabulary.js';
+import { FNV_OFFSET, fnvStep, SEPARATOR, type Vocabulary } from './vocabulary.js';
 
 /** One prediction: the label as stored in the model (with `__label__`) and its probability. */
 export type FastTextPrediction = [label: string, probability: number];
@@ -96,7 +96,6 @@ export class FastTextModel {
   private readonly scores: Float32Array;
   private readonly heap: PredictionHeap;
   private textBytes = new Uint8Array(4096);
-  private tokenIds = new Int32Array(1024);
 
   /** Use {@link loadFastText} or {@link FastTextModel.fromBytes}. */
   private constructor(data: FastTextData) {
@@ -109,9 +108,7 @@ export class FastTextModel {
     this.vocabulary = data.vocabulary;
     this.input = data.input;
     this.output = data.output;
-    this.labels = Object.freeze(
-      Array.from({ length: data.nlabels }, (_, i) => data.vocabulary.word(data.nwords + i)),
-    );
+    this.labels = Object.freeze(data.labels);
     const eos = Uint8Array.from(EOS);
     let hash = FNV_OFFSET;
     for (const b of eos) hash = fnvStep(hash, b);
@@ -161,7 +158,7 @@ export class FastTextModel {
    */
   predict(text: string, k = -1, threshold = 0): FastTextPrediction[] {
     const limit = this.checkK(k);
-    const count = this.tokenize(text);
+    const count = this.accumulate(text);
     if (count === 0) return [];
     return this.rank(count, limit, Math.fround(threshold));
   }
@@ -180,7 +177,7 @@ export class FastTextModel {
     const { onProgress } = options;
     const results: FastTextPrediction[][] = new Array(texts.length);
     for (let d = 0; d < texts.length; d++) {
-      const count = this.tokenize(texts[d]!);
+      const count = this.accumulate(texts[d]!);
       results[d] = count === 0 ? [] : this.rank(count, limit, threshold);
       if (onProgress !== undefined && ((d + 1) % every === 0 || d + 1 === texts.length)) {
         onProgress(d + 1, texts.length);
@@ -197,8 +194,12 @@ export class FastTextModel {
     return k;
   }
 
-  /** Fills `tokenIds` with the ids fastText's `getLine` would keep; returns their count. */
-  private tokenize(text: string): number {
+  /**
+   * Finds the ids fastText's `getLine` would keep and adds their input rows to `hidden` as it
+   * goes (in token order, as fastText sums them), so that fetching a row from memory overlaps
+   * with hashing the next token. Returns the number of rows added.
+   */
+  private accumulate(text: string): number {
     if (typeof text !== 'string') {
       throw new InputError(`The text to classify must be a string, got ${typeof text}`);
     }
@@ -221,27 +222,26 @@ export class FastTextModel {
     }
     const bytes = this.textBytes;
     const length = encoder.encodeInto(text, bytes).written;
-    if (this.tokenIds.length < (length >> 1) + 2) {
-      this.tokenIds = new Int32Array((length >> 1) + 1024);
-    }
-    const ids = this.tokenIds;
-    const vocabulary = this.vocabulary;
-    const nwords = this.nwords;
+    const { vocabulary, nwords, hidden } = this;
+    hidden.fill(0);
     let count = 0;
     let i = 0;
     while (i < length) {
-      if (isSeparator(bytes[i]!)) {
+      if (SEPARATOR[bytes[i]!] === 1) {
         i++;
         continue;
       }
       const from = i;
       let hash = FNV_OFFSET;
-      while (i < length && !isSeparator(bytes[i]!)) {
+      while (i < length && SEPARATOR[bytes[i]!] === 0) {
         hash = fnvStep(hash, bytes[i]!);
         i++;
       }
       const id = vocabulary.find(bytes, from, i, hash);
-      if (id >= 0 && id < nwords) ids[count++] = id;
+      if (id >= 0 && id < nwords) {
+        this.addRow(id);
+        count++;
+      }
       if (
         i - from === 4 &&
         bytes[from] === EOS[0] &&
@@ -252,21 +252,36 @@ export class FastTextModel {
         return count;
       }
     }
-    if (this.eosId >= 0 && this.eosId < nwords) ids[count++] = this.eosId;
+    if (this.eosId >= 0 && this.eosId < nwords) {
+      this.addRow(this.eosId);
+      count++;
+    }
     return count;
   }
 
-  /** Hidden vector, label scores and fastText's heap selection for the current tokens. */
+  private addRow(id: number): void {
+    const { dim, input, hidden } = this;
+    const row = id * dim;
+    for (let j = 0; j < dim; j++) hidden[j]! += input[row + j]!;
+  }
+
+  /** Label scores and fastText's heap selection for the rows `accumulate` summed. */
   private rank(count: number, k: number, threshold: number): FastTextPrediction[] {
-    const { dim, input, output, hidden, scores, heap, tokenIds, nlabels } = this;
-    hidden.fill(0);
-    for (let t = 0; t < count; t++) {
-      const row = tokenIds[t]! * dim;
-      for (let j = 0; j < dim; j++) hidden[j]! += input[row + j]!;
-    }
+    this.computeHidden(count);
+    this.computeScores();
+    return this.select(k, threshold);
+  }
+
+  /** The mean of the input rows: their float32 sum scaled by float32(1 / count). */
+  private computeHidden(count: number): void {
+    const { dim, hidden } = this;
     const scale = Math.fround(1 / count);
     for (let j = 0; j < dim; j++) hidden[j]! *= scale;
+  }
 
+  /** Per label: the float32 dot product with the hidden vector, then sigmoid or softmax. */
+  private computeScores(): void {
+    const { dim, output, hidden, scores, nlabels } = this;
     for (let l = 0; l < nlabels; l++) {
       const row = l * dim;
       let d = 0;
@@ -283,6 +298,7 @@ export class FastTextModel {
       for (let l = 0; l < nlabels; l++) if (!(scores[l]! < max)) max = scores[l]!;
       let z = 0;
       for (let l = 0; l < nlabels; l++) {
+        // fastText calls the double `exp` here (unlike the float `std::exp` of predictLine).
         scores[l] = Math.exp(Math.fround(scores[l]! - max));
         z = Math.fround(z + scores[l]!);
       }
@@ -290,7 +306,11 @@ export class FastTextModel {
     } else {
       for (let l = 0; l < nlabels; l++) scores[l] = sigmoid(scores[l]!);
     }
+  }
 
+  /** fastText's `findKBest` and `sort_heap`, then probabilities back from log space. */
+  private select(k: number, threshold: number): FastTextPrediction[] {
+    const { scores, heap, nlabels } = this;
     heap.size = 0;
     for (let l = 0; l < nlabels; l++) {
       const p = scores[l]!;

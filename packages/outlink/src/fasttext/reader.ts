@@ -47,6 +47,8 @@ export interface FastTextData {
   nlabels: number;
   ntokens: number;
   vocabulary: Vocabulary;
+  /** Label strings, in order. */
+  labels: string[];
   /** `(nwords + bucket) × dim` row-major. */
   input: Float32Array;
   /** `nlabels × dim` row-major. */
@@ -56,6 +58,7 @@ export interface FastTextData {
 const HEADER_BYTES = 8 + 12 * 4 + 8 + 3 * 4 + 2 * 8;
 const ENTRY_TAIL = 1 + 8 + 1;
 const READ_CHUNK = 32 * 1024 * 1024;
+const decoder = new TextDecoder();
 
 function fail(source: string, problem: string, advice: string): never {
   throw new ModelFormatError(`${source}: ${problem}. ${advice}`);
@@ -80,6 +83,7 @@ class LayoutScanner {
   nlabels = 0;
   ntokens = 0;
   vocabulary: Vocabulary | undefined;
+  readonly labels: string[] = [];
   /** File offset of the input matrix's rows × columns header, once known. */
   inputHeader = -1;
 
@@ -174,7 +178,7 @@ class LayoutScanner {
     this.nlabels = nlabels;
     this.ntokens = ntokens;
     this.pruneSize = Math.max(pruneSize, 0);
-    this.vocabulary = new Vocabulary(this.bytes, new Int32Array(size + 1), size);
+    this.vocabulary = new Vocabulary(this.bytes, size);
     this.args = args;
     this.pos = HEADER_BYTES;
     this.pruned = pruneSize >= 0;
@@ -183,7 +187,6 @@ class LayoutScanner {
 
   private scanEntries(available: number): boolean {
     const vocab = this.vocabulary!;
-    const start = vocab.start;
     const bytes = this.bytes;
     const size = vocab.size;
     const nwords = this.nwords;
@@ -207,10 +210,9 @@ class LayoutScanner {
           REDOWNLOAD,
         );
       }
-      start[i] = pos;
+      if (i >= nwords) this.labels.push(decoder.decode(bytes.subarray(pos, p)));
+      vocab.insert(i, pos, p, hash);
       pos = p + ENTRY_TAIL;
-      start[i + 1] = pos;
-      vocab.insert(i, hash);
       i++;
     }
     this.pos = pos;
@@ -322,6 +324,7 @@ function finish(
     nlabels: scanner.nlabels,
     ntokens: scanner.ntokens,
     vocabulary: scanner.vocabulary!,
+    labels: scanner.labels,
     input,
     output,
   };
