@@ -35,8 +35,17 @@ const bits = (p: number) => {
   return view.getUint32(0).toString(16).padStart(8, '0');
 };
 
+/**
+ * Peak RSS of this process image from /proc (VmHWM): unlike getrusage's maxrss, it is not
+ * inherited from the parent across fork and exec.
+ */
+function peakRssMb(): number {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+}
+
 async function worker(model: string, docsPath: string): Promise<Result> {
-  const baselineRssMb = process.resourceUsage().maxRSS / 1024;
+  const baselineRssMb = peakRssMb();
   const docs = readFileSync(docsPath, 'utf8').split('\n').filter(Boolean);
   const started = performance.now();
   const ft = await loadFastText(model);
@@ -47,17 +56,18 @@ async function worker(model: string, docsPath: string): Promise<Result> {
   return {
     baselineRssMb,
     loadSeconds,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: peakRssMb(),
     docsPerSecond,
     sample: results.slice(0, SAMPLE).map((r) => r.map(([l, p]) => `${l}:${bits(p)}`).join(' ')),
   };
 }
 
 const PYTHON_WORKER = `
-import resource, struct, sys, time
+import re, struct, sys, time
 import fasttext
 model, docs_path, sample = sys.argv[1], sys.argv[2], int(sys.argv[3])
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+hwm = lambda: int(re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1)) / 1024
+base = hwm()
 docs = [line.rstrip('\\n') for line in open(docs_path, encoding='utf-8') if line.strip()]
 t = time.perf_counter()
 ft = fasttext.load_model(model)
@@ -65,7 +75,7 @@ load = time.perf_counter() - t
 t = time.perf_counter()
 out = [ft.predict(doc, k=-1) for doc in docs]
 rate = len(docs) / (time.perf_counter() - t)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = hwm()
 bits = lambda p: '%08x' % struct.unpack('<I', struct.pack('<f', p))[0]
 import json
 print(json.dumps({'baselineRssMb': base, 'loadSeconds': load, 'peakRssMb': peak, 'docsPerSecond': rate,
@@ -81,6 +91,8 @@ function run(command: string, args: string[]): Result {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    // pnpm passes the `--` of `pnpm bench -- --words N` through.
+    args: process.argv.slice(2).filter((arg) => arg !== '--'),
     options: {
       worker: { type: 'boolean' },
       words: { type: 'string', default: '1000000' },
