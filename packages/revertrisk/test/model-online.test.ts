@@ -1,6 +1,6 @@
 import { InputError, LiftWingClient } from '@liftwing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createModel, type RevertRiskModel } from '../src/index.js';
+import { createModel, type RevertRiskModel, type RevisionRequest } from '../src/index.js';
 import { type FakeGateway, type GatewayTable, startFakeGateway } from './fakes.js';
 import { revision } from './revision-data.js';
 
@@ -72,7 +72,7 @@ describe('online model', () => {
   });
 
   it('sends 45 revisions in two languages as batches of at most 20 of one language', async () => {
-    const requests = [];
+    const requests: RevisionRequest[] = [];
     for (let i = 1; i <= 25; i++) {
       requests.push({ lang: 'en', rev_id: 1000 + i });
       if (i <= 20) requests.push({ lang: 'de', rev_id: 2000 + i });
