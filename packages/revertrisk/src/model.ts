@@ -151,6 +151,7 @@ function preSaveOnlineError(): InputError {
 function gatewayInputError(error: unknown, request?: RevisionRequest): unknown {
   if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 422)) return error;
   const message = error.serverMessage ?? error.message;
+  // HttpError keeps the server's message but not its body key; 400s are mostly KServe `error`s.
   if (error.status === 400) return new InputError(message, { cause: error });
   const one = parseRevisionError(message) ?? parseAllFailed(message)?.[0];
   if (one && request) return revisionError(request.rev_id, request.lang, one.reason);
