@@ -7,10 +7,16 @@
 export * from './cache.js';
 export * from './catalogue.js';
 export * from './config.js';
-export type { DownloadProgress, HttpOptions } from './download.js';
-export { checkRemoteUrl } from './download.js';
+export type {
+  DownloadProgress,
+  DownloadRequest,
+  DownloadResult,
+  HttpOptions,
+} from './download.js';
+export { checkRemoteUrl, downloadToFile, fetchText } from './download.js';
 export * from './ensure-model.js';
 export * from './errors.js';
 export * from './model.js';
 export * from './registry.js';
+export * from './updates.js';
 export * from './user-agent.js';
