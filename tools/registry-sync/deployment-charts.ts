@@ -3,7 +3,7 @@
  * `wikimedia/operations-deployment-charts`, from a local checkout or over https (raw files).
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fetchText, HttpError, type HttpOptions, RegistryError } from '@liftwing/core';
@@ -73,8 +73,21 @@ export interface ChartsSource {
 const BUCKET = 's3://wmf-ml-models/';
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** A local checkout; commits come from `git log -S` when it is a git work tree. */
+/** True when `dir` is the top of a git work tree (not merely inside another repository). */
+async function isCheckout(dir: string): Promise<boolean> {
+  try {
+    const { stdout } = await run('git', ['-C', dir, 'rev-parse', '--show-toplevel'], {
+      encoding: 'utf8',
+    });
+    return (await realpath(stdout.trim())) === (await realpath(dir));
+  } catch {
+    return false;
+  }
+}
+
+/** A local checkout; commits come from `git log -S` when it is a git work tree of its own. */
 export function localCharts(dir: string): ChartsSource {
+  let checkout: Promise<boolean> | undefined;
   return {
     location: dir,
     async read(file) {
@@ -86,6 +99,8 @@ export function localCharts(dir: string): ChartsSource {
       }
     },
     async commitOf(file, needle) {
+      checkout ??= isCheckout(dir);
+      if (!(await checkout)) return undefined;
       try {
         const { stdout } = await run(
           'git',
@@ -95,7 +110,7 @@ export function localCharts(dir: string): ChartsSource {
         const [commit, time] = stdout.trim().split(' ');
         return commit && time ? { commit, time } : undefined;
       } catch {
-        // Not a git work tree (or no git): the pin is recorded without a commit.
+        // A shallow or broken history: the pin is recorded without a commit.
         return undefined;
       }
     },

@@ -13,6 +13,7 @@ import { type ArtifactServer, startArtifactServer } from './helpers/artifact-ser
 
 let server: ArtifactServer;
 let dir: string;
+const userAgent = 'liftwing-tests/0 (tests@example.org)';
 
 /** The installed catalogue with a newer production version of outlink, as the sync writes it. */
 function published(newOutlink: string): Catalogue {
@@ -54,7 +55,7 @@ afterAll(async () => {
 describe('checkForUpdates', () => {
   it('reports a newer production version than the installed catalogue, and only that model', async () => {
     const env = { LIFTWING_CATALOGUE_URL: serve(published('20250101000000')) };
-    const report = await checkForUpdates({ env, cacheDir: join(dir, 'empty') });
+    const report = await checkForUpdates({ env, cacheDir: join(dir, 'empty'), userAgent });
     expect(report.catalogueUrl).toBe(env.LIFTWING_CATALOGUE_URL);
     expect(report.updatesAvailable).toBe(true);
     expect(report.models).toEqual([
@@ -89,6 +90,7 @@ describe('checkForUpdates', () => {
       catalogueUrl: serve(published('20250101000000')),
       cacheDir,
       env: {},
+      userAgent,
     });
     expect(report.models[0]).toMatchObject({ cached: ['20250101000000'], updateAvailable: false });
     expect(report.updatesAvailable).toBe(false);
@@ -99,6 +101,7 @@ describe('checkForUpdates', () => {
       catalogueUrl: serve(loadBuiltInCatalogue()),
       cacheDir: join(dir, 'empty'),
       env: {},
+      userAgent,
     });
     expect(report.updatesAvailable).toBe(false);
   });
@@ -114,6 +117,7 @@ describe('checkForUpdates', () => {
     const error = await checkForUpdates({
       catalogueUrl: serve({ schemaVersion: 1, models: [{ name: 'x' }] }),
       env: {},
+      userAgent,
     }).catch((e) => e);
     expect(isLiftWingError(error, 'invalid_registry')).toBe(true);
     expect(error.message).toContain('/main/catalogue.json');
