@@ -66,7 +66,7 @@ export interface ChartsSource {
   readonly location: string;
   /** A file's text, or undefined when it does not exist. */
   read(file: string): Promise<string | undefined>;
-  /** The commit that put `needle` in `file` (newest change of its count), and its time. */
+  /** The commit that put `needle` in `file` (the last time it appeared there), and its time. */
   commitOf(file: string, needle: string): Promise<{ commit: string; time: string } | undefined>;
 }
 
@@ -101,14 +101,21 @@ export function localCharts(dir: string): ChartsSource {
     async commitOf(file, needle) {
       checkout ??= isCheckout(dir);
       if (!(await checkout)) return undefined;
+      const git = async (...args: string[]) =>
+        (await run('git', ['-C', dir, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
       try {
-        const { stdout } = await run(
-          'git',
-          ['-C', dir, 'log', '-1', '--format=%H %cI', `-S${needle}`, '--', file],
-          { encoding: 'utf8' },
-        );
-        const [commit, time] = stdout.trim().split(' ');
-        return commit && time ? { commit, time } : undefined;
+        // -S lists every commit that changed how often the value occurs (another service
+        // taking the same model counts too); the pin came with the newest whose parent lacked it.
+        const candidates = (await git('log', '--format=%H %cI', `-S${needle}`, '--', file))
+          .trim()
+          .split('\n')
+          .filter(Boolean);
+        for (const line of candidates) {
+          const [commit, time] = line.split(' ') as [string, string];
+          const before = await git('show', `${commit}^:${file}`).catch(() => '');
+          if (!before.includes(needle)) return { commit, time };
+        }
+        return undefined;
       } catch {
         // A shallow or broken history: the pin is recorded without a commit.
         return undefined;

@@ -253,6 +253,14 @@ describe('registry sync', () => {
     git('add', '.');
     git('commit', '-q', '-m', 'pin new outlink');
     const head = git('rev-parse', 'HEAD');
+    // A later commit giving another service the same model is not where the pin came from.
+    const values = join(charts, 'helmfile.d/ml-services/articletopic-outlink/values.yaml');
+    await writeFile(
+      values,
+      `${await readFile(values, 'utf8')}# also "s3://wmf-ml-models/articletopic/outlink/20250101000000/"\n`,
+    );
+    git('commit', '-q', '-am', 'another service on the same model');
+    expect(git('rev-parse', 'HEAD')).not.toBe(head);
 
     const result = await sync(localCharts(charts));
     expect(result.changes[0]).toMatchObject({
