@@ -49,17 +49,20 @@ Examples:
   liftwing serve --offline --port 8080
 `,
 
-  models: `Usage: liftwing models [--json]
+  models: `Usage: liftwing models [--check] [--json]
 
 Lists the models liftwing knows: name, alias, package (and whether it is installed), modes, the
 version Lift Wing runs in production, and whether that version is in the local cache.
 
 Options:
+  --check              whether Lift Wing now runs a newer production version than the one
+                       installed or cached (reads ${ENV.catalogueUrl}, default main's catalogue)
   --json               a JSON array instead of a table
 
 Examples:
   liftwing models
   liftwing models --json | jq '.[].name'
+  liftwing models --check --json | jq .updatesAvailable
 `,
 
   pull: `Usage: liftwing pull <model>[@<version>] [--json]
