@@ -6,10 +6,10 @@
  * then for the input and the output matrix a uint8 quantisation flag, int64 rows, int64 columns
  * and rows × columns float32.
  */
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import { ModelFormatError } from '@liftwing/core';
-import { FNV_OFFSET, fnvStep, Vocabulary } from './vocabulary.js';
+import { FNV_OFFSET, fnvStep, type Vocabulary, VocabularyBuilder } from './vocabulary.js';
 
 /** The int32 every fastText model file starts with. */
 export const FASTTEXT_MAGIC = 793712314;
@@ -57,7 +57,7 @@ export interface FastTextData {
 
 const HEADER_BYTES = 8 + 12 * 4 + 8 + 3 * 4 + 2 * 8;
 const ENTRY_TAIL = 1 + 8 + 1;
-const READ_CHUNK = 32 * 1024 * 1024;
+const READ_CHUNK = 8 * 1024 * 1024;
 const decoder = new TextDecoder();
 
 function fail(source: string, problem: string, advice: string): never {
@@ -82,6 +82,8 @@ class LayoutScanner {
   nwords = 0;
   nlabels = 0;
   ntokens = 0;
+  size = 0;
+  private builder: VocabularyBuilder | undefined;
   vocabulary: Vocabulary | undefined;
   readonly labels: string[] = [];
   /** File offset of the input matrix's rows × columns header, once known. */
@@ -96,8 +98,8 @@ class LayoutScanner {
   /** Parses what `available` bytes allow; true once the input matrix header is reached. */
   scan(available: number): boolean {
     if (this.args === undefined && !this.scanHeader(available)) return false;
-    if (this.vocabulary === undefined) throw new Error('unreachable: header without vocabulary');
-    if (this.entry < this.vocabulary.size && !this.scanEntries(available)) return false;
+    if (this.entry < this.size && !this.scanEntries(available)) return false;
+    this.vocabulary ??= this.builder!.build(this.bytes);
     const flagAt = this.pos + this.pruneSize * 8;
     if (flagAt + 1 > available) return false;
     checkDense(this.source, this.bytes[flagAt]!, 'input', this.pruned);
@@ -108,8 +110,8 @@ class LayoutScanner {
   /** Which section the scanner was in, for truncation messages. */
   section(): string {
     if (this.args === undefined) return 'the header (too short to be a fastText model)';
-    if (this.entry < (this.vocabulary?.size ?? 0)) {
-      return `dictionary entry ${this.entry + 1} of ${this.vocabulary?.size}`;
+    if (this.entry < this.size) {
+      return `dictionary entry ${this.entry + 1} of ${this.size}`;
     }
     return this.pruneSize > 0 ? 'the pruned-index table' : 'the input matrix flag';
   }
@@ -178,7 +180,8 @@ class LayoutScanner {
     this.nlabels = nlabels;
     this.ntokens = ntokens;
     this.pruneSize = Math.max(pruneSize, 0);
-    this.vocabulary = new Vocabulary(this.bytes, size);
+    this.size = size;
+    this.builder = new VocabularyBuilder(size);
     this.args = args;
     this.pos = HEADER_BYTES;
     this.pruned = pruneSize >= 0;
@@ -186,9 +189,8 @@ class LayoutScanner {
   }
 
   private scanEntries(available: number): boolean {
-    const vocab = this.vocabulary!;
-    const bytes = this.bytes;
-    const size = vocab.size;
+    const builder = this.builder!;
+    const { bytes, size } = this;
     const nwords = this.nwords;
     let pos = this.pos;
     let i = this.entry;
@@ -211,7 +213,7 @@ class LayoutScanner {
         );
       }
       if (i >= nwords) this.labels.push(decoder.decode(bytes.subarray(pos, p)));
-      vocab.insert(i, pos, p, hash);
+      builder.add(pos, hash);
       pos = p + ENTRY_TAIL;
       i++;
     }
@@ -270,16 +272,11 @@ function readInt64(view: DataView, at: number): number {
 }
 
 /**
- * Reads the two matrices once the whole file is in `bytes` at `base`. The input matrix must
- * already be 4-byte aligned there for a zero-copy view; otherwise it is copied.
+ * Reads the two matrices once the whole file is in `bytes`. The input matrix must already be
+ * 4-byte aligned there for a zero-copy view; otherwise it is copied.
  */
-function finish(
-  source: string,
-  scanner: LayoutScanner,
-  bytes: Uint8Array,
-  base: number,
-  total: number,
-): FastTextData {
+function finish(source: string, scanner: LayoutScanner, bytes: Uint8Array): FastTextData {
+  const total = bytes.byteLength;
   const args = scanner.args!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = scanner.inputHeader;
@@ -287,8 +284,8 @@ function finish(
     if (pos + 16 > total) {
       fail(source, `truncated in the ${which} matrix header (file is ${total} bytes)`, REDOWNLOAD);
     }
-    const m = readInt64(view, base + pos);
-    const n = readInt64(view, base + pos + 8);
+    const m = readInt64(view, pos);
+    const n = readInt64(view, pos + 8);
     if (m !== rows || n !== args.dim) {
       fail(
         source,
@@ -305,7 +302,7 @@ function finish(
         REDOWNLOAD,
       );
     }
-    const at = bytes.byteOffset + base + pos;
+    const at = bytes.byteOffset + pos;
     pos += length * 4;
     return at % 4 === 0
       ? new Float32Array(bytes.buffer, at, length)
@@ -314,7 +311,7 @@ function finish(
   const input = matrix('input', scanner.nwords + args.bucket);
   if (pos + 1 > total)
     fail(source, `truncated before the output matrix (file is ${total} bytes)`, REDOWNLOAD);
-  checkDense(source, bytes[base + pos]!, 'output', false);
+  checkDense(source, bytes[pos]!, 'output', false);
   pos += 1;
   const output = matrix('output', scanner.nlabels);
   return {
@@ -348,44 +345,106 @@ export function parseFastTextBytes(bytes: Uint8Array, source = 'fastText model')
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const scanner = new LayoutScanner(source, bytes, view);
   if (!scanner.scan(bytes.byteLength)) truncated(source, scanner, bytes.byteLength);
-  return finish(source, scanner, bytes, 0, bytes.byteLength);
+  return finish(source, scanner, bytes);
 }
 
 /**
- * Reads a model file into one buffer, in chunks, and shifts the bytes read so far as soon as
- * the dictionary has been parsed so that the input matrix lands on a 4-byte boundary and can be
- * used in place: peak memory stays at the file size plus the word table.
+ * Where the input matrix's rows × columns header would be if the file is complete and has
+ * nothing after the output matrix: the header gives the size of both matrices, so their start
+ * is known from the end of the file before the dictionary has been read. -1 without a header.
+ */
+function predictInputHeader(file: Uint8Array, total: number): number {
+  if (file.byteLength < HEADER_BYTES) return -1;
+  const view = new DataView(file.buffer, file.byteOffset, HEADER_BYTES);
+  const dim = view.getInt32(8, true);
+  const rows = view.getInt32(68, true) + view.getInt32(40, true);
+  const labels = view.getInt32(72, true);
+  return total - (16 + 4 * rows * dim + 1 + 16 + 4 * labels * dim);
+}
+
+/** The shift (0 to 3) that puts the input matrix after `inputHeader` on a 4-byte boundary. */
+function alignment(inputHeader: number): number {
+  return (4 - ((inputHeader + 16) % 4)) % 4;
+}
+
+/**
+ * Reads `file[from, to)` from the same offsets of the file, in READ_CHUNK reads that are all
+ * queued at once: libuv's thread pool copies the rest of the file while the main thread parses
+ * the dictionary. The promises resolve in file order.
+ */
+function readChunks(
+  path: string,
+  handle: FileHandle,
+  file: Uint8Array,
+  from: number,
+  to: number,
+): Promise<number>[] {
+  const chunks: Promise<number>[] = [];
+  for (let start = from; start < to; start += READ_CHUNK) {
+    const end = Math.min(start + READ_CHUNK, to);
+    const chunk = (async () => {
+      for (let at = start; at < end; ) {
+        const { bytesRead } = await handle.read(file, at, end - at, at);
+        if (bytesRead === 0) {
+          fail(
+            path,
+            `the file shrank while it was read (it ended at byte ${at} of ${to})`,
+            REDOWNLOAD,
+          );
+        }
+        at += bytesRead;
+      }
+      return end;
+    })();
+    // Awaited in order later; until then a failure must not count as unhandled.
+    chunk.catch(() => undefined);
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+/**
+ * Reads a model file into one buffer that the input matrix is used from in place, so peak
+ * memory stays at the file size plus the word table. The header is read first to learn where
+ * the input matrix starts (from the matrix sizes and the file size) and so at which offset of
+ * the buffer the file must go for the matrix to be 4-byte aligned; then the rest is read in
+ * background chunks while the dictionary is parsed and the word table built. Only a file with
+ * bytes after its output matrix (or a damaged one) is shifted in memory afterwards.
  */
 export async function readFastTextFile(path: string): Promise<FastTextData> {
   checkHost();
   const handle = await open(path, 'r');
+  let pending: Promise<number>[] = [];
   try {
     const total = (await handle.stat()).size;
     const bytes = new Uint8Array(new ArrayBuffer(total + 3));
-    const view = new DataView(bytes.buffer);
-    const scanner = new LayoutScanner(path, bytes, view);
-    let filled = 0;
-    let base = -1;
-    while (filled < total) {
-      const offset = base < 0 ? filled : base + filled;
-      const { bytesRead } = await handle.read(
-        bytes,
-        offset,
-        Math.min(READ_CHUNK, total - filled),
-        filled,
-      );
-      if (bytesRead === 0)
-        fail(path, `the file shrank while it was read (${filled} of ${total} bytes)`, REDOWNLOAD);
-      filled += bytesRead;
-      if (base < 0 && scanner.scan(filled)) {
-        base = (4 - ((scanner.inputHeader + 16) % 4)) % 4;
-        if (base > 0) bytes.copyWithin(base, 0, filled);
-        scanner.vocabulary!.rebase(bytes, base);
-      }
+    const head = Math.min(total, HEADER_BYTES);
+    await Promise.all(readChunks(path, handle, bytes, 0, head));
+    const predicted = predictInputHeader(bytes.subarray(0, head), total);
+    const base = predicted < 0 ? 0 : alignment(predicted);
+    bytes.copyWithin(base, 0, head);
+    let file = bytes.subarray(base, base + total);
+    pending = readChunks(path, handle, file, head, total);
+    const scanner = new LayoutScanner(
+      path,
+      file,
+      new DataView(file.buffer, file.byteOffset, file.byteLength),
+    );
+    let done = scanner.scan(head);
+    for (const chunk of pending) {
+      const filled = await chunk;
+      done ||= scanner.scan(filled);
     }
-    if (base < 0) truncated(path, scanner, total);
-    return finish(path, scanner, bytes, base, total);
+    if (!done) truncated(path, scanner, total);
+    const shift = alignment(scanner.inputHeader);
+    if (shift !== base) {
+      bytes.copyWithin(shift, base, base + total);
+      file = bytes.subarray(shift, shift + total);
+      scanner.vocabulary!.rebase(file);
+    }
+    return finish(path, scanner, file);
   } finally {
+    await Promise.allSettled(pending);
     await handle.close();
   }
 }
