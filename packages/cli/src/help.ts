@@ -32,7 +32,7 @@ Commands:
   pull <model>         download and verify a model's offline artifacts
   predict <model>      one prediction, or a JSONL batch with --input-file
   serve                a local HTTP server speaking Lift Wing's protocol (KServe v1)
-  cache <action>       ls | verify | prune | path of the artifact cache
+  cache <action>       ls | verify | prune | path | add of the artifact cache
 
 Options:
   --json               machine-readable output (and errors as JSON on stderr)
@@ -65,7 +65,8 @@ Examples:
   pull: `Usage: liftwing pull <model>[@<version>] [--json]
 
 Downloads the artifacts a model needs offline into the cache and verifies them. <model> is a name
-or alias; <version> a registry version id or alias (default: the version the model package pins).
+or alias; <version> a registry version id, a model version string, or production, staging,
+latest (default: the version the installed model package pins, else production).
 Progress is a bar on a terminal and plain lines otherwise (logs, CI).
 
 Options:
@@ -138,11 +139,16 @@ Examples:
 `,
 
   cache: `Usage: liftwing cache <ls|verify|prune|path> [--json] [--dry-run]
+       liftwing cache add <model>@<version> <file-or-directory> [--json]
 
   ls        the cached model versions, their sizes and paths
   verify    checks every cached file against its recorded checksum (exit 1 if any fails)
-  prune     removes cached versions that no model uses any more (--dry-run: only list them)
+  prune     removes cached versions that no registry knows any more, unreferenced files and
+            abandoned partial downloads (--dry-run: only list them)
   path      the cache directory
+  add       records a local file, or every file of a directory (e.g. a converted ONNX bundle:
+            model.onnx + manifest.json), as a version of a model; it then loads offline like a
+            downloaded one
 
 Options:
   --json               machine-readable output
@@ -151,6 +157,8 @@ Options:
 Examples:
   liftwing cache ls
   liftwing cache verify --json
+  liftwing cache add revertrisk@20231117132654-onnx ./revertrisk-bundle
+  liftwing predict revertrisk@20231117132654-onnx --offline --lang en --rev-id 12345
   du -sh "$(liftwing cache path)"
 `,
 };
