@@ -1,0 +1,391 @@
+/**
+ * Reader of fastText's `.bin` model format (version 12, as written by fastText 0.9.x; version 11
+ * is read too, as fastText does). Layout, little-endian: int32 magic, int32 version; the args
+ * (twelve int32 and a float64); the dictionary (int32 size, nwords, nlabels; int64 ntokens,
+ * pruneidx_size; `size` entries of NUL-terminated UTF-8, int64 count, int8 type; pruneidx pairs);
+ * then for the input and the output matrix a uint8 quantisation flag, int64 rows, int64 columns
+ * and rows × columns float32.
+ */
+import { open } from 'node:fs/promises';
+import { endianness } from 'node:os';
+import { ModelFormatError } from '@liftwing/core';
+import { FNV_OFFSET, fnvStep, Vocabulary } from './vocabulary.js';
+
+/** The int32 every fastText model file starts with. */
+export const FASTTEXT_MAGIC = 793712314;
+/** The model format version fastText 0.9.x writes. */
+export const FASTTEXT_VERSION = 12;
+
+/** fastText's loss functions, by the number stored in the file. */
+export type FastTextLoss = 'hs' | 'ns' | 'softmax' | 'ova';
+const LOSSES: Record<number, FastTextLoss> = { 1: 'hs', 2: 'ns', 3: 'softmax', 4: 'ova' };
+const MODEL_SUPERVISED = 3;
+
+/** The training arguments stored in a model file. */
+export interface FastTextArgs {
+  dim: number;
+  ws: number;
+  epoch: number;
+  minCount: number;
+  neg: number;
+  wordNgrams: number;
+  loss: FastTextLoss;
+  /** 1 = cbow, 2 = skipgram, 3 = supervised. */
+  model: number;
+  bucket: number;
+  minn: number;
+  maxn: number;
+  lrUpdateRate: number;
+  t: number;
+}
+
+/** Everything the scorer needs from a model file. */
+export interface FastTextData {
+  version: number;
+  args: FastTextArgs;
+  nwords: number;
+  nlabels: number;
+  ntokens: number;
+  vocabulary: Vocabulary;
+  /** Label strings, in order. */
+  labels: string[];
+  /** `(nwords + bucket) × dim` row-major. */
+  input: Float32Array;
+  /** `nlabels × dim` row-major. */
+  output: Float32Array;
+}
+
+const HEADER_BYTES = 8 + 12 * 4 + 8 + 3 * 4 + 2 * 8;
+const ENTRY_TAIL = 1 + 8 + 1;
+const READ_CHUNK = 32 * 1024 * 1024;
+const decoder = new TextDecoder();
+
+function fail(source: string, problem: string, advice: string): never {
+  throw new ModelFormatError(`${source}: ${problem}. ${advice}`);
+}
+
+const REDOWNLOAD =
+  'The file is damaged or incomplete: download it again (or delete it from the cache so it is fetched again)';
+
+/**
+ * Walks the header and the dictionary as bytes arrive, so the loader learns where the input
+ * matrix starts before it has read it and can place it on a 4-byte boundary.
+ */
+class LayoutScanner {
+  private pos = 0;
+  private entry = 0;
+  private pruneSize = 0;
+  /** fastText writes pruneidx_size -1 unless `quantize` pruned the dictionary. */
+  private pruned = false;
+  version = 0;
+  args: FastTextArgs | undefined;
+  nwords = 0;
+  nlabels = 0;
+  ntokens = 0;
+  vocabulary: Vocabulary | undefined;
+  readonly labels: string[] = [];
+  /** File offset of the input matrix's rows × columns header, once known. */
+  inputHeader = -1;
+
+  constructor(
+    private readonly source: string,
+    private readonly bytes: Uint8Array,
+    private readonly view: DataView,
+  ) {}
+
+  /** Parses what `available` bytes allow; true once the input matrix header is reached. */
+  scan(available: number): boolean {
+    if (this.args === undefined && !this.scanHeader(available)) return false;
+    if (this.vocabulary === undefined) throw new Error('unreachable: header without vocabulary');
+    if (this.entry < this.vocabulary.size && !this.scanEntries(available)) return false;
+    const flagAt = this.pos + this.pruneSize * 8;
+    if (flagAt + 1 > available) return false;
+    checkDense(this.source, this.bytes[flagAt]!, 'input', this.pruned);
+    this.inputHeader = flagAt + 1;
+    return true;
+  }
+
+  /** Which section the scanner was in, for truncation messages. */
+  section(): string {
+    if (this.args === undefined) return 'the header (too short to be a fastText model)';
+    if (this.entry < (this.vocabulary?.size ?? 0)) {
+      return `dictionary entry ${this.entry + 1} of ${this.vocabulary?.size}`;
+    }
+    return this.pruneSize > 0 ? 'the pruned-index table' : 'the input matrix flag';
+  }
+
+  private scanHeader(available: number): boolean {
+    const { view, source } = this;
+    if (available >= 4 && view.getInt32(0, true) !== FASTTEXT_MAGIC) {
+      fail(
+        source,
+        `not a fastText model (the file starts with ${view.getInt32(0, true)}, a fastText .bin starts with ${FASTTEXT_MAGIC})`,
+        'Pass the path of a fastText .bin model such as the outlink model.bin',
+      );
+    }
+    if (available < HEADER_BYTES) return false;
+    const version = view.getInt32(4, true);
+    if (version !== FASTTEXT_VERSION && version !== 11) {
+      fail(
+        source,
+        `fastText model format version ${version} is not supported (supported: 11 and ${FASTTEXT_VERSION}, written by fastText 0.9.x)`,
+        'Save the model with fastText 0.9.2, the version Lift Wing runs',
+      );
+    }
+    const int = (i: number) => view.getInt32(8 + 4 * i, true);
+    const lossCode = int(6);
+    const loss = LOSSES[lossCode];
+    if (loss === undefined) fail(source, `unknown loss ${lossCode} in the header`, REDOWNLOAD);
+    const args: FastTextArgs = {
+      dim: int(0),
+      ws: int(1),
+      epoch: int(2),
+      minCount: int(3),
+      neg: int(4),
+      wordNgrams: int(5),
+      loss,
+      model: int(7),
+      bucket: int(8),
+      minn: int(9),
+      maxn: int(10),
+      lrUpdateRate: int(11),
+      t: view.getFloat64(56, true),
+    };
+    // fastText 0.9.2 ignores character n-grams of old (version 11) supervised models.
+    if (version === 11 && args.model === MODEL_SUPERVISED) args.maxn = 0;
+    checkArgs(source, args);
+    const size = view.getInt32(64, true);
+    const nwords = view.getInt32(68, true);
+    const nlabels = view.getInt32(72, true);
+    const ntokens = readInt64(view, 76);
+    const pruneSize = readInt64(view, 84);
+    if (nwords < 0 || nlabels < 0 || size !== nwords + nlabels) {
+      fail(
+        source,
+        `inconsistent dictionary sizes (size ${size}, ${nwords} words, ${nlabels} labels)`,
+        REDOWNLOAD,
+      );
+    }
+    if (nlabels === 0) {
+      fail(
+        source,
+        'the model has no labels, so it cannot classify',
+        'Use a supervised fastText model',
+      );
+    }
+    this.version = version;
+    this.nwords = nwords;
+    this.nlabels = nlabels;
+    this.ntokens = ntokens;
+    this.pruneSize = Math.max(pruneSize, 0);
+    this.vocabulary = new Vocabulary(this.bytes, size);
+    this.args = args;
+    this.pos = HEADER_BYTES;
+    this.pruned = pruneSize >= 0;
+    return true;
+  }
+
+  private scanEntries(available: number): boolean {
+    const vocab = this.vocabulary!;
+    const bytes = this.bytes;
+    const size = vocab.size;
+    const nwords = this.nwords;
+    let pos = this.pos;
+    let i = this.entry;
+    while (i < size) {
+      let hash = FNV_OFFSET;
+      let p = pos;
+      while (p < available) {
+        const b = bytes[p]!;
+        if (b === 0) break;
+        hash = fnvStep(hash, b);
+        p++;
+      }
+      if (p + ENTRY_TAIL > available) break;
+      const type = bytes[p + 9]!;
+      if (type !== (i < nwords ? 0 : 1)) {
+        fail(
+          this.source,
+          `dictionary entry ${i + 1} has type ${type}, expected ${i < nwords ? '0 (word)' : '1 (label)'}`,
+          REDOWNLOAD,
+        );
+      }
+      if (i >= nwords) this.labels.push(decoder.decode(bytes.subarray(pos, p)));
+      vocab.insert(i, pos, p, hash);
+      pos = p + ENTRY_TAIL;
+      i++;
+    }
+    this.pos = pos;
+    this.entry = i;
+    return i === size;
+  }
+}
+
+function checkArgs(source: string, args: FastTextArgs): void {
+  if (args.model !== MODEL_SUPERVISED) {
+    fail(
+      source,
+      `this is a ${args.model === 1 ? 'cbow' : args.model === 2 ? 'skipgram' : `type ${args.model}`} word-vector model, not a supervised classifier`,
+      'Use a model trained with `fasttext supervised`',
+    );
+  }
+  if (args.loss === 'hs') {
+    fail(
+      source,
+      'the model uses the hierarchical softmax loss (hs), which this scorer does not implement',
+      'Use a model trained with -loss ova (as Lift Wing does), softmax or ns',
+    );
+  }
+  if (args.dim <= 0) fail(source, `invalid dimension ${args.dim}`, REDOWNLOAD);
+  if (args.wordNgrams > 1 || args.maxn > 0) {
+    fail(
+      source,
+      `the model uses ${args.wordNgrams > 1 ? `word n-grams (wordNgrams ${args.wordNgrams})` : `character n-grams (minn ${args.minn}, maxn ${args.maxn})`}, which this scorer does not implement`,
+      'Use a model trained with -wordNgrams 1 -minn 0 -maxn 0, as the Lift Wing outlink model is',
+    );
+  }
+}
+
+function checkDense(source: string, flag: number, which: string, pruned: boolean): void {
+  if (flag === 1) {
+    fail(
+      source,
+      `the ${which} matrix is quantised (a .ftz model made by \`fasttext quantize\`), which this scorer does not read`,
+      'Use the full-precision .bin model',
+    );
+  }
+  if (flag !== 0)
+    fail(source, `invalid quantisation flag ${flag} before the ${which} matrix`, REDOWNLOAD);
+  if (pruned) {
+    fail(source, 'the dictionary is pruned but the input matrix is not quantised', REDOWNLOAD);
+  }
+}
+
+function readInt64(view: DataView, at: number): number {
+  const value = view.getBigInt64(at, true);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < -BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new ModelFormatError(`int64 ${value} at byte ${at} is out of range. ${REDOWNLOAD}`);
+  }
+  return Number(value);
+}
+
+/**
+ * Reads the two matrices once the whole file is in `bytes` at `base`. The input matrix must
+ * already be 4-byte aligned there for a zero-copy view; otherwise it is copied.
+ */
+function finish(
+  source: string,
+  scanner: LayoutScanner,
+  bytes: Uint8Array,
+  base: number,
+  total: number,
+): FastTextData {
+  const args = scanner.args!;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pos = scanner.inputHeader;
+  const matrix = (which: 'input' | 'output', rows: number): Float32Array => {
+    if (pos + 16 > total) {
+      fail(source, `truncated in the ${which} matrix header (file is ${total} bytes)`, REDOWNLOAD);
+    }
+    const m = readInt64(view, base + pos);
+    const n = readInt64(view, base + pos + 8);
+    if (m !== rows || n !== args.dim) {
+      fail(
+        source,
+        `the ${which} matrix is ${m} × ${n}, expected ${rows} × ${args.dim}`,
+        REDOWNLOAD,
+      );
+    }
+    pos += 16;
+    const length = m * n;
+    if (pos + length * 4 > total) {
+      fail(
+        source,
+        `truncated in the ${which} matrix: it needs ${length * 4} bytes from byte ${pos} but the file is ${total} bytes`,
+        REDOWNLOAD,
+      );
+    }
+    const at = bytes.byteOffset + base + pos;
+    pos += length * 4;
+    return at % 4 === 0
+      ? new Float32Array(bytes.buffer, at, length)
+      : new Float32Array(bytes.buffer.slice(at, at + length * 4));
+  };
+  const input = matrix('input', scanner.nwords + args.bucket);
+  if (pos + 1 > total)
+    fail(source, `truncated before the output matrix (file is ${total} bytes)`, REDOWNLOAD);
+  checkDense(source, bytes[base + pos]!, 'output', false);
+  pos += 1;
+  const output = matrix('output', scanner.nlabels);
+  return {
+    version: scanner.version,
+    args,
+    nwords: scanner.nwords,
+    nlabels: scanner.nlabels,
+    ntokens: scanner.ntokens,
+    vocabulary: scanner.vocabulary!,
+    labels: scanner.labels,
+    input,
+    output,
+  };
+}
+
+function checkHost(): void {
+  if (endianness() !== 'LE') {
+    throw new ModelFormatError(
+      'fastText models store little-endian float32 and this scorer maps them directly, which needs a little-endian CPU. Run on x86-64 or ARM64',
+    );
+  }
+}
+
+function truncated(source: string, scanner: LayoutScanner, total: number): never {
+  fail(source, `truncated in ${scanner.section()} (the file is only ${total} bytes)`, REDOWNLOAD);
+}
+
+/** Parses a model held in memory. Copies the input matrix when it is not 4-byte aligned. */
+export function parseFastTextBytes(bytes: Uint8Array, source = 'fastText model'): FastTextData {
+  checkHost();
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const scanner = new LayoutScanner(source, bytes, view);
+  if (!scanner.scan(bytes.byteLength)) truncated(source, scanner, bytes.byteLength);
+  return finish(source, scanner, bytes, 0, bytes.byteLength);
+}
+
+/**
+ * Reads a model file into one buffer, in chunks, and shifts the bytes read so far as soon as
+ * the dictionary has been parsed so that the input matrix lands on a 4-byte boundary and can be
+ * used in place: peak memory stays at the file size plus the word table.
+ */
+export async function readFastTextFile(path: string): Promise<FastTextData> {
+  checkHost();
+  const handle = await open(path, 'r');
+  try {
+    const total = (await handle.stat()).size;
+    const bytes = new Uint8Array(new ArrayBuffer(total + 3));
+    const view = new DataView(bytes.buffer);
+    const scanner = new LayoutScanner(path, bytes, view);
+    let filled = 0;
+    let base = -1;
+    while (filled < total) {
+      const offset = base < 0 ? filled : base + filled;
+      const { bytesRead } = await handle.read(
+        bytes,
+        offset,
+        Math.min(READ_CHUNK, total - filled),
+        filled,
+      );
+      if (bytesRead === 0)
+        fail(path, `the file shrank while it was read (${filled} of ${total} bytes)`, REDOWNLOAD);
+      filled += bytesRead;
+      if (base < 0 && scanner.scan(filled)) {
+        base = (4 - ((scanner.inputHeader + 16) % 4)) % 4;
+        if (base > 0) bytes.copyWithin(base, 0, filled);
+        scanner.vocabulary!.rebase(bytes, base);
+      }
+    }
+    if (base < 0) truncated(path, scanner, total);
+    return finish(path, scanner, bytes, base, total);
+  } finally {
+    await handle.close();
+  }
+}
