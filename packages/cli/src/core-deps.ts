@@ -63,8 +63,9 @@ async function isCached(cache: ArtifactCache, resolved: ResolvedVersion): Promis
 }
 
 /**
- * The options of `@liftwing/core` that the CLI passes on to a model package's `createModel`:
- * the environment (core reads every `LIFTWING_*` variable from it) and the values it names.
+ * The options of `@liftwing/core` that the CLI passes on to a model package's `createModel`: the
+ * environment, from which core's clients read every `LIFTWING_*` variable (gateway URL and token,
+ * MediaWiki API URL, offline), and the cache and registry options it sets.
  */
 export function coreOptions(env: Env): Record<string, unknown> {
   const options: Record<string, unknown> = { env };
@@ -76,9 +77,6 @@ export function coreOptions(env: Env): Record<string, unknown> {
   set('registry', ENV.registry);
   set('modelsUrl', ENV.modelsUrl);
   set('userAgent', ENV.userAgent);
-  set('apiUrl', ENV.apiUrl);
-  set('token', ENV.apiToken);
-  set('apiUrlTemplate', ENV.mwApiUrl);
   return options;
 }
 

@@ -26,8 +26,7 @@ export interface ModelInfo {
 /**
  * Options every model package's `createModel` takes (model-specific options pass through). The
  * CLI also passes the options of `@liftwing/core` it was configured with: `env` (core reads every
- * `LIFTWING_*` variable from it), `cacheDir`, `registry`, `modelsUrl`, `userAgent`, `apiUrl`,
- * `token` and `apiUrlTemplate`, each when set.
+ * `LIFTWING_*` variable from it), `cacheDir`, `registry`, `modelsUrl` and `userAgent`, each when set.
  */
 export interface CreateModelOptions {
   mode: Mode;
