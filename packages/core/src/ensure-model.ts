@@ -4,12 +4,12 @@
  * @packageDocumentation
  */
 import {
+  type AddOptions,
   ArtifactCache,
   type ArtifactCacheOptions,
   type CachedVersion,
   type Trust,
 } from './cache.js';
-import type { ModelEntry, VersionStatus } from './catalogue.js';
 import { isLiftWingError } from './errors.js';
 import {
   type ModelInfo,
@@ -92,17 +92,10 @@ export async function ensureModel(
 /** Options of {@link addLocalModel}. */
 export interface AddLocalModelOptions
   extends ArtifactCacheOptions,
-    Pick<RegistryOptions, 'modelsUrl'> {
+    Pick<RegistryOptions, 'modelsUrl'>,
+    AddOptions {
   /** Model name or alias. A model no registry knows needs `describe`. */
   model: string;
-  /** Version id to record, e.g. `20231117132654-onnx`. */
-  version: string;
-  /** A file, or a directory (e.g. an ONNX bundle: `model.onnx` + `manifest.json`). */
-  from: string;
-  status?: VersionStatus;
-  modelVersion?: string | null;
-  formats?: Record<string, string>;
-  describe?: Omit<ModelEntry, 'name' | 'versions'>;
   registry?: Registry | string;
 }
 

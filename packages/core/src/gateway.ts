@@ -1,7 +1,7 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
-import { connectionError, requestIdOf, serverMessageOf } from './http.js';
+import { requestIdOf, sendRequest, serverMessageOf } from './http.js';
 import type { BatchProgress, BatchResult } from './model.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import {
@@ -301,21 +301,16 @@ export class LiftWingClient {
   async #send<T>(model: string, target: Target, payload: string, signal?: AbortSignal) {
     const release = await this.#limiter.acquire(signal);
     try {
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await request(target.url, {
-          method: 'POST',
-          headers: target.headers,
-          body: payload,
-          signal,
-          dispatcher: this.#dispatcher,
-          headersTimeout: this.#timeoutMs,
-          bodyTimeout: this.#timeoutMs,
-        });
-      } catch (error) {
-        if (signal?.aborted) throw abortError(signal);
-        throw connectionError(error, 'the Lift Wing gateway', target.url, model) ?? error;
-      }
+      const response = await sendRequest(target.url, {
+        method: 'POST',
+        headers: target.headers,
+        body: payload,
+        signal,
+        dispatcher: this.#dispatcher,
+        timeoutMs: this.#timeoutMs,
+        what: 'the Lift Wing gateway',
+        model,
+      });
       if (response.statusCode >= 200 && response.statusCode < 300) {
         return (await response.body.json()) as T;
       }

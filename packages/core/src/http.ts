@@ -1,5 +1,6 @@
+import { type Dispatcher, request } from 'undici';
 import { HttpError } from './errors.js';
-import { isConnectionError } from './retry.js';
+import { abortError, isConnectionError } from './retry.js';
 
 /** Status codes at which a request is worth repeating: the server or a proxy was overloaded. */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
@@ -56,4 +57,44 @@ export function connectionError(
       'Check the URL and your network; the request was retried before giving up.',
     { url, model, cause: error },
   );
+}
+
+/** One HTTP request as {@link sendRequest} makes it. */
+export interface SendOptions {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** Default: undici's global dispatcher. */
+  dispatcher?: Dispatcher | undefined;
+  /** Applies to the headers and, separately, to the body. */
+  timeoutMs: number;
+  /** Names the server in a connection error, e.g. `the Lift Wing gateway`. */
+  what: string;
+  model?: string | undefined;
+}
+
+/**
+ * Sends a request with undici. An abort rejects with the signal's error; a network-level failure
+ * rejects with an {@link HttpError} naming the server; any HTTP status resolves.
+ */
+export async function sendRequest(
+  url: string,
+  options: SendOptions,
+): Promise<Dispatcher.ResponseData> {
+  const { signal } = options;
+  try {
+    return await request(url, {
+      method: options.method,
+      headers: options.headers,
+      body: options.body,
+      signal,
+      dispatcher: options.dispatcher,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+  } catch (error) {
+    if (signal?.aborted) throw abortError(signal);
+    throw connectionError(error, options.what, url, options.model) ?? error;
+  }
 }

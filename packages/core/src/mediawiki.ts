@@ -1,10 +1,9 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
 import { ConfigError, HttpError, MediaWikiError } from './errors.js';
-import { connectionError, requestIdOf, serverMessageOf, TRANSIENT_STATUSES } from './http.js';
+import { requestIdOf, sendRequest, serverMessageOf, TRANSIENT_STATUSES } from './http.js';
 import { RateLimiter } from './ratelimit.js';
 import {
-  abortError,
   parseRetryAfter,
   type ResolvedRetryOptions,
   type RetryDecision,
@@ -364,21 +363,15 @@ export class MediaWikiClient {
   ): Promise<T> {
     const release = await this.#limiter.acquire(signal);
     try {
-      let response: Dispatcher.ResponseData;
-      try {
-        response = await request(url, {
-          method: body === undefined ? 'GET' : 'POST',
-          headers,
-          body,
-          signal,
-          dispatcher: this.#dispatcher,
-          headersTimeout: this.#timeoutMs,
-          bodyTimeout: this.#timeoutMs,
-        });
-      } catch (error) {
-        if (signal?.aborted) throw abortError(signal);
-        throw connectionError(error, `the MediaWiki API of ${host}`, url) ?? error;
-      }
+      const response = await sendRequest(url, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers,
+        body,
+        signal,
+        dispatcher: this.#dispatcher,
+        timeoutMs: this.#timeoutMs,
+        what: `the MediaWiki API of ${host}`,
+      });
       const text = await response.body.text();
       const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
       if (response.statusCode !== 200) {
