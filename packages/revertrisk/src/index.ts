@@ -6,6 +6,9 @@
  */
 export * from './bundle.js';
 export * from './features.js';
+export * from './model.js';
 export * from './offline.js';
+export * from './request.js';
 export * from './response.js';
+export * from './revisions.js';
 export * from './wikitext.js';

@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { LiftWingError } from '@liftwing/core';
 import type { OnnxBundle } from './bundle.js';
 import { FeatureExtractor, type FeatureExtractorOptions, type FeatureInput } from './features.js';
 import { buildRevertRiskResponse, type RevertRiskResponse } from './response.js';
@@ -31,15 +32,44 @@ export class OfflineRevertRisk {
   async predict(inputs: readonly FeatureInput[]): Promise<RevertRiskResponse[]> {
     const rows = inputs.map((input) => this.extractor.extract(input));
     const probabilities = await this.bundle.score(rows);
-    const { manifest } = this.bundle;
-    return inputs.map((input, i) =>
-      buildRevertRiskResponse({
-        lang: input.revision.lang,
-        revisionId: input.revision.id,
-        probability: probabilities[i]!,
-        modelVersion: manifest.model.version,
-        threshold: manifest.threshold,
-      }),
+    return inputs.map((input, i) => this.response(input, probabilities[i]!));
+  }
+
+  /**
+   * Like {@link predict}, but an edit whose features cannot be computed gets its error in its
+   * place instead of failing the others; the rest are still scored in one batch.
+   */
+  async predictSettled(
+    inputs: readonly FeatureInput[],
+  ): Promise<Array<RevertRiskResponse | LiftWingError>> {
+    const outcomes: Array<Float64Array | LiftWingError> = inputs.map((input) => {
+      try {
+        return this.extractor.extract(input);
+      } catch (error) {
+        if (error instanceof LiftWingError) return error;
+        throw error;
+      }
+    });
+    const rows = outcomes.filter(
+      (outcome): outcome is Float64Array => !(outcome instanceof LiftWingError),
     );
+    const probabilities = await this.bundle.score(rows);
+    let next = 0;
+    return outcomes.map((outcome, i) =>
+      outcome instanceof LiftWingError
+        ? outcome
+        : this.response(inputs[i]!, probabilities[next++]!),
+    );
+  }
+
+  private response(input: FeatureInput, probability: number): RevertRiskResponse {
+    const { manifest } = this.bundle;
+    return buildRevertRiskResponse({
+      lang: input.revision.lang,
+      revisionId: input.revision.id,
+      probability,
+      modelVersion: manifest.model.version,
+      threshold: manifest.threshold,
+    });
   }
 }

@@ -1,0 +1,515 @@
+/**
+ * `createModel`: revertrisk-language-agnostic as a `LiftWingModel`, online (the Lift Wing
+ * gateway) or offline (an ONNX bundle, with revisions fetched from the MediaWiki API).
+ *
+ * @packageDocumentation
+ */
+import { dirname, resolve } from 'node:path';
+import {
+  type ArtifactInfo,
+  type BatchProgress,
+  type BatchResult,
+  type BatchSpec,
+  ConfigError,
+  type DownloadProgress,
+  type Env,
+  ensureModel,
+  HttpError,
+  InputError,
+  isLiftWingError,
+  LiftWingClient,
+  type LiftWingClientOptions,
+  LiftWingError,
+  type LiftWingModel,
+  MediaWikiClient,
+  type MediaWikiClientOptions,
+  type Mode,
+  ModelFormatError,
+  type PredictManyOptions,
+  type PredictOptions,
+  Registry,
+  type ResolvedVersion,
+} from '@liftwing/core';
+import { type BundleLoadOptions, OnnxBundle } from './bundle.js';
+import { type FeatureInput, type RevisionData, validateFeatureInput } from './features.js';
+import pin from './model-pin.json' with { type: 'json' };
+import { OfflineRevertRisk } from './offline.js';
+import {
+  allFailedError,
+  MAX_BATCH_SIZE,
+  parseAllFailed,
+  parseRequestBody,
+  parseRevisionError,
+  type RevertRiskRequest,
+  type RevisionRequest,
+  revisionError,
+  validateRevisionRequest,
+} from './request.js';
+import { REVERTRISK_MODEL_NAME, type RevertRiskResponse } from './response.js';
+import { hostOf, MAX_REVIDS_PER_QUERY, RevisionFetcher } from './revisions.js';
+import type { NamespaceAliases } from './wikitext.js';
+
+/** The registry version this release of the package was built against (`src/model-pin.json`). */
+export const PINNED_VERSION: string = pin.version;
+
+/** A batch answer of the server: `{"predictions": [...]}`, plus `errors` when some items failed. */
+export interface RevertRiskBatchResponse {
+  predictions: RevertRiskResponse[];
+  errors?: string[];
+}
+
+/** Options of {@link createModel}. */
+export interface RevertRiskOptions {
+  /** `online` asks the Lift Wing gateway; `offline` runs a bundle here. Default `online`. */
+  mode?: Mode;
+  /**
+   * Offline: a registry reference (`revertrisk@20231117132654-onnx`, `revertrisk@staging`) or a
+   * version id of `revertrisk`. Default: the package's pin, {@link PINNED_VERSION}.
+   */
+  version?: string;
+  /** Offline: a bundle directory (`manifest.json` + `model.onnx`) to use instead of the registry. */
+  bundle?: string;
+  /** Online: a gateway client, or the options of one. */
+  client?: LiftWingClient | LiftWingClientOptions;
+  /** Offline: a MediaWiki API client, or the options of one. */
+  mediawiki?: MediaWikiClient | MediaWikiClientOptions;
+  /** Your client, for every User-Agent (see `buildUserAgent`). Default `LIFTWING_USER_AGENT`. */
+  userAgent?: string;
+  /** Environment to read. Default `process.env`. */
+  env?: Env;
+  /** Offline: the artifact cache. Default `LIFTWING_CACHE_DIR`, else the user cache. */
+  cacheDir?: string;
+  /** Offline: never use the network for artifacts. Default `LIFTWING_OFFLINE`. */
+  offline?: boolean;
+  /** Offline: a loaded registry, or a user registry file or URL. Default `LIFTWING_REGISTRY`. */
+  registry?: Registry | string;
+  /** Offline: the published model tree. Default `LIFTWING_MODELS_URL`, else Wikimedia's. */
+  modelsUrl?: string;
+  /** Offline: download progress of artifacts. */
+  onProgress?: (progress: DownloadProgress) => void;
+  /** Cancels loading. */
+  signal?: AbortSignal;
+  /** Offline: onnxruntime intra-op threads. */
+  intraOpNumThreads?: BundleLoadOptions['intraOpNumThreads'];
+  /** Offline: localized Category/File namespace names for the wikitext counts. */
+  namespaces?: NamespaceAliases;
+}
+
+/** revertrisk-language-agnostic, online or offline. */
+export type RevertRiskModel = LiftWingModel<RevertRiskRequest, RevertRiskResponse>;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Progress of a batch some of whose items failed before any request was sent. */
+function progressWith(
+  failedEarly: number,
+  total: number,
+  onProgress: ((progress: BatchProgress) => void) | undefined,
+) {
+  return (progress: BatchProgress) =>
+    onProgress?.({
+      done: progress.done + failedEarly,
+      failed: progress.failed + failedEarly,
+      total,
+    });
+}
+
+/** Sorts batch items into those to score and those already failed by validation. */
+function triage(requests: readonly RevertRiskRequest[], online: boolean) {
+  const results = new Array<BatchResult<RevertRiskResponse>>(requests.length);
+  const revisions: Array<{ index: number; request: RevisionRequest }> = [];
+  const preSave: Array<{ index: number; data: unknown }> = [];
+  requests.forEach((request, index) => {
+    try {
+      if (isObject(request) && 'revision_data' in request) {
+        if (online) throw preSaveOnlineError();
+        preSave.push({ index, data: request.revision_data });
+      } else revisions.push({ index, request: validateRevisionRequest(request) });
+    } catch (error) {
+      if (!(error instanceof LiftWingError)) throw error;
+      results[index] = { ok: false, error };
+    }
+  });
+  return {
+    results,
+    revisions,
+    preSave,
+    failedEarly: requests.length - revisions.length - preSave.length,
+  };
+}
+
+function preSaveOnlineError(): InputError {
+  return new InputError(
+    'The public Lift Wing gateway does not accept the pre-save form ({"revision_data": ...}); only ' +
+      "Wikimedia's internal service does. Score it offline: createModel({ mode: 'offline', ... }).",
+  );
+}
+
+/** Turns the gateway's 400 and 422 answers into the `InputError`s offline mode throws. */
+function gatewayInputError(error: unknown, request?: RevisionRequest): unknown {
+  if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 422)) return error;
+  const message = error.serverMessage ?? error.message;
+  // HttpError keeps the server's message but not its body key; 400s are mostly KServe `error`s.
+  if (error.status === 400) return new InputError(message, { cause: error });
+  const one = parseRevisionError(message) ?? parseAllFailed(message)?.[0];
+  if (one && request) return revisionError(request.rev_id, request.lang, one.reason);
+  return new InputError(message, {
+    code: 'revision_error',
+    status: 422,
+    bodyKey: 'detail',
+    reason: one?.reason,
+    cause: error,
+  });
+}
+
+const ONLINE_BATCH: BatchSpec<RevisionRequest, RevertRiskResponse> = {
+  maxBatchSize: MAX_BATCH_SIZE,
+  groupKey: (request) => request.lang,
+  toBody: (items) => (items.length === 1 ? items[0] : { instances: items }),
+  splitResponse(response, items) {
+    if (items.length === 1 && isObject(response) && !('predictions' in response)) {
+      return [response as unknown as RevertRiskResponse];
+    }
+    const { predictions = [], errors = [] } = response as RevertRiskBatchResponse;
+    const byId = new Map(predictions.map((prediction) => [prediction.revision_id, prediction]));
+    const failed = new Map(
+      errors.flatMap((line) => {
+        const parsed = parseRevisionError(line);
+        return parsed ? [[parsed.revId, parsed.reason] as const] : [];
+      }),
+    );
+    return items.map((item) => {
+      const prediction = byId.get(item.rev_id);
+      if (prediction) return prediction;
+      const reason = failed.get(item.rev_id);
+      if (reason) return revisionError(item.rev_id, item.lang, reason);
+      return new HttpError(
+        `Lift Wing answered a batch without a prediction or an error for revision ${item.rev_id} (${item.lang}).`,
+        { model: REVERTRISK_MODEL_NAME },
+      );
+    });
+  },
+  splitError(error, items) {
+    if (error.status !== 422 || error.serverMessage === undefined) return undefined;
+    const single = parseRevisionError(error.serverMessage);
+    const reasons = new Map(
+      (single ? [single] : (parseAllFailed(error.serverMessage) ?? [])).map((f) => [
+        f.revId,
+        f.reason,
+      ]),
+    );
+    if (!items.every((item) => reasons.has(item.rev_id))) return undefined;
+    return items.map((item) => revisionError(item.rev_id, item.lang, reasons.get(item.rev_id)!));
+  },
+};
+
+class OnlineRevertRisk implements RevertRiskModel {
+  readonly name = REVERTRISK_MODEL_NAME;
+  readonly mode = 'online' as const;
+  readonly version = undefined;
+
+  constructor(readonly client: LiftWingClient) {}
+
+  async predict(request: RevertRiskRequest, options: PredictOptions = {}) {
+    if (isObject(request) && 'revision_data' in request) throw preSaveOnlineError();
+    const valid = validateRevisionRequest(request);
+    try {
+      return await this.client.predict<RevertRiskResponse>(REVERTRISK_MODEL_NAME, valid, options);
+    } catch (error) {
+      throw gatewayInputError(error, valid);
+    }
+  }
+
+  async predictMany(requests: readonly RevertRiskRequest[], options: PredictManyOptions = {}) {
+    const { results, revisions, failedEarly } = triage(requests, true);
+    const outcomes = await this.client.predictBatch(
+      REVERTRISK_MODEL_NAME,
+      revisions.map((r) => r.request),
+      ONLINE_BATCH,
+      {
+        signal: options.signal,
+        onProgress: progressWith(failedEarly, requests.length, options.onProgress),
+      },
+    );
+    outcomes.forEach(({ input: _input, ...outcome }, i) => {
+      results[revisions[i]!.index] = outcome;
+    });
+    return results;
+  }
+
+  async handle(body: unknown, options: PredictOptions = {}): Promise<unknown> {
+    const parsed = parseRequestBody(body);
+    if (parsed.form === 'revision_data') throw preSaveOnlineError();
+    const payload = parsed.form === 'single' ? parsed.request : { instances: parsed.requests };
+    try {
+      return await this.client.predict(REVERTRISK_MODEL_NAME, payload, options);
+    } catch (error) {
+      throw gatewayInputError(error);
+    }
+  }
+
+  async close() {}
+}
+
+class OfflineRevertRiskModel implements RevertRiskModel {
+  readonly name = REVERTRISK_MODEL_NAME;
+  readonly mode = 'offline' as const;
+  readonly #needsUser: boolean;
+
+  constructor(
+    readonly runner: OfflineRevertRisk,
+    readonly mediawiki: MediaWikiClient,
+    readonly version: string,
+  ) {
+    this.#needsUser = runner.extractor.names.some(
+      (name) => name.startsWith('user_') && name !== 'user_is_anonymous',
+    );
+  }
+
+  /** Scores revisions of one language: fetched `revids=` 50 at a time, each chunk one onnx batch. */
+  async #scoreRevisions(
+    lang: string,
+    revIds: readonly number[],
+    signal: AbortSignal | undefined,
+  ): Promise<Map<number, RevertRiskResponse | LiftWingError>> {
+    const fetcher = new RevisionFetcher(this.mediawiki, { users: this.#needsUser, signal });
+    const scored = new Map<number, RevertRiskResponse | LiftWingError>();
+    const unique = [...new Set(revIds)];
+    for (let i = 0; i < unique.length; i += MAX_REVIDS_PER_QUERY) {
+      signal?.throwIfAborted();
+      const chunk = unique.slice(i, i + MAX_REVIDS_PER_QUERY);
+      const fetched = await fetcher.fetch(lang, chunk);
+      const inputs: FeatureInput[] = [];
+      for (const id of chunk) {
+        const outcome = fetched.get(id)!;
+        if (outcome instanceof LiftWingError) scored.set(id, outcome);
+        else inputs.push(outcome);
+      }
+      const responses = await this.runner.predictSettled(inputs);
+      inputs.forEach((input, j) => {
+        scored.set(input.revision.id, responses[j]!);
+      });
+    }
+    return scored;
+  }
+
+  async #scorePreSave(data: unknown, signal: AbortSignal | undefined): Promise<RevertRiskResponse> {
+    // The server answers every pre-save request with revision_id -1, whatever `id` says.
+    const revision = (isObject(data) ? { ...data, id: -1 } : data) as RevisionData;
+    const input = validateFeatureInput({ revision });
+    const userId = input.revision.user.id;
+    if (this.#needsUser && userId > 0) {
+      const fetcher = new RevisionFetcher(this.mediawiki, { users: true, signal });
+      const user = (await fetcher.users(hostOf(input.revision.lang), [userId])).get(userId);
+      if (user === undefined) throw revisionError(-1, input.revision.lang, 'user_missing');
+      input.user = user;
+    }
+    const [response] = await this.runner.predictSettled([input]);
+    if (response instanceof LiftWingError) throw response;
+    return response!;
+  }
+
+  async predict(request: RevertRiskRequest, options: PredictOptions = {}) {
+    if (isObject(request) && 'revision_data' in request) {
+      return this.#scorePreSave(request.revision_data, options.signal);
+    }
+    const valid = validateRevisionRequest(request);
+    const outcome = (await this.#scoreRevisions(valid.lang, [valid.rev_id], options.signal)).get(
+      valid.rev_id,
+    )!;
+    if (outcome instanceof LiftWingError) throw outcome;
+    return outcome;
+  }
+
+  async predictMany(requests: readonly RevertRiskRequest[], options: PredictManyOptions = {}) {
+    const { signal, onProgress } = options;
+    const { results, revisions, preSave, failedEarly } = triage(requests, false);
+    const progress = { done: failedEarly, failed: failedEarly, total: requests.length };
+    const settle = (index: number, outcome: RevertRiskResponse | LiftWingError) => {
+      results[index] =
+        outcome instanceof LiftWingError
+          ? { ok: false, error: outcome }
+          : { ok: true, value: outcome };
+      progress.done++;
+      if (outcome instanceof LiftWingError) progress.failed++;
+    };
+    const byLang = new Map<string, typeof revisions>();
+    for (const item of revisions) {
+      byLang.set(item.request.lang, [...(byLang.get(item.request.lang) ?? []), item]);
+    }
+    for (const [lang, items] of byLang) {
+      let scored: Map<number, RevertRiskResponse | LiftWingError>;
+      try {
+        scored = await this.#scoreRevisions(
+          lang,
+          items.map((item) => item.request.rev_id),
+          signal,
+        );
+      } catch (error) {
+        if (signal?.aborted || !(error instanceof LiftWingError)) throw error;
+        for (const item of items) settle(item.index, error);
+        onProgress?.({ ...progress });
+        continue;
+      }
+      for (const item of items) settle(item.index, scored.get(item.request.rev_id)!);
+      onProgress?.({ ...progress });
+    }
+    for (const { index, data } of preSave) {
+      try {
+        settle(index, await this.#scorePreSave(data, signal));
+      } catch (error) {
+        if (signal?.aborted || !(error instanceof LiftWingError)) throw error;
+        settle(index, error);
+      }
+      onProgress?.({ ...progress });
+    }
+    return results;
+  }
+
+  async handle(body: unknown, options: PredictOptions = {}): Promise<unknown> {
+    const parsed = parseRequestBody(body);
+    if (parsed.form === 'revision_data')
+      return this.#scorePreSave(parsed.revisionData, options.signal);
+    const requests = parsed.form === 'single' ? [parsed.request] : parsed.requests;
+    const lang = requests[0]!.lang;
+    // The server keys revisions by (rev_id, lang) in a dict, so a repeated rev id is answered once.
+    const unique = [...new Map(requests.map((r) => [r.rev_id, r])).values()];
+    const scored = await this.#scoreRevisions(
+      lang,
+      unique.map((r) => r.rev_id),
+      options.signal,
+    );
+    const predictions: RevertRiskResponse[] = [];
+    const failures: InputError[] = [];
+    for (const request of unique) {
+      const outcome = scored.get(request.rev_id)!;
+      if (outcome instanceof InputError && outcome.code === 'revision_error')
+        failures.push(outcome);
+      else if (outcome instanceof LiftWingError) throw outcome;
+      else predictions.push(outcome);
+    }
+    if (predictions.length === 0) throw allFailedError(failures, unique);
+    if (parsed.form === 'single') return predictions[0];
+    const response: RevertRiskBatchResponse = { predictions };
+    if (failures.length > 0) response.errors = failures.map((failure) => failure.message);
+    return response;
+  }
+
+  async close() {
+    await this.runner.bundle.close();
+  }
+}
+
+function isBundle(artifacts: readonly ArtifactInfo[]): boolean {
+  return artifacts.some(
+    (a) =>
+      a.format === 'onnx-bundle' || a.name === 'manifest.json' || a.name.endsWith('/manifest.json'),
+  );
+}
+
+function pickleOnlyError(resolved: Pick<ResolvedVersion, 'ref' | 'version'>): ModelFormatError {
+  const files = resolved.version.artifacts.map((a) => `${a.name} (${a.format})`).join(', ');
+  return new ModelFormatError(
+    `${resolved.ref} is published as ${files}: a Python pickle of a knowledge_integrity object, which ` +
+      'cannot run in Node. Convert it to an ONNX bundle with packages/revertrisk/tools/convert-revertrisk ' +
+      '(python3 convert_revertrisk.py model.pkl ./rrla-bundle --model-version 3), then either pass ' +
+      "{ bundle: './rrla-bundle' }, or add it to the cache with addLocalModel({ model: 'revertrisk', " +
+      "version: '20231117132654-onnx', from: './rrla-bundle' }) (or the CLI's add command) and load " +
+      "{ version: '20231117132654-onnx' }. Or use mode: 'online'.",
+  );
+}
+
+function refOf(version: string | undefined): string {
+  if (version === undefined) return 'revertrisk';
+  return version.includes('@') ? version : `revertrisk@${version}`;
+}
+
+async function openOffline(
+  options: RevertRiskOptions,
+): Promise<{ bundle: OnnxBundle; version: string }> {
+  const load = { intraOpNumThreads: options.intraOpNumThreads };
+  if (options.bundle !== undefined) {
+    const dir = resolve(options.bundle);
+    return { bundle: await OnnxBundle.load(dir, load), version: dir };
+  }
+  const { cacheDir, offline, modelsUrl, userAgent, env, signal, onProgress } = options;
+  const common = { cacheDir, offline, modelsUrl, userAgent, env, signal };
+  const registry =
+    options.registry instanceof Registry
+      ? options.registry
+      : await Registry.load({ ...common, registry: options.registry });
+  const ref = refOf(options.version);
+  const resolveOptions = { pinned: pin };
+  try {
+    // Checked before anything is downloaded: the published pickle is useless here.
+    const resolved = registry.resolve(ref, resolveOptions);
+    if (!isBundle(resolved.version.artifacts)) throw pickleOnlyError(resolved);
+  } catch (error) {
+    // An id the registry does not know yet may still be in the published listing.
+    if (!isLiftWingError(error, 'unknown_version')) throw error;
+  }
+  const ensured = await ensureModel(ref, { ...common, ...resolveOptions, registry, onProgress });
+  if (!isBundle(ensured.version.artifacts)) throw pickleOnlyError(ensured);
+  const manifest = Object.entries(ensured.files).find(([name]) => name.endsWith('manifest.json'))!;
+  return { bundle: await OnnxBundle.load(dirname(manifest[1]), load), version: ensured.version.id };
+}
+
+function clientOf<C, O>(value: C | O | undefined, Client: new (options: O) => C, defaults: O): C {
+  if (value instanceof (Client as unknown as abstract new (...args: never[]) => C))
+    return value as C;
+  return new Client({ ...defaults, ...(value as O | undefined) });
+}
+
+/**
+ * Creates revertrisk-language-agnostic in the mode asked for. This is the function the liftwing
+ * CLI calls; {@link loadRevertRisk} is the same.
+ *
+ * @example Online, through the Lift Wing gateway
+ * ```ts
+ * const model = await createModel({ userAgent: 'MyTool/1.0 (me@example.org)' });
+ * const score = await model.predict({ lang: 'en', rev_id: 12345 });
+ * score.output.probabilities.true; // 0.25...
+ * ```
+ *
+ * @example Offline, with a converted bundle and revisions from the MediaWiki API
+ * ```ts
+ * const model = await createModel({ mode: 'offline', bundle: './rrla-bundle' });
+ * const results = await model.predictMany([{ lang: 'de', rev_id: 1 }, { lang: 'de', rev_id: 2 }]);
+ * await model.close();
+ * ```
+ *
+ * @throws {@link ModelFormatError} offline when the version has no ONNX bundle (the published
+ *   model is a Python pickle) or the bundle is invalid; registry and cache errors from
+ *   `ensureModel`.
+ */
+export async function createModel(options: RevertRiskOptions = {}): Promise<RevertRiskModel> {
+  const mode = options.mode ?? 'online';
+  const identity = { userAgent: options.userAgent, env: options.env };
+  if (mode === 'online') {
+    return new OnlineRevertRisk(
+      clientOf<LiftWingClient, LiftWingClientOptions>(options.client, LiftWingClient, identity),
+    );
+  }
+  if (mode !== 'offline') {
+    throw new ConfigError(`mode must be 'online' or 'offline'; got ${JSON.stringify(mode)}.`);
+  }
+  const mediawiki = clientOf<MediaWikiClient, MediaWikiClientOptions>(
+    options.mediawiki,
+    MediaWikiClient,
+    identity,
+  );
+  const { bundle, version } = await openOffline(options);
+  try {
+    const runner = new OfflineRevertRisk(bundle, { namespaces: options.namespaces });
+    return new OfflineRevertRiskModel(runner, mediawiki, version);
+  } catch (error) {
+    await bundle.close();
+    throw error;
+  }
+}
+
+/** {@link createModel} under a name that says what it loads. */
+export const loadRevertRisk: (options?: RevertRiskOptions) => Promise<RevertRiskModel> =
+  createModel;

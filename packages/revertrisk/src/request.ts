@@ -1,0 +1,231 @@
+/**
+ * The request contract of revertrisk-language-agnostic: validation with the model server's own
+ * messages, the batch form, and the error strings it answers with.
+ *
+ * @packageDocumentation
+ */
+import { InputError, LANGUAGE_ALIASES, wikipediaLanguages } from '@liftwing/core';
+import type { RevisionData } from './features.js';
+
+/** One existing revision, as Lift Wing takes it. */
+export interface RevisionRequest {
+  /** Wikipedia language code without the `wiki` suffix (`en`, `de`, `be-tarask`; `test` = `en`). */
+  lang: string;
+  /** The revision id. */
+  rev_id: number;
+}
+
+/**
+ * The pre-save form (an edit not saved yet, or saved revision data you already have). Only the
+ * WMF-internal service accepts it, so only offline mode does here.
+ */
+export interface PreSaveRequest {
+  revision_data: RevisionData;
+}
+
+/** What `predict` takes. */
+export type RevertRiskRequest = RevisionRequest | PreSaveRequest;
+
+/** Most revisions in one `instances` request. */
+export const MAX_BATCH_SIZE = 20;
+
+const CANONICAL = new Set([...wikipediaLanguages(), ...Object.keys(LANGUAGE_ALIASES)]);
+
+/** True when Lift Wing accepts `lang`: an open Wikipedia's language code, `test` or `be-x-old`. */
+export function isRevertRiskLanguage(lang: string): boolean {
+  return CANONICAL.has(lang);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The server's `check_input_param`: a missing or null parameter. */
+function requireParams(item: Record<string, unknown>): void {
+  for (const key of ['lang', 'rev_id'] as const) {
+    if (item[key] === undefined || item[key] === null) {
+      throw new InputError(`The parameter ${key} is required.`);
+    }
+  }
+}
+
+/** The server's language checks, in its order: `wiki` suffix, then the canonical list. */
+function checkLanguage(lang: unknown): asserts lang is string {
+  // The server would fail with a 500 on a non-string lang; a 400 says what is wrong instead.
+  if (typeof lang !== 'string') {
+    throw new InputError(
+      `The parameter lang must be a string such as "en"; got ${JSON.stringify(lang)}.`,
+    );
+  }
+  if (lang.endsWith('wiki')) {
+    throw new InputError(
+      "Language field should not have a 'wiki' suffix, i.e. use 'en', not 'enwiki'",
+      { bodyKey: 'detail' },
+    );
+  }
+  if (!isRevertRiskLanguage(lang)) {
+    throw new InputError(
+      `lang '${lang}' does not exist in the canonical Wikipedia language list.`,
+      {
+        bodyKey: 'detail',
+      },
+    );
+  }
+}
+
+/**
+ * The server does not check `rev_id` itself (its MediaWiki lookup fails instead), so the reference
+ * gives no message for a bad one: this 400 is liftwing's own, and it keeps such requests off the
+ * network.
+ */
+function checkRevisionId(revId: unknown): asserts revId is number {
+  if (typeof revId !== 'number' || !Number.isSafeInteger(revId) || revId <= 0) {
+    throw new InputError(
+      `The parameter rev_id must be a positive integer revision id; got ${JSON.stringify(revId)}.`,
+    );
+  }
+}
+
+/**
+ * Checks one `{lang, rev_id}` request as Lift Wing does and returns it.
+ *
+ * @throws {@link InputError} with the server's message, status and body key.
+ */
+export function validateRevisionRequest(body: unknown): RevisionRequest {
+  if (!isObject(body)) {
+    throw new InputError(
+      `A revertrisk request is a JSON object such as {"lang": "en", "rev_id": 12345}; got ${JSON.stringify(body)}.`,
+    );
+  }
+  requireParams(body);
+  checkLanguage(body.lang);
+  checkRevisionId(body.rev_id);
+  return { lang: body.lang, rev_id: body.rev_id };
+}
+
+/**
+ * Checks an `{"instances": [...]}` body in the server's order: each item's parameters and the
+ * count as items are read, then one language, then that language.
+ *
+ * @throws {@link InputError} with the server's message, status and body key.
+ */
+export function validateBatchRequest(body: { instances: unknown }): RevisionRequest[] {
+  const { instances } = body;
+  // An empty or non-list `instances` crashes the server (500); these 400s are liftwing's own.
+  if (!Array.isArray(instances) || instances.length === 0) {
+    throw new InputError(
+      `"instances" must be a non-empty array of {"lang", "rev_id"} objects; got ${JSON.stringify(instances)}.`,
+    );
+  }
+  instances.forEach((item, i) => {
+    if (!isObject(item)) {
+      throw new InputError(
+        `instances[${i}] must be an object such as {"lang": "en", "rev_id": 12345}.`,
+      );
+    }
+    requireParams(item);
+    if (i + 1 > MAX_BATCH_SIZE) {
+      throw new InputError(`Only accept a maximum of ${MAX_BATCH_SIZE} rev_ids in the request.`, {
+        bodyKey: 'detail',
+      });
+    }
+  });
+  const items = instances as Record<string, unknown>[];
+  if (new Set(items.map((item) => item.lang)).size > 1) {
+    throw new InputError('Requesting multiple revisions should have the same language.', {
+      bodyKey: 'detail',
+    });
+  }
+  checkLanguage(items[0]!.lang);
+  return items.map((item) => {
+    checkRevisionId(item.rev_id);
+    return { lang: item.lang as string, rev_id: item.rev_id };
+  });
+}
+
+/** A request body sorted into the three forms the server knows. */
+export type ParsedBody =
+  | { form: 'single'; request: RevisionRequest }
+  | { form: 'batch'; requests: RevisionRequest[] }
+  | { form: 'revision_data'; revisionData: unknown };
+
+/** Sorts and validates a raw request body. */
+export function parseRequestBody(body: unknown): ParsedBody {
+  if (!isObject(body)) {
+    throw new InputError(
+      `The request body must be a JSON object such as {"lang": "en", "rev_id": 12345}; got ${JSON.stringify(body)}.`,
+    );
+  }
+  if ('revision_data' in body) return { form: 'revision_data', revisionData: body.revision_data };
+  if ('instances' in body)
+    return { form: 'batch', requests: validateBatchRequest(body as { instances: unknown }) };
+  return { form: 'single', request: validateRevisionRequest(body) };
+}
+
+/** The reason codes of the server's 422 answers. */
+export const REVISION_ERROR_REASONS = [
+  'page_missing',
+  'user_missing',
+  'parent_revision_missing',
+  'parent_revision_info_deleted',
+  'revision_missing',
+  'revision_info_deleted',
+] as const;
+
+/** One of {@link REVISION_ERROR_REASONS}. */
+export type RevisionErrorReason = (typeof REVISION_ERROR_REASONS)[number];
+
+/** The server's line for one revision that could not be scored (an item of `errors`). */
+export function revisionErrorMessage(revId: number, lang: string, reason: string): string {
+  return `Could not make prediction for revision ${revId} (${lang}). Reason: ${reason}`;
+}
+
+/** A revision that could not be scored: code `revision_error`, status 422, the reason code. */
+export function revisionError(revId: number, lang: string, reason: string): InputError {
+  return new InputError(revisionErrorMessage(revId, lang, reason), {
+    code: 'revision_error',
+    status: 422,
+    bodyKey: 'detail',
+    reason,
+  });
+}
+
+/**
+ * The 422 the server answers when no revision of a request could be scored, single form
+ * included. The reference gives no body for it; the model server's source formats it from Python
+ * reprs: `Could not make prediction for revisions dict_keys([(23456, 'en')]). Reason:
+ * ['revision_missing']`, which is reproduced here (repeated rev ids appear once, as in its dict).
+ */
+export function allFailedError(failures: readonly InputError[], items: readonly RevisionRequest[]) {
+  const keys = items.map((item) => `(${item.rev_id}, '${item.lang}')`).join(', ');
+  const reasons = failures.map((failure) => `'${failure.reason ?? 'unknown'}'`).join(', ');
+  return new InputError(
+    `Could not make prediction for revisions dict_keys([${keys}]). Reason: [${reasons}]`,
+    { code: 'revision_error', status: 422, bodyKey: 'detail', reason: failures[0]?.reason },
+  );
+}
+
+const ONE_ERROR = /^Could not make prediction for revision (\d+) \(([^)]*)\)\. Reason: (\w+)$/;
+const ALL_FAILED =
+  /^Could not make prediction for revisions dict_keys\(\[(.*)\]\)\. Reason: \[(.*)\]$/;
+
+/** Reads a line of the server's `errors` back into rev id, lang and reason; undefined if not one. */
+export function parseRevisionError(
+  message: string,
+): { revId: number; lang: string; reason: string } | undefined {
+  const match = ONE_ERROR.exec(message.trim());
+  if (!match) return undefined;
+  return { revId: Number(match[1]), lang: match[2]!, reason: match[3]! };
+}
+
+/** Reads the server's all-failed 422 message back into one entry per revision; undefined if not one. */
+export function parseAllFailed(
+  message: string,
+): Array<{ revId: number; lang: string; reason: string }> | undefined {
+  const match = ALL_FAILED.exec(message.trim());
+  if (!match) return undefined;
+  const keys = [...match[1]!.matchAll(/\((\d+), '([^']*)'\)/g)];
+  const reasons = [...match[2]!.matchAll(/'(\w+)'/g)].map((m) => m[1]!);
+  if (keys.length === 0 || keys.length !== reasons.length) return undefined;
+  return keys.map((key, i) => ({ revId: Number(key[1]), lang: key[2]!, reason: reasons[i]! }));
+}
