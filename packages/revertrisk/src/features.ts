@@ -32,14 +32,7 @@ export interface ParentRevision {
  * Lift Wing's pre-save `revision_data` (reference section 2). `id` is -1 for an unsaved edit;
  * `user.id` 0 means an anonymous (IP or temporary) editor.
  */
-export interface RevisionData {
-  id: number;
-  lang: string;
-  text: string;
-  /** ISO 8601, e.g. `2023-11-17T13:26:54Z`. */
-  timestamp: string;
-  bytes: number;
-  comment?: string;
+export interface RevisionData extends ParentRevision {
   tags?: readonly string[];
   parent: ParentRevision;
   user: { id: number };
