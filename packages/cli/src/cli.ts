@@ -15,6 +15,7 @@ import {
 } from '@liftwing/core';
 import { allRequestFlags, requestFromFlags, requestFromJson, UsageError } from './args.js';
 import { type BatchRunProgress, openOutputFile, prepareResume, runBatch } from './batch.js';
+import { checkModels } from './check.js';
 import { coreDeps, coreOptions } from './core-deps.js';
 import { HELP } from './help.js';
 import {
@@ -243,8 +244,9 @@ async function openModel(
 }
 
 async function modelsCommand(context: Context, args: string[]): Promise<number> {
-  const { positionals } = parse('models', args, {});
+  const { positionals, values } = parse('models', args, { check: { type: 'boolean' } });
   if (positionals.length > 0) throw new UsageError('liftwing models takes no arguments.');
+  if (values.check === true) return checkModels(context.io, context.json);
   const models = (await context.deps.listModels()).map((model) => ({
     ...model,
     installed: context.deps.isInstalled(model.package),

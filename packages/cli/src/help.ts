@@ -10,6 +10,7 @@ const ENVIRONMENT = `Environment:
   ${ENV.apiToken}    bearer token for the gateway (never logged)
   ${ENV.userAgent}   your User-Agent with a contact: "MyTool/1.0 (https://example.org; me@example.org)"
   ${ENV.mwApiUrl}   MediaWiki API URL template (default ${DEFAULTS.mwApiUrl})
+  ${ENV.catalogueUrl} the published catalogue that liftwing models --check compares with
   NO_COLOR             no colours (colours are only ever used on a terminal)`;
 
 const requestFlagLines = () =>
@@ -49,17 +50,20 @@ Examples:
   liftwing serve --offline --port 8080
 `,
 
-  models: `Usage: liftwing models [--json]
+  models: `Usage: liftwing models [--check] [--json]
 
 Lists the models liftwing knows: name, alias, package (and whether it is installed), modes, the
 version Lift Wing runs in production, and whether that version is in the local cache.
 
 Options:
+  --check              whether Lift Wing now runs a newer production version than the one
+                       installed or cached (reads ${ENV.catalogueUrl}, default main's catalogue)
   --json               a JSON array instead of a table
 
 Examples:
   liftwing models
   liftwing models --json | jq '.[].name'
+  liftwing models --check --json | jq .updatesAvailable
 `,
 
   pull: `Usage: liftwing pull <model>[@<version>] [--json]

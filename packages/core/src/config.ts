@@ -21,6 +21,8 @@ export const ENV = {
   userAgent: 'LIFTWING_USER_AGENT',
   /** MediaWiki Action API URL template; `{host}` is replaced by the wiki's host name. */
   mwApiUrl: 'LIFTWING_MW_API_URL',
+  /** The latest published catalogue, which `checkForUpdates` compares the installed one with. */
+  catalogueUrl: 'LIFTWING_CATALOGUE_URL',
 } as const;
 
 /** Defaults: the real Wikimedia services. */
@@ -28,6 +30,8 @@ export const DEFAULTS = {
   modelsUrl: 'https://analytics.wikimedia.org/published/wmf-ml-models/',
   apiUrl: 'https://api.wikimedia.org/service/lw/inference/v1/models/',
   mwApiUrl: 'https://{host}/w/api.php',
+  catalogueUrl:
+    'https://raw.githubusercontent.com/liftwing/liftwing/main/packages/core/src/catalogue.json',
 } as const;
 
 /** The environment liftwing reads; tests pass their own. */

@@ -7,8 +7,13 @@
 export * from './cache.js';
 export * from './catalogue.js';
 export * from './config.js';
-export type { DownloadProgress, HttpOptions } from './download.js';
-export { checkRemoteUrl } from './download.js';
+export type {
+  DownloadProgress,
+  DownloadRequest,
+  DownloadResult,
+  HttpOptions,
+} from './download.js';
+export { checkRemoteUrl, downloadToFile, fetchText } from './download.js';
 export * from './ensure-model.js';
 export * from './errors.js';
 export * from './gateway.js';
@@ -17,5 +22,6 @@ export * from './model.js';
 export * from './ratelimit.js';
 export * from './registry.js';
 export * from './retry.js';
+export * from './updates.js';
 export * from './user-agent.js';
 export * from './wikis.js';

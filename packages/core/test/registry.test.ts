@@ -56,6 +56,15 @@ describe('built-in catalogue', () => {
     );
   });
 
+  it('records where in operations-deployment-charts each version was pinned, and at which commit', () => {
+    for (const model of loadBuiltInCatalogue().models) {
+      for (const version of model.versions) {
+        expect(version.pin?.file).toMatch(/^helmfile\.d\/ml-services\/[a-z-]+\/values\.yaml$/);
+        expect(version.pin?.commit).toMatch(/^[0-9a-f]{40}$/);
+      }
+    }
+  });
+
   it('knows the version each model package pins', () => {
     const registry = Registry.builtIn({ env });
     for (const pin of [outlinkPin, revertriskPin]) {
