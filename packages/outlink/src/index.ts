@@ -17,4 +17,32 @@ export {
   type FastTextArgs,
   type FastTextLoss,
 } from './fasttext/reader.js';
+export {
+  type GatherOptions,
+  gatherOutlinks,
+  OUTLINK_LIMIT,
+  type OutlinkTarget,
+} from './features.js';
 export { OUTLINK_MODEL_NAME, TOPIC_LABELS, type TopicLabel } from './labels.js';
+export {
+  createModel,
+  type HandleOptions,
+  loadOutlink,
+  type OutlinkModel,
+  type OutlinkModelOptions,
+} from './model.js';
+export {
+  articleUrl,
+  type OutlinkResponse,
+  type OutlinkTopic,
+  type ScoreFeaturesOptions,
+  scoreFeatures,
+  topicsAbove,
+} from './predict.js';
+export {
+  jsonLiterals,
+  type OutlinkQuery,
+  type OutlinkRequest,
+  type ParseOptions,
+  parseOutlinkRequest,
+} from './request.js';

@@ -1,0 +1,422 @@
+/**
+ * `outlink-topic-model` behind liftwing's one model contract: online through the Lift Wing
+ * gateway, or offline with the published fastText model and the MediaWiki API.
+ */
+import {
+  type BatchProgress,
+  type BatchResult,
+  ConfigError,
+  type EnsureModelOptions,
+  ensureModel,
+  HttpError,
+  InputError,
+  LiftWingClient,
+  type LiftWingClientOptions,
+  LiftWingError,
+  type LiftWingModel,
+  MediaWikiClient,
+  type MediaWikiClientOptions,
+  type Mode,
+  type PredictManyOptions,
+  type PredictOptions,
+} from '@liftwing/core';
+import { type FastTextModel, type FastTextPrediction, loadFastText } from './fasttext/model.js';
+import { gatherOutlinks } from './features.js';
+import { OUTLINK_MODEL_NAME } from './labels.js';
+import pin from './model-pin.json' with { type: 'json' };
+import {
+  articleUrl,
+  type OutlinkResponse,
+  type OutlinkTopic,
+  type ScoreFeaturesOptions,
+  scoreFeatures,
+  topicsAbove,
+} from './predict.js';
+import {
+  jsonLiterals,
+  type OutlinkQuery,
+  type OutlinkRequest,
+  parseOutlinkRequest,
+} from './request.js';
+
+/** Options of {@link createModel}. */
+export interface OutlinkModelOptions extends Omit<EnsureModelOptions, 'pinned'> {
+  /** `online` (default) asks the Lift Wing gateway; `offline` runs the model here. */
+  mode?: Mode;
+  /**
+   * Offline: the registry version id (`20221111111111`) or a full reference
+   * (`outlink@production`). Default: the version this package pins (`src/model-pin.json`).
+   */
+  version?: string;
+  /** Offline: a local fastText `model.bin` to load instead of one from the registry and cache. */
+  modelPath?: string;
+  /** Online: the gateway client, or its options. */
+  client?: LiftWingClient | LiftWingClientOptions;
+  /** Offline: the MediaWiki client that gathers outlinks, or its options. */
+  mediawiki?: MediaWikiClient | MediaWikiClientOptions;
+  /** Offline `predictMany`: articles whose outlinks are gathered at once. Default 8. */
+  concurrency?: number;
+}
+
+/** Options of {@link OutlinkModel.handle}. */
+export interface HandleOptions extends PredictOptions {
+  /**
+   * The request body's raw JSON text. With it, `threshold` is checked as Lift Wing's Python
+   * server checks it: `1.0` is a float and accepted, `1` is an integer and rejected. Without it,
+   * `body` is parsed JSON, where `1` and `1.0` are the same number, and both are accepted. When
+   * `body` is undefined, it is parsed from this text.
+   */
+  rawBody?: string | Uint8Array;
+}
+
+/** The outlink model: {@link LiftWingModel} plus batch scoring of feature strings. */
+export interface OutlinkModel extends LiftWingModel<OutlinkRequest, OutlinkResponse> {
+  /** The loaded fastText model (offline only). */
+  readonly fastText: FastTextModel | undefined;
+  handle(body: unknown, options?: HandleOptions): Promise<OutlinkResponse>;
+  /**
+   * Offline only: the `results` for many feature strings at once; see {@link scoreFeatures}.
+   *
+   * @throws {ConfigError} online.
+   */
+  scoreFeatures(features: readonly string[], options?: ScoreFeaturesOptions): OutlinkTopic[][];
+}
+
+/**
+ * Creates the outlink model, loading the ~990 MB fastText model once when offline (seconds):
+ * reuse the instance.
+ *
+ * @example
+ * ```ts
+ * const model = await createModel({ mode: 'offline' });
+ * const { prediction } = await model.predict({ lang: 'en', page_title: 'Albert_Einstein' });
+ * prediction.results; // [{ topic: 'STEM.Physics', score: 0.99907... }, ...]
+ * ```
+ *
+ * @throws {ConfigError} for an unknown mode; registry, cache and download errors of
+ *   `ensureModel`; {@link ModelFormatError} for a file that is not a fastText model.
+ */
+export async function createModel(options: OutlinkModelOptions = {}): Promise<OutlinkModel> {
+  const mode = options.mode ?? 'online';
+  if (mode === 'online') return new OnlineOutlink(options);
+  if (mode !== 'offline') {
+    throw new ConfigError(`Unknown mode ${JSON.stringify(mode)}; use "online" or "offline".`);
+  }
+  let path = options.modelPath;
+  let version = options.version;
+  if (path === undefined) {
+    const ref =
+      version === undefined
+        ? OUTLINK_MODEL_NAME
+        : version.includes('@')
+          ? version
+          : `${OUTLINK_MODEL_NAME}@${version}`;
+    const ensured = await ensureModel(ref, { ...options, pinned: pin });
+    path = ensured.files['model.bin'];
+    if (path === undefined) {
+      throw new ConfigError(`The registry lists no model.bin for ${ensured.ref}.`);
+    }
+    version = ensured.version.id;
+  }
+  return new OfflineOutlink(await loadFastText(path), version, options);
+}
+
+/** Same as {@link createModel}. */
+export const loadOutlink: (options?: OutlinkModelOptions) => Promise<OutlinkModel> = createModel;
+
+/** The request body and its validated query, from parsed JSON and/or the raw text. */
+function readRequest(
+  body: unknown,
+  options: HandleOptions,
+): { body: unknown; query: OutlinkQuery } {
+  const raw = options.rawBody;
+  if (raw === undefined) return { body, query: parseOutlinkRequest(body) };
+  const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
+  if (body === undefined) {
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      // KServe's answer to a body it cannot decode.
+      throw new InputError(`Unrecognized request format: ${(error as Error).message}`);
+    }
+  }
+  return { body, query: parseOutlinkRequest(body, { literals: jsonLiterals(text) }) };
+}
+
+function notifier(total: number, onProgress: PredictManyOptions['onProgress']) {
+  const progress: BatchProgress = { done: 0, total, failed: 0 };
+  return (done: number, failed: number) => {
+    progress.done += done;
+    progress.failed += failed;
+    if (done > 0) onProgress?.({ ...progress });
+  };
+}
+
+/** A failure that belongs to one item of a batch; anything else (a bug) fails the batch. */
+function itemError(error: unknown): LiftWingError {
+  if (error instanceof LiftWingError) return error;
+  throw error;
+}
+
+class OfflineOutlink implements OutlinkModel {
+  readonly name = OUTLINK_MODEL_NAME;
+  readonly mode = 'offline' as const;
+  readonly version: string | undefined;
+  readonly #mediawiki: MediaWikiClient;
+  readonly #concurrency: number;
+  #fastText: FastTextModel | undefined;
+
+  constructor(fastText: FastTextModel, version: string | undefined, options: OutlinkModelOptions) {
+    this.#fastText = fastText;
+    this.version = version;
+    this.#mediawiki =
+      options.mediawiki instanceof MediaWikiClient
+        ? options.mediawiki
+        : new MediaWikiClient({
+            userAgent: options.userAgent,
+            env: options.env,
+            ...options.mediawiki,
+          });
+    this.#concurrency = Math.max(1, options.concurrency ?? 8);
+  }
+
+  get fastText(): FastTextModel | undefined {
+    return this.#fastText;
+  }
+
+  #model(): FastTextModel {
+    if (this.#fastText === undefined) {
+      throw new ConfigError('This outlink model was closed; create a new one with createModel().');
+    }
+    return this.#fastText;
+  }
+
+  async predict(request: OutlinkRequest, options: PredictOptions = {}): Promise<OutlinkResponse> {
+    return this.#answer(parseOutlinkRequest(request), options);
+  }
+
+  async handle(body: unknown, options: HandleOptions = {}): Promise<OutlinkResponse> {
+    return this.#answer(readRequest(body, options).query, options);
+  }
+
+  async #answer(q: OutlinkQuery, options: PredictOptions): Promise<OutlinkResponse> {
+    const features = await this.#features(q, options.signal);
+    return respond(q, this.#model().predict(features, -1, 0));
+  }
+
+  async #features(q: OutlinkQuery, signal: AbortSignal | undefined): Promise<string> {
+    if (q.featuresStr !== undefined) return q.featuresStr;
+    return (await gatherOutlinks(this.#mediawiki, q, { signal })).join(' ');
+  }
+
+  async predictMany(
+    requests: readonly OutlinkRequest[],
+    options: PredictManyOptions = {},
+  ): Promise<BatchResult<OutlinkResponse>[]> {
+    const { signal } = options;
+    const model = this.#model();
+    const results = new Array<BatchResult<OutlinkResponse>>(requests.length);
+    const notify = notifier(requests.length, options.onProgress);
+    const queries: (OutlinkQuery | undefined)[] = requests.map((request, i) => {
+      try {
+        return parseOutlinkRequest(request);
+      } catch (error) {
+        results[i] = { ok: false, error: itemError(error) };
+        notify(1, 1);
+        return undefined;
+      }
+    });
+    const features = new Array<string | undefined>(requests.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < queries.length) {
+        const i = next++;
+        const q = queries[i];
+        if (q === undefined) continue;
+        try {
+          features[i] = await this.#features(q, signal);
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          results[i] = { ok: false, error: itemError(error) };
+          notify(1, 1);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: this.#concurrency }, worker));
+    signal?.throwIfAborted();
+
+    const ready = features.flatMap((text, i) => (text === undefined ? [] : [i]));
+    const texts = ready.map((i) => features[i] as string);
+    let predictions: (FastTextPrediction[] | LiftWingError)[];
+    let reported = 0;
+    try {
+      predictions = model.predictBatch(texts, {
+        progressEvery: 100,
+        onProgress: (done) => {
+          notify(done - reported, 0);
+          reported = done;
+        },
+      });
+    } catch {
+      // One unreadable text fails the whole batch; score one by one to pin the error on it.
+      predictions = texts.map((text) => {
+        try {
+          return model.predict(text, -1, 0);
+        } catch (error) {
+          return itemError(error);
+        }
+      });
+    }
+    ready.forEach((index, j) => {
+      const outcome = predictions[j] as FastTextPrediction[] | LiftWingError;
+      results[index] =
+        outcome instanceof LiftWingError
+          ? { ok: false, error: outcome }
+          : { ok: true, value: respond(queries[index] as OutlinkQuery, outcome) };
+    });
+    const failed = predictions.filter((outcome) => outcome instanceof LiftWingError).length;
+    notify(ready.length - reported, failed);
+    return results;
+  }
+
+  scoreFeatures(features: readonly string[], options?: ScoreFeaturesOptions): OutlinkTopic[][] {
+    return scoreFeatures(this.#model(), features, options);
+  }
+
+  async close(): Promise<void> {
+    this.#fastText = undefined;
+  }
+}
+
+function respond(q: OutlinkQuery, predictions: readonly FastTextPrediction[]): OutlinkResponse {
+  return {
+    prediction: {
+      article: articleUrl(q.lang, q.pageTitle, q.pageId),
+      results: topicsAbove(predictions, q.threshold),
+    },
+  };
+}
+
+/**
+ * The largest double below `x`. For an integer threshold `t` it selects exactly the scores `t`
+ * does (no float32 score lies between them) but is not an integer, so `JSON.stringify` writes it
+ * with a fraction and Lift Wing's Python server reads it as the float it demands.
+ */
+function justBelow(x: number): number {
+  if (x === 0) return -Number.MIN_VALUE;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  view.setBigUint64(0, view.getBigUint64(0) + (x > 0 ? -1n : 1n));
+  return view.getFloat64(0);
+}
+
+/** The body sent to the gateway: the request as given, with an integer threshold made a float. */
+function gatewayBody(request: unknown): unknown {
+  const threshold = (request as OutlinkRequest).threshold;
+  if (typeof threshold !== 'number' || !Number.isInteger(threshold)) return request;
+  // Beyond ±2 every score (0 to 1.00001) is on the same side as at ±2.
+  return { ...(request as object), threshold: justBelow(Math.min(2, Math.max(-1, threshold))) };
+}
+
+/**
+ * A gateway 400/422 is bad input: an {@link InputError} with the server's message, so a local
+ * server answers as Lift Wing did. The outlink server raises FastAPI `HTTPException`s
+ * (`{"detail": ...}`) only for unreadable revisions and non-Wikipedia events; the rest are
+ * KServe's `{"error": ...}`.
+ */
+function fromGateway(error: unknown): unknown {
+  if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 422)) {
+    return error;
+  }
+  const message = error.serverMessage ?? error.message;
+  const detail = /^(Cannot fetch revision |This model is not recommended )/.test(message);
+  return new InputError(message, {
+    status: error.status,
+    bodyKey: detail ? 'detail' : 'error',
+    cause: error,
+  });
+}
+
+class OnlineOutlink implements OutlinkModel {
+  readonly name = OUTLINK_MODEL_NAME;
+  readonly mode = 'online' as const;
+  readonly version = undefined;
+  readonly fastText = undefined;
+  readonly #client: LiftWingClient;
+
+  constructor(options: OutlinkModelOptions) {
+    this.#client =
+      options.client instanceof LiftWingClient
+        ? options.client
+        : new LiftWingClient({ userAgent: options.userAgent, env: options.env, ...options.client });
+  }
+
+  async predict(request: OutlinkRequest, options: PredictOptions = {}): Promise<OutlinkResponse> {
+    parseOutlinkRequest(request);
+    return this.#send(request, options);
+  }
+
+  async handle(body: unknown, options: HandleOptions = {}): Promise<OutlinkResponse> {
+    return this.#send(readRequest(body, options).body, options);
+  }
+
+  async #send(body: unknown, options: PredictOptions): Promise<OutlinkResponse> {
+    try {
+      return await this.#client.predict<OutlinkResponse>(OUTLINK_MODEL_NAME, gatewayBody(body), {
+        signal: options.signal,
+      });
+    } catch (error) {
+      throw fromGateway(error);
+    }
+  }
+
+  async predictMany(
+    requests: readonly OutlinkRequest[],
+    options: PredictManyOptions = {},
+  ): Promise<BatchResult<OutlinkResponse>[]> {
+    const results = new Array<BatchResult<OutlinkResponse>>(requests.length);
+    const notify = notifier(requests.length, options.onProgress);
+    const valid: number[] = [];
+    requests.forEach((request, i) => {
+      try {
+        parseOutlinkRequest(request);
+        valid.push(i);
+      } catch (error) {
+        results[i] = { ok: false, error: itemError(error) };
+        notify(1, 1);
+      }
+    });
+    let done = 0;
+    let failed = 0;
+    const outcomes = await this.#client.predictBatch(
+      OUTLINK_MODEL_NAME,
+      valid,
+      {
+        toBody: ([index]) => gatewayBody(requests[index as number]),
+        splitResponse: (response) => [response as OutlinkResponse],
+      },
+      {
+        signal: options.signal,
+        onProgress: (progress) => {
+          notify(progress.done - done, progress.failed - failed);
+          done = progress.done;
+          failed = progress.failed;
+        },
+      },
+    );
+    outcomes.forEach((outcome) => {
+      results[outcome.input] = outcome.ok
+        ? { ok: true, value: outcome.value }
+        : { ok: false, error: fromGateway(outcome.error) as LiftWingError };
+    });
+    return results;
+  }
+
+  scoreFeatures(): OutlinkTopic[][] {
+    throw new ConfigError(
+      'scoreFeatures runs the model locally: create the model with mode: "offline".',
+    );
+  }
+
+  async close(): Promise<void> {}
+}
