@@ -3,7 +3,7 @@ import { REQUEST_FLAGS } from './args.js';
 
 const ENVIRONMENT = `Environment:
   ${ENV.cacheDir}    artifact cache (default $XDG_CACHE_HOME/liftwing, else ~/.cache/liftwing)
-  ${ENV.offline}      1: never touch the network; models run from the cache
+  ${ENV.offline}      1: --offline by default: models run from the cache, nothing is downloaded
   ${ENV.modelsUrl}   published model tree (default ${DEFAULTS.modelsUrl})
   ${ENV.registry}     your registry file or https URL, merged over the built-in catalogue
   ${ENV.apiUrl}      Lift Wing gateway (default ${DEFAULTS.apiUrl})
