@@ -1,4 +1,7 @@
-import type { LiftWingError } from './errors.js';
+import type { EnsureModelOptions } from './ensure-model.js';
+import { ConfigError, type LiftWingError } from './errors.js';
+import { LiftWingClient, type LiftWingClientOptions } from './gateway.js';
+import { MediaWikiClient, type MediaWikiClientOptions } from './mediawiki.js';
 
 /**
  * How a model runs: `online` asks the Lift Wing gateway; `offline` runs the published model on
@@ -54,4 +57,57 @@ export interface LiftWingModel<Req, Res> {
   handle(body: unknown, options?: PredictOptions): Promise<unknown>;
   /** Releases what the model holds (native sessions, sockets). */
   close(): Promise<void>;
+}
+
+/**
+ * Options every model package's `createModel` accepts; a package adds its own. Explicit options
+ * win over the environment variables core reads (`LIFTWING_*`).
+ */
+export interface ModelOptions extends Omit<EnsureModelOptions, 'pinned'> {
+  /** `online` (default) asks the Lift Wing gateway; `offline` runs the model here. */
+  mode?: Mode;
+  /**
+   * Offline: a registry version id (`20221111111111`) or a full reference (`outlink@production`).
+   * Default: the version the model package pins.
+   */
+  version?: string;
+  /** Online: the gateway client, or its options. */
+  client?: LiftWingClient | LiftWingClientOptions;
+  /** Offline: the MediaWiki API client, or its options. */
+  mediawiki?: MediaWikiClient | MediaWikiClientOptions;
+}
+
+/** The mode asked for: `online` unless `offline` is given. */
+export function modeOf(options: Pick<ModelOptions, 'mode'>): Mode {
+  const mode = options.mode ?? 'online';
+  if (mode !== 'online' && mode !== 'offline') {
+    throw new ConfigError(`Unknown mode ${JSON.stringify(mode)}; use "online" or "offline".`);
+  }
+  return mode;
+}
+
+/**
+ * The registry reference for a model's `version` option: the bare model name when there is none
+ * (its package's pin then decides), the option itself when it already names a model, else
+ * `<model>@<version>`.
+ */
+export function modelRef(model: string, version: string | undefined): string {
+  if (version === undefined) return model;
+  return version.includes('@') ? version : `${model}@${version}`;
+}
+
+/** The gateway client the options give, or one made from them (with their User-Agent and env). */
+export function gatewayClientOf(options: ModelOptions): LiftWingClient {
+  if (options.client instanceof LiftWingClient) return options.client;
+  return new LiftWingClient({ userAgent: options.userAgent, env: options.env, ...options.client });
+}
+
+/** The MediaWiki client the options give, or one made from them (with their User-Agent and env). */
+export function mediawikiClientOf(options: ModelOptions): MediaWikiClient {
+  if (options.mediawiki instanceof MediaWikiClient) return options.mediawiki;
+  return new MediaWikiClient({
+    userAgent: options.userAgent,
+    env: options.env,
+    ...options.mediawiki,
+  });
 }

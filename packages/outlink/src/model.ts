@@ -6,17 +6,18 @@ import {
   type BatchProgress,
   type BatchResult,
   ConfigError,
-  type EnsureModelOptions,
   ensureModel,
+  gatewayClientOf,
   HttpError,
   InputError,
-  LiftWingClient,
-  type LiftWingClientOptions,
+  type LiftWingClient,
   LiftWingError,
   type LiftWingModel,
-  MediaWikiClient,
-  type MediaWikiClientOptions,
-  type Mode,
+  type MediaWikiClient,
+  type ModelOptions,
+  mediawikiClientOf,
+  modelRef,
+  modeOf,
   type PredictManyOptions,
   type PredictOptions,
 } from '@liftwing/core';
@@ -39,21 +40,10 @@ import {
   parseOutlinkRequest,
 } from './request.js';
 
-/** Options of {@link createModel}. */
-export interface OutlinkModelOptions extends Omit<EnsureModelOptions, 'pinned'> {
-  /** `online` (default) asks the Lift Wing gateway; `offline` runs the model here. */
-  mode?: Mode;
-  /**
-   * Offline: the registry version id (`20221111111111`) or a full reference
-   * (`outlink@production`). Default: the version this package pins (`src/model-pin.json`).
-   */
-  version?: string;
+/** Options of {@link createModel}: core's {@link ModelOptions} and these. */
+export interface OutlinkModelOptions extends ModelOptions {
   /** Offline: a local fastText `model.bin` to load instead of one from the registry and cache. */
   modelPath?: string;
-  /** Online: the gateway client, or its options. */
-  client?: LiftWingClient | LiftWingClientOptions;
-  /** Offline: the MediaWiki client that gathers outlinks, or its options. */
-  mediawiki?: MediaWikiClient | MediaWikiClientOptions;
   /** Offline `predictMany`: articles whose outlinks are gathered at once. Default 8. */
   concurrency?: number;
 }
@@ -97,21 +87,14 @@ export interface OutlinkModel extends LiftWingModel<OutlinkRequest, OutlinkRespo
  *   `ensureModel`; {@link ModelFormatError} for a file that is not a fastText model.
  */
 export async function createModel(options: OutlinkModelOptions = {}): Promise<OutlinkModel> {
-  const mode = options.mode ?? 'online';
-  if (mode === 'online') return new OnlineOutlink(options);
-  if (mode !== 'offline') {
-    throw new ConfigError(`Unknown mode ${JSON.stringify(mode)}; use "online" or "offline".`);
-  }
+  if (modeOf(options) === 'online') return new OnlineOutlink(options);
   let path = options.modelPath;
   let version = options.version;
   if (path === undefined) {
-    const ref =
-      version === undefined
-        ? OUTLINK_MODEL_NAME
-        : version.includes('@')
-          ? version
-          : `${OUTLINK_MODEL_NAME}@${version}`;
-    const ensured = await ensureModel(ref, { ...options, pinned: pin });
+    const ensured = await ensureModel(modelRef(OUTLINK_MODEL_NAME, version), {
+      ...options,
+      pinned: pin,
+    });
     path = ensured.files['model.bin'];
     if (path === undefined) {
       throw new ConfigError(`The registry lists no model.bin for ${ensured.ref}.`);
@@ -169,14 +152,7 @@ class OfflineOutlink implements OutlinkModel {
   constructor(fastText: FastTextModel, version: string | undefined, options: OutlinkModelOptions) {
     this.#fastText = fastText;
     this.version = version;
-    this.#mediawiki =
-      options.mediawiki instanceof MediaWikiClient
-        ? options.mediawiki
-        : new MediaWikiClient({
-            userAgent: options.userAgent,
-            env: options.env,
-            ...options.mediawiki,
-          });
+    this.#mediawiki = mediawikiClientOf(options);
     this.#concurrency = Math.max(1, options.concurrency ?? 8);
   }
 
@@ -345,10 +321,7 @@ class OnlineOutlink implements OutlinkModel {
   readonly #client: LiftWingClient;
 
   constructor(options: OutlinkModelOptions) {
-    this.#client =
-      options.client instanceof LiftWingClient
-        ? options.client
-        : new LiftWingClient({ userAgent: options.userAgent, env: options.env, ...options.client });
+    this.#client = gatewayClientOf(options);
   }
 
   async predict(request: OutlinkRequest, options: PredictOptions = {}): Promise<OutlinkResponse> {

@@ -10,21 +10,20 @@ import {
   type BatchProgress,
   type BatchResult,
   type BatchSpec,
-  ConfigError,
-  type DownloadProgress,
-  type Env,
   ensureModel,
+  gatewayClientOf,
   HttpError,
   InputError,
   isLiftWingError,
-  LiftWingClient,
-  type LiftWingClientOptions,
+  type LiftWingClient,
   LiftWingError,
   type LiftWingModel,
-  MediaWikiClient,
-  type MediaWikiClientOptions,
-  type Mode,
+  type MediaWikiClient,
   ModelFormatError,
+  type ModelOptions,
+  mediawikiClientOf,
+  modelRef,
+  modeOf,
   type PredictManyOptions,
   type PredictOptions,
   Registry,
@@ -58,37 +57,10 @@ export interface RevertRiskBatchResponse {
   errors?: string[];
 }
 
-/** Options of {@link createModel}. */
-export interface RevertRiskOptions {
-  /** `online` asks the Lift Wing gateway; `offline` runs a bundle here. Default `online`. */
-  mode?: Mode;
-  /**
-   * Offline: a registry reference (`revertrisk@20231117132654-onnx`, `revertrisk@staging`) or a
-   * version id of `revertrisk`. Default: the package's pin, {@link PINNED_VERSION}.
-   */
-  version?: string;
+/** Options of {@link createModel}: core's {@link ModelOptions} and these. */
+export interface RevertRiskOptions extends ModelOptions {
   /** Offline: a bundle directory (`manifest.json` + `model.onnx`) to use instead of the registry. */
   bundle?: string;
-  /** Online: a gateway client, or the options of one. */
-  client?: LiftWingClient | LiftWingClientOptions;
-  /** Offline: a MediaWiki API client, or the options of one. */
-  mediawiki?: MediaWikiClient | MediaWikiClientOptions;
-  /** Your client, for every User-Agent (see `buildUserAgent`). Default `LIFTWING_USER_AGENT`. */
-  userAgent?: string;
-  /** Environment to read. Default `process.env`. */
-  env?: Env;
-  /** Offline: the artifact cache. Default `LIFTWING_CACHE_DIR`, else the user cache. */
-  cacheDir?: string;
-  /** Offline: never use the network for artifacts. Default `LIFTWING_OFFLINE`. */
-  offline?: boolean;
-  /** Offline: a loaded registry, or a user registry file or URL. Default `LIFTWING_REGISTRY`. */
-  registry?: Registry | string;
-  /** Offline: the published model tree. Default `LIFTWING_MODELS_URL`, else Wikimedia's. */
-  modelsUrl?: string;
-  /** Offline: download progress of artifacts. */
-  onProgress?: (progress: DownloadProgress) => void;
-  /** Cancels loading. */
-  signal?: AbortSignal;
   /** Offline: onnxruntime intra-op threads. */
   intraOpNumThreads?: BundleLoadOptions['intraOpNumThreads'];
   /** Offline: localized Category/File namespace names for the wikitext counts. */
@@ -421,11 +393,6 @@ function pickleOnlyError(resolved: Pick<ResolvedVersion, 'ref' | 'version'>): Mo
   );
 }
 
-function refOf(version: string | undefined): string {
-  if (version === undefined) return 'revertrisk';
-  return version.includes('@') ? version : `revertrisk@${version}`;
-}
-
 async function openOffline(
   options: RevertRiskOptions,
 ): Promise<{ bundle: OnnxBundle; version: string }> {
@@ -440,7 +407,7 @@ async function openOffline(
     options.registry instanceof Registry
       ? options.registry
       : await Registry.load({ ...common, registry: options.registry });
-  const ref = refOf(options.version);
+  const ref = modelRef('revertrisk', options.version);
   const resolveOptions = { pinned: pin };
   try {
     // Checked before anything is downloaded: the published pickle is useless here.
@@ -454,12 +421,6 @@ async function openOffline(
   if (!isBundle(ensured.version.artifacts)) throw pickleOnlyError(ensured);
   const manifest = Object.entries(ensured.files).find(([name]) => name.endsWith('manifest.json'))!;
   return { bundle: await OnnxBundle.load(dirname(manifest[1]), load), version: ensured.version.id };
-}
-
-function clientOf<C, O>(value: C | O | undefined, Client: new (options: O) => C, defaults: O): C {
-  if (value instanceof (Client as unknown as abstract new (...args: never[]) => C))
-    return value as C;
-  return new Client({ ...defaults, ...(value as O | undefined) });
 }
 
 /**
@@ -485,21 +446,8 @@ function clientOf<C, O>(value: C | O | undefined, Client: new (options: O) => C,
  *   `ensureModel`.
  */
 export async function createModel(options: RevertRiskOptions = {}): Promise<RevertRiskModel> {
-  const mode = options.mode ?? 'online';
-  const identity = { userAgent: options.userAgent, env: options.env };
-  if (mode === 'online') {
-    return new OnlineRevertRisk(
-      clientOf<LiftWingClient, LiftWingClientOptions>(options.client, LiftWingClient, identity),
-    );
-  }
-  if (mode !== 'offline') {
-    throw new ConfigError(`mode must be 'online' or 'offline'; got ${JSON.stringify(mode)}.`);
-  }
-  const mediawiki = clientOf<MediaWikiClient, MediaWikiClientOptions>(
-    options.mediawiki,
-    MediaWikiClient,
-    identity,
-  );
+  if (modeOf(options) === 'online') return new OnlineRevertRisk(gatewayClientOf(options));
+  const mediawiki = mediawikiClientOf(options);
   const { bundle, version } = await openOffline(options);
   try {
     const runner = new OfflineRevertRisk(bundle, { namespaces: options.namespaces });
