@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import {
+  type DownloadProgress,
   ENV,
   type Env,
   envFlag,
@@ -15,9 +16,9 @@ import {
 import { allRequestFlags, requestFromFlags, requestFromJson, UsageError } from './args.js';
 import { type BatchRunProgress, openOutputFile, prepareResume, runBatch } from './batch.js';
 import { checkModels } from './check.js';
+import { coreDeps, coreOptions } from './core-deps.js';
 import { HELP } from './help.js';
 import {
-  BUILTIN_MODELS,
   findModel,
   type ImportPackage,
   loadModel,
@@ -28,7 +29,7 @@ import {
   createProgressRenderer,
   formatBytes,
   type OutputStream,
-  type ProgressEvent,
+  type ProgressRenderer,
   renderTable,
   styleFor,
 } from './output.js';
@@ -82,11 +83,13 @@ export interface CacheBackend {
   list(): Promise<CacheEntry[]>;
   verify(): Promise<CacheCheck[]>;
   prune(options: { dryRun: boolean }): Promise<{ removed: CacheEntry[]; freedBytes: number }>;
+  /** Adds a local file or directory (e.g. a converted ONNX bundle) as a version of a model. */
+  add(options: { model: string; version: string; from: string }): Promise<CacheEntry>;
 }
 
 /**
- * What the commands build on. The registry, the artifact cache and `pull` come from
- * `@liftwing/core`; tests pass fakes.
+ * What the commands build on: the registry, the artifact cache and `pull` of `@liftwing/core`
+ * ({@link coreDeps}); tests pass fakes.
  */
 export interface CliDeps {
   /** The models of the registry. */
@@ -96,27 +99,19 @@ export interface CliDeps {
   /** Whether a package can be imported from here, without importing it. */
   isInstalled(specifier: string): boolean;
   /** Downloads and verifies a model version's artifacts. */
-  pull?: (
+  pull(
     model: ModelInfo,
     version: string | undefined,
-    options: { onProgress: (event: ProgressEvent) => void; signal: AbortSignal },
-  ) => Promise<PullResult>;
-  cache?: CacheBackend;
+    options: { onProgress: (event: DownloadProgress) => void; signal: AbortSignal },
+  ): Promise<PullResult>;
+  /**
+   * Resolves the version an offline model would load and checks, without any network, that its
+   * artifacts are cached: resolves with the version id, or rejects with an `offline_miss` error
+   * that names the `liftwing pull` command.
+   */
+  checkCached(model: ModelInfo, version: string | undefined): Promise<string>;
+  cache: CacheBackend;
 }
-
-/** Dependencies of the CLI as published: the built-in model list and real imports. */
-export const DEFAULT_DEPS: CliDeps = {
-  listModels: async () => BUILTIN_MODELS.map((model) => ({ ...model })),
-  importPackage: (specifier) => import(specifier),
-  isInstalled(specifier) {
-    try {
-      import.meta.resolve(specifier);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-};
 
 interface Context {
   io: CliIo;
@@ -183,12 +178,38 @@ async function withSignals<T>(io: CliIo, action: (signal: AbortSignal) => Promis
   }
 }
 
+/**
+ * Renders core's download progress: one bar (or run of plain lines) per artifact, labelled
+ * `<label> <artifact>`. `done` closes the last one with a message.
+ */
 function downloadProgress(context: Context, label: string) {
-  return createProgressRenderer(context.io.stderr, {
-    label,
-    tty: context.io.stderr.isTTY === true,
-    columns: context.io.stderr.columns,
-  });
+  let current: { artifact: string; renderer: ProgressRenderer } | undefined;
+  const renderer = (artifact: string) =>
+    createProgressRenderer(context.io.stderr, {
+      label: `${label} ${artifact}`,
+      tty: context.io.stderr.isTTY === true,
+      columns: context.io.stderr.columns,
+    });
+  return {
+    get started() {
+      return current !== undefined;
+    },
+    update(event: DownloadProgress) {
+      if (current?.artifact !== event.artifact) {
+        current?.renderer.done(`${label} ${current.artifact}: downloaded`);
+        current = { artifact: event.artifact, renderer: renderer(event.artifact) };
+      }
+      current.renderer.update({
+        bytesDone: event.bytesDone,
+        bytesTotal: event.bytesTotal ?? undefined,
+        rate: event.bytesPerSecond,
+      });
+    },
+    done(message: string) {
+      if (current === undefined) write(context.io.stderr, message);
+      else current.renderer.done(message);
+    },
+  };
 }
 
 async function openModel(
@@ -198,22 +219,27 @@ async function openModel(
   version: string | undefined,
   signal?: AbortSignal,
 ): Promise<LiftWingModel<unknown, unknown>> {
-  const progress = downloadProgress(context, `${info.name}${version ? `@${version}` : ''}`);
-  let downloading = false;
+  // Offline never downloads: a missing model fails here, before its package is even imported,
+  // and the model is then created with exactly the version that was found in the cache.
+  const resolvedVersion =
+    mode === 'offline' ? await context.deps.checkCached(info, version) : version;
+  const progress = downloadProgress(
+    context,
+    `${info.name}${resolvedVersion ? `@${resolvedVersion}` : ''}`,
+  );
   const model = await loadModel(
     info,
     {
+      ...coreOptions(context.io.env),
       mode,
-      version,
+      version: resolvedVersion,
+      offline: mode === 'offline',
       signal,
-      onProgress: (event) => {
-        downloading = true;
-        progress.update(event);
-      },
+      onProgress: (event) => progress.update(event),
     },
     context.deps.importPackage,
   );
-  if (downloading) progress.done(`${info.name}: artifacts ready`);
+  if (progress.started) progress.done(`${info.name}: artifacts ready`);
   return model;
 }
 
@@ -245,23 +271,14 @@ async function modelsCommand(context: Context, args: string[]): Promise<number> 
   return 0;
 }
 
-const unavailable = (what: string) =>
-  new LiftWingError(
-    'invalid_config',
-    `${what} needs the artifact cache of @liftwing/core, which the installed @liftwing/core does ` +
-      'not provide. Update it: npm install @liftwing/core@latest',
-  );
-
 async function pullCommand(context: Context, args: string[]): Promise<number> {
   const { positionals } = parse('pull', args, {});
   if (positionals.length !== 1) throw new UsageError('Usage: liftwing pull <model>[@<version>]');
   const ref = parseModelRef(positionals[0]!);
   const info = findModel(await context.deps.listModels(), ref.model);
-  const pull = context.deps.pull;
-  if (pull === undefined) throw unavailable('liftwing pull');
   const progress = downloadProgress(context, `${info.name}${ref.version ? `@${ref.version}` : ''}`);
   const result = await withSignals(context.io, (signal) =>
-    pull(info, ref.version, { onProgress: (event) => progress.update(event), signal }),
+    context.deps.pull(info, ref.version, { onProgress: (event) => progress.update(event), signal }),
   );
   const bytes = result.files.reduce((sum, file) => sum + file.bytes, 0);
   progress.done(
@@ -555,22 +572,42 @@ async function cacheCommand(context: Context, args: string[]): Promise<number> {
   const [action, ...extra] = positionals;
   if (
     action === undefined ||
-    !['ls', 'verify', 'prune', 'path'].includes(action) ||
-    extra.length > 0
+    !['ls', 'verify', 'prune', 'path', 'add'].includes(action) ||
+    extra.length !== (action === 'add' ? 2 : 0)
   ) {
-    throw new UsageError('Usage: liftwing cache <ls|verify|prune|path> [--json]');
+    throw new UsageError(
+      'Usage: liftwing cache <ls|verify|prune|path> [--json]\n' +
+        '       liftwing cache add <model>@<version> <file-or-directory> [--json]',
+    );
   }
   if (values['dry-run'] !== undefined && action !== 'prune') {
     throw new UsageError('--dry-run applies to liftwing cache prune only.');
   }
   const cache = context.deps.cache;
-  if (cache === undefined) throw unavailable(`liftwing cache ${action}`);
   const { stdout } = context.io;
   const style = styleFor(stdout, context.io.env);
   const out = (data: unknown, text: string) =>
     write(stdout, context.json ? JSON.stringify(data, null, 2) : text);
 
   switch (action) {
+    case 'add': {
+      const { model, version } = parseModelRef(extra[0]!);
+      if (version === undefined) {
+        throw new UsageError(
+          'Name the version to record: liftwing cache add <model>@<version> <file-or-directory>, ' +
+            'e.g. revertrisk@20231117132654-onnx ./bundle',
+        );
+      }
+      const info = findModel(await context.deps.listModels(), model);
+      const entry = await cache.add({ model: info.name, version, from: extra[1]! });
+      const ref = `${info.alias ?? info.name}@${entry.version}`;
+      out(
+        entry,
+        `Added ${entry.model}@${entry.version} (${formatBytes(entry.bytes)}) at ${entry.path}.\n` +
+          `Use it: liftwing predict ${ref} --offline ...`,
+      );
+      return 0;
+    }
     case 'path':
       out({ path: cache.path() }, cache.path());
       return 0;
@@ -664,7 +701,7 @@ function report(context: Context, error: unknown): number {
 export async function run(
   argv: readonly string[],
   io: CliIo,
-  deps: CliDeps = DEFAULT_DEPS,
+  deps: CliDeps = coreDeps(io.env),
 ): Promise<number> {
   // `--json` may also come before the command.
   const leadingJson = argv[0] === '--json';

@@ -3,13 +3,14 @@ import { REQUEST_FLAGS } from './args.js';
 
 const ENVIRONMENT = `Environment:
   ${ENV.cacheDir}    artifact cache (default $XDG_CACHE_HOME/liftwing, else ~/.cache/liftwing)
-  ${ENV.offline}      1: never touch the network; models run from the cache
+  ${ENV.offline}      1: --offline by default: models run from the cache, nothing is downloaded
   ${ENV.modelsUrl}   published model tree (default ${DEFAULTS.modelsUrl})
   ${ENV.registry}     your registry file or https URL, merged over the built-in catalogue
   ${ENV.apiUrl}      Lift Wing gateway (default ${DEFAULTS.apiUrl})
   ${ENV.apiToken}    bearer token for the gateway (never logged)
   ${ENV.userAgent}   your User-Agent with a contact: "MyTool/1.0 (https://example.org; me@example.org)"
   ${ENV.mwApiUrl}   MediaWiki API URL template (default ${DEFAULTS.mwApiUrl})
+  ${ENV.catalogueUrl} the published catalogue that liftwing models --check compares with
   NO_COLOR             no colours (colours are only ever used on a terminal)`;
 
 const requestFlagLines = () =>
@@ -32,7 +33,7 @@ Commands:
   pull <model>         download and verify a model's offline artifacts
   predict <model>      one prediction, or a JSONL batch with --input-file
   serve                a local HTTP server speaking Lift Wing's protocol (KServe v1)
-  cache <action>       ls | verify | prune | path of the artifact cache
+  cache <action>       ls | verify | prune | path | add of the artifact cache
 
 Options:
   --json               machine-readable output (and errors as JSON on stderr)
@@ -68,7 +69,8 @@ Examples:
   pull: `Usage: liftwing pull <model>[@<version>] [--json]
 
 Downloads the artifacts a model needs offline into the cache and verifies them. <model> is a name
-or alias; <version> a registry version id or alias (default: the version the model package pins).
+or alias; <version> a registry version id, a model version string, or production, staging,
+latest (default: the version the installed model package pins, else production).
 Progress is a bar on a terminal and plain lines otherwise (logs, CI).
 
 Options:
@@ -141,11 +143,16 @@ Examples:
 `,
 
   cache: `Usage: liftwing cache <ls|verify|prune|path> [--json] [--dry-run]
+       liftwing cache add <model>@<version> <file-or-directory> [--json]
 
   ls        the cached model versions, their sizes and paths
   verify    checks every cached file against its recorded checksum (exit 1 if any fails)
-  prune     removes cached versions that no model uses any more (--dry-run: only list them)
+  prune     removes cached versions that no registry knows any more, unreferenced files and
+            abandoned partial downloads (--dry-run: only list them)
   path      the cache directory
+  add       records a local file, or every file of a directory (e.g. a converted ONNX bundle:
+            model.onnx + manifest.json), as a version of a model; it then loads offline like a
+            downloaded one
 
 Options:
   --json               machine-readable output
@@ -154,6 +161,8 @@ Options:
 Examples:
   liftwing cache ls
   liftwing cache verify --json
+  liftwing cache add revertrisk@20231117132654-onnx ./revertrisk-bundle
+  liftwing predict revertrisk@20231117132654-onnx --offline --lang en --rev-id 12345
   du -sh "$(liftwing cache path)"
 `,
 };

@@ -23,13 +23,12 @@ export {
   CLI_VERSION,
   type CliDeps,
   type CliIo,
-  DEFAULT_DEPS,
   type PullResult,
   run,
 } from './cli.js';
+export { coreDeps, coreOptions } from './core-deps.js';
 export { LATENCY_BUCKETS, METRICS_CONTENT_TYPE, ServerMetrics } from './metrics.js';
 export {
-  BUILTIN_MODELS,
   type CreateModel,
   type CreateModelOptions,
   findModel,

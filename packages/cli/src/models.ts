@@ -1,5 +1,11 @@
-import { LiftWingError, type LiftWingModel, type Mode, RegistryError } from '@liftwing/core';
-import type { ProgressEvent } from './output.js';
+import {
+  type DownloadProgress,
+  type Env,
+  LiftWingError,
+  type LiftWingModel,
+  type Mode,
+  RegistryError,
+} from '@liftwing/core';
 
 /** What the CLI knows of a model: what `liftwing models` lists and how a model gets loaded. */
 export interface ModelInfo {
@@ -18,23 +24,20 @@ export interface ModelInfo {
 }
 
 /**
- * The models whose packages liftwing publishes. The registry (`LIFTWING_REGISTRY` merged over
- * the built-in catalogue of `@liftwing/core`) is the fuller source; this list is what the CLI
- * falls back on to find a model's package.
+ * Options every model package's `createModel` takes (model-specific options pass through). The
+ * CLI also passes the options of `@liftwing/core` it was configured with: `env` (core reads every
+ * `LIFTWING_*` variable from it), `cacheDir`, `registry`, `modelsUrl` and `userAgent`, each when set.
  */
-export const BUILTIN_MODELS: readonly ModelInfo[] = [
-  { name: 'outlink-topic-model', alias: 'outlink', package: '@liftwing/outlink' },
-  { name: 'revertrisk-language-agnostic', alias: 'revertrisk', package: '@liftwing/revertrisk' },
-];
-
-/** Options every model package's `createModel` takes (model-specific options pass through). */
 export interface CreateModelOptions {
   mode: Mode;
   /** A registry version id or alias; default: the version the package pins. */
   version?: string;
-  /** Download progress of offline artifacts. */
-  onProgress?: (event: ProgressEvent) => void;
+  /** Offline: artifacts must come from the cache; nothing is downloaded. */
+  offline?: boolean;
+  /** Download progress of offline artifacts, as `ensureModel` of `@liftwing/core` reports it. */
+  onProgress?: (event: DownloadProgress) => void;
   signal?: AbortSignal;
+  env?: Env;
   [option: string]: unknown;
 }
 

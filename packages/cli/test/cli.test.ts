@@ -55,6 +55,15 @@ describe('liftwing predict', () => {
     expect(created[1]!.options.mode).toBe('online');
   });
 
+  it('fails offline before loading the package when the version is not cached', async () => {
+    const { deps, created } = fakeDeps();
+    const { io, stderr } = fakeIo();
+    const args = ['predict', 'outlink@missing', '--offline', '--input', '{"lang":"en"}'];
+    expect(await run(args, io, deps)).toBe(1);
+    expect(stderr.text).toBe('liftwing: Fetch it first: liftwing pull outlink\n');
+    expect(created).toEqual([]);
+  });
+
   it.each([
     [['predict'], /Name one model/],
     [['predict', 'outlink', '--rev-id', '1'], /--rev-id does not apply to outlink-topic-model/],
@@ -306,7 +315,12 @@ describe('liftwing pull', () => {
     const { deps } = fakeDeps({
       pull: async (model, version, { onProgress }) => {
         for (let done = 0; done <= 1000; done += 250)
-          onProgress({ bytesDone: done, bytesTotal: 1000, rate: 500 });
+          onProgress({
+            artifact: 'model.bin',
+            bytesDone: done,
+            bytesTotal: 1000,
+            bytesPerSecond: 500,
+          });
         return {
           model: model.name,
           version: version ?? '20221111111111',
@@ -318,21 +332,14 @@ describe('liftwing pull', () => {
     const { io, stderr } = fakeIo();
     expect(await run(['pull', 'outlink'], io, deps)).toBe(0);
     expect(stderr.text.split('\n')).toEqual([
-      'outlink-topic-model: 0%  0 B / 1.00 kB  500 B/s',
-      'outlink-topic-model: 20%  250 B / 1.00 kB  500 B/s',
-      'outlink-topic-model: 50%  500 B / 1.00 kB  500 B/s',
-      'outlink-topic-model: 70%  750 B / 1.00 kB  500 B/s',
-      'outlink-topic-model: 100%  1.00 kB / 1.00 kB  500 B/s',
+      'outlink-topic-model model.bin: 0%  0 B / 1.00 kB  500 B/s',
+      'outlink-topic-model model.bin: 20%  250 B / 1.00 kB  500 B/s',
+      'outlink-topic-model model.bin: 50%  500 B / 1.00 kB  500 B/s',
+      'outlink-topic-model model.bin: 70%  750 B / 1.00 kB  500 B/s',
+      'outlink-topic-model model.bin: 100%  1.00 kB / 1.00 kB  500 B/s',
       'outlink-topic-model@20221111111111: 1 file(s), 1.00 kB, 1.00 kB downloaded, verified',
       '',
     ]);
-  });
-
-  it('says what to update when the artifact cache is not available', async () => {
-    const { deps } = fakeDeps();
-    const { io, stderr } = fakeIo();
-    expect(await run(['pull', 'outlink'], io, deps)).toBe(1);
-    expect(stderr.text).toMatch(/npm install @liftwing\/core@latest/);
   });
 });
 
@@ -356,6 +363,7 @@ describe('liftwing cache', () => {
       },
     ],
     prune: async ({ dryRun }) => ({ removed: [entry], freedBytes: dryRun ? 0 : entry.bytes }),
+    add: async ({ model, version }) => ({ ...entry, model, version }),
   });
 
   it('lists, verifies (exit 1 on a bad file), prunes and prints the path', async () => {

@@ -75,8 +75,8 @@ describe('the built liftwing command', () => {
   it('names the package to install for a model whose package is missing, exit 1', async () => {
     // The built `run` with a registry that names a package nobody installed.
     const script = `
-      import { run, DEFAULT_DEPS } from ${JSON.stringify(join(root, 'dist', 'index.js'))};
-      const deps = { ...DEFAULT_DEPS, listModels: async () => [{ name: 'ghost-model', package: '@liftwing/ghost' }] };
+      import { run, coreDeps } from ${JSON.stringify(join(root, 'dist', 'index.js'))};
+      const deps = { ...coreDeps(process.env), listModels: async () => [{ name: 'ghost-model', package: '@liftwing/ghost' }] };
       process.exitCode = await run(['predict', 'ghost-model', '--input', '{}'], { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }, deps);
     `;
     const missing = start(['--input-type=module', '-e', script]);

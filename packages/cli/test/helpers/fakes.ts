@@ -1,5 +1,11 @@
 import { PassThrough, Readable } from 'node:stream';
-import { InputError, type LiftWingModel, type Mode, type PredictOptions } from '@liftwing/core';
+import {
+  ArtifactError,
+  InputError,
+  type LiftWingModel,
+  type Mode,
+  type PredictOptions,
+} from '@liftwing/core';
 import type { CliDeps, CliIo } from '../../src/cli.js';
 import type { CreateModelOptions, ModelInfo } from '../../src/models.js';
 
@@ -91,11 +97,25 @@ export const FAKE_MODELS: ModelInfo[] = [
   { name: 'ghost-model', package: '@liftwing/ghost-package-that-does-not-exist' },
 ];
 
-/** Deps whose model packages create {@link FakeModel}s; `created` records every model made. */
+/**
+ * Deps whose model packages create {@link FakeModel}s; `created` records every model made. Every
+ * version but `missing` counts as cached; pull and the cache are not faked unless given.
+ */
 export function fakeDeps(overrides: Partial<CliDeps> = {}) {
   const created: { model: FakeModel; options: CreateModelOptions }[] = [];
+  const notFaked = async (): Promise<never> => {
+    throw new Error('not faked in this test');
+  };
   const deps: CliDeps = {
     listModels: async () => FAKE_MODELS,
+    pull: notFaked,
+    checkCached: async (model, version) => {
+      if (version === 'missing') {
+        throw new ArtifactError('offline_miss', `Fetch it first: liftwing pull ${model.alias}`);
+      }
+      return version ?? '20240101000000';
+    },
+    cache: { path: () => '/c', list: notFaked, verify: notFaked, prune: notFaked, add: notFaked },
     isInstalled: (specifier) => specifier.startsWith('@fake/'),
     importPackage: async (specifier) => {
       if (!specifier.startsWith('@fake/')) return import(specifier);

@@ -1,0 +1,208 @@
+/**
+ * The registry, the artifact cache and `pull` of `@liftwing/core`, behind the seams of
+ * {@link CliDeps}. Everything reads the CLI's environment (`io.env`), so that a test or a program
+ * running `run()` with its own environment gets the cache and registry it names.
+ *
+ * @packageDocumentation
+ */
+import { readFile, stat } from 'node:fs/promises';
+import {
+  ArtifactCache,
+  ArtifactError,
+  addLocalModel,
+  ENV,
+  type Env,
+  ensureModel,
+  type ModelPin,
+  Registry,
+  type ResolvedVersion,
+} from '@liftwing/core';
+import type { CacheBackend, CliDeps, PullResult } from './cli.js';
+import type { ModelInfo } from './models.js';
+
+const isInstalled = (specifier: string) => {
+  try {
+    import.meta.resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The version an installed model package was released against: its published
+ * `src/model-pin.json`. Undefined when the package is not installed or has no pin, and a bare
+ * model name then means the registry's production version.
+ */
+async function packagePin(packageName: string): Promise<ModelPin | undefined> {
+  try {
+    const manifest = import.meta.resolve(`${packageName}/package.json`);
+    const pin = JSON.parse(
+      await readFile(new URL('src/model-pin.json', manifest), 'utf8'),
+    ) as Partial<ModelPin>;
+    return typeof pin.model === 'string' && typeof pin.version === 'string'
+      ? { model: pin.model, version: pin.version }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The ref core resolves: `name@version`, or the bare name (the package's pin, else production). */
+const refOf = (model: ModelInfo, version: string | undefined) =>
+  version === undefined ? model.name : `${model.name}@${version}`;
+
+/** Whether every artifact of a resolved version is in the cache, without touching the network. */
+async function isCached(cache: ArtifactCache, resolved: ResolvedVersion): Promise<boolean> {
+  for (const artifact of resolved.version.artifacts) {
+    if ((await cache.get(resolved.model.name, resolved.version.id, artifact)) === undefined) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * The options of `@liftwing/core` that the CLI passes on to a model package's `createModel`: the
+ * environment, from which core's clients read every `LIFTWING_*` variable (gateway URL and token,
+ * MediaWiki API URL, offline), and the cache and registry options it sets.
+ */
+export function coreOptions(env: Env): Record<string, unknown> {
+  const options: Record<string, unknown> = { env };
+  const set = (key: string, variable: string) => {
+    const value = env[variable]?.trim();
+    if (value !== undefined && value !== '') options[key] = value;
+  };
+  set('cacheDir', ENV.cacheDir);
+  set('registry', ENV.registry);
+  set('modelsUrl', ENV.modelsUrl);
+  set('userAgent', ENV.userAgent);
+  return options;
+}
+
+function cacheBackend(env: Env): CacheBackend {
+  const cache = () => new ArtifactCache({ env });
+  return {
+    path: () => cache().dir,
+    async list() {
+      const owner = cache();
+      return (await owner.list()).map((version) => ({
+        model: version.model,
+        version: version.version,
+        path: owner.path(version.model, version.version),
+        bytes: version.size,
+      }));
+    },
+    async verify() {
+      const report = await cache().verify();
+      return report.entries.map((entry) => ({
+        model: entry.model,
+        version: entry.version,
+        file: entry.name,
+        ok: entry.status === 'ok',
+        ...(entry.status === 'ok' ? {} : { problem: entry.status }),
+      }));
+    },
+    async prune({ dryRun }) {
+      const owner = cache();
+      // Versions that no registry knows any more; versions added with `cache add` stay known.
+      const report = await owner.prune({ registry: await Registry.load({ env }), dryRun });
+      return {
+        removed: report.removed.map((version) => ({
+          model: version.model,
+          version: version.version,
+          path: owner.path(version.model, version.version),
+          bytes: version.size,
+        })),
+        freedBytes: report.freedBytes,
+      };
+    },
+    async add({ model, version, from }) {
+      const owner = cache();
+      const added = await addLocalModel({ model, version, from, env });
+      return {
+        model: added.model,
+        version: added.version,
+        path: owner.path(added.model, added.version),
+        bytes: added.size,
+      };
+    },
+  };
+}
+
+/** The dependencies of the CLI as published, reading `env`: core's registry and cache. */
+export function coreDeps(env: Env): CliDeps {
+  return {
+    async listModels() {
+      const registry = await Registry.load({ env });
+      const cache = new ArtifactCache({ env });
+      return Promise.all(
+        registry.list().map(async (model): Promise<ModelInfo> => {
+          const production = model.versions.find((version) => version.status === 'production');
+          return {
+            name: model.name,
+            alias: model.alias,
+            package: model.package,
+            modes: model.modes,
+            productionVersion: production?.id,
+            cached:
+              production === undefined
+                ? undefined
+                : await isCached(cache, registry.resolve(`${model.name}@${production.id}`)),
+          };
+        }),
+      );
+    },
+    importPackage: (specifier) => import(specifier),
+    isInstalled,
+    async pull(model, version, { onProgress, signal }) {
+      const cache = new ArtifactCache({ env });
+      const registry = await Registry.load({ env, signal });
+      const pinned = await packagePin(model.package);
+      // What is already cached is not counted as downloaded.
+      let before: ResolvedVersion | undefined;
+      try {
+        before = registry.resolve(refOf(model, version), { pinned });
+      } catch {
+        // A version only the published listing knows; ensureModel finds it.
+      }
+      const cachedBefore = new Set<string>();
+      for (const artifact of before?.version.artifacts ?? []) {
+        if ((await cache.get(model.name, before!.version.id, artifact)) !== undefined) {
+          cachedBefore.add(artifact.name);
+        }
+      }
+      const ensured = await ensureModel(refOf(model, version), {
+        env,
+        registry,
+        pinned,
+        signal,
+        onProgress,
+      });
+      const files: PullResult['files'] = [];
+      let downloadedBytes = 0;
+      for (const [name, path] of Object.entries(ensured.files)) {
+        const bytes = (await stat(path)).size;
+        files.push({ name, path, bytes });
+        if (!cachedBefore.has(name)) downloadedBytes += bytes;
+      }
+      return { model: ensured.model.name, version: ensured.version.id, files, downloadedBytes };
+    },
+    async checkCached(model, version) {
+      const registry = await Registry.load({ env, offline: true });
+      const resolved = registry.resolve(refOf(model, version), {
+        pinned: await packagePin(model.package),
+      });
+      const cache = new ArtifactCache({ env });
+      if (!(await isCached(cache, resolved))) {
+        throw new ArtifactError(
+          'offline_miss',
+          `${resolved.ref} is not in the cache (${cache.dir}), and --offline does not ` +
+            `download. Fetch it first: liftwing pull ${resolved.ref}`,
+        );
+      }
+      return resolved.version.id;
+    },
+    cache: cacheBackend(env),
+  };
+}
