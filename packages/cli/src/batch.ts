@@ -91,7 +91,7 @@ async function answer(
     return fail({ line, input: text, error: `Invalid JSON: ${(error as Error).message}` });
   }
   try {
-    return { text: JSON.stringify(await model.handle(request)), ok: true };
+    return { text: JSON.stringify(await model.handle(request, { rawBody: text })), ok: true };
   } catch (error) {
     const record: BatchErrorLine = { line, input: request, error: String(error) };
     if (error instanceof Error) record.error = error.message;

@@ -356,7 +356,7 @@ async function predictCommand(context: Context, args: string[]): Promise<number>
   if (inputFile === undefined) {
     const model = await openModel(context, info, mode, ref.version);
     try {
-      const result = await model.handle(request);
+      const result = await model.handle(request, { rawBody: values.input as string | undefined });
       const pretty = context.io.stdout.isTTY === true;
       write(context.io.stdout, JSON.stringify(result, null, pretty ? 2 : undefined));
       return 0;

@@ -153,7 +153,9 @@ export function createLiftWingServer(options: ServerOptions): LiftWingServer {
     });
     try {
       return await Promise.race([
-        model.handle(body, { signal: controller.signal }).then((result) => json(200, result)),
+        model
+          .handle(body, { signal: controller.signal, rawBody: raw })
+          .then((result) => json(200, result)),
         timedOut,
       ]);
     } finally {

@@ -224,6 +224,14 @@ describe('outlink offline: pull, then predict and serve with no network', () => 
       error: 'You must pass either `page_title` or `page_id`.',
     });
     expect(await server.post('outlink-topic-model', '{"lang": ')).toMatchObject({ status: 400 });
+    // Lift Wing's Python server tells the JSON literal 1 (an integer, rejected) from 1.0 (a float).
+    const literal = (threshold: string) =>
+      `{"lang": "en", "page_id": 1, "features_str": "Q1", "threshold": ${threshold}}`;
+    expect(await server.post('outlink-topic-model', literal('1'))).toEqual({
+      status: 400,
+      text: JSON.stringify({ error: 'Expected "threshold" to be a float' }),
+    });
+    expect(await server.post('outlink-topic-model', literal('1.0'))).toMatchObject({ status: 200 });
     expect(await server.stop()).toBe(0);
     expect(requestCounts().slice(1)).toEqual([0, 0]);
   });

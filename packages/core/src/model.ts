@@ -15,6 +15,17 @@ export interface PredictOptions {
   signal?: AbortSignal;
 }
 
+/** Options of {@link LiftWingModel.handle}. */
+export interface HandleOptions extends PredictOptions {
+  /**
+   * The request body's raw JSON text, when the caller has it (a server, a JSONL line). Some
+   * checks of Lift Wing's Python servers depend on the literal (an outlink `threshold` of `1` is
+   * an integer and rejected, `1.0` is a float and accepted), which parsed JSON cannot tell apart.
+   * When `body` is undefined, it is parsed from this text.
+   */
+  rawBody?: string | Uint8Array;
+}
+
 /** Progress of a batch, reported after each item settles. */
 export interface BatchProgress {
   /** Items settled so far, successful or not. */
@@ -54,7 +65,7 @@ export interface LiftWingModel<Req, Res> {
    * such as revertrisk's `instances`). Bad input rejects with an `InputError` whose `status` and
    * `toResponseBody()` are the server's. This is what `liftwing serve` calls.
    */
-  handle(body: unknown, options?: PredictOptions): Promise<unknown>;
+  handle(body: unknown, options?: HandleOptions): Promise<unknown>;
   /** Releases what the model holds (native sessions, sockets). */
   close(): Promise<void>;
 }

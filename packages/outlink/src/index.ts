@@ -26,7 +26,6 @@ export {
 export { OUTLINK_MODEL_NAME, TOPIC_LABELS, type TopicLabel } from './labels.js';
 export {
   createModel,
-  type HandleOptions,
   loadOutlink,
   type OutlinkModel,
   type OutlinkModelOptions,

@@ -8,6 +8,7 @@ import {
   ConfigError,
   ensureModel,
   gatewayClientOf,
+  type HandleOptions,
   HttpError,
   InputError,
   type LiftWingClient,
@@ -46,17 +47,6 @@ export interface OutlinkModelOptions extends ModelOptions {
   modelPath?: string;
   /** Offline `predictMany`: articles whose outlinks are gathered at once. Default 8. */
   concurrency?: number;
-}
-
-/** Options of {@link OutlinkModel.handle}. */
-export interface HandleOptions extends PredictOptions {
-  /**
-   * The request body's raw JSON text. With it, `threshold` is checked as Lift Wing's Python
-   * server checks it: `1.0` is a float and accepted, `1` is an integer and rejected. Without it,
-   * `body` is parsed JSON, where `1` and `1.0` are the same number, and both are accepted. When
-   * `body` is undefined, it is parsed from this text.
-   */
-  rawBody?: string | Uint8Array;
 }
 
 /** The outlink model: {@link LiftWingModel} plus batch scoring of feature strings. */
