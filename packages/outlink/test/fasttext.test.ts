@@ -182,6 +182,39 @@ describe('fastText model file errors', () => {
     expect(model.predict('Q1 東京', 3)).toEqual(models.get('ova')!.predict('Q1 東京', 3));
   });
 
+  it('ignores bytes after the output matrix, as fastText does', async () => {
+    // Three extra bytes also move where the input matrix must start for it to be 4-byte aligned.
+    const padded = Buffer.concat([ova, Buffer.from([1, 2, 3])]);
+    expect(await loadPatched(padded)).toBeUndefined();
+    const path = join(dir, 'padded.bin');
+    await writeFile(path, padded);
+    const model = await loadFastText(path);
+    expect(model.predict('Q1 Q2 Q3', -1)).toEqual(models.get('ova')!.predict('Q1 Q2 Q3', -1));
+  });
+
+  it('lets a repeated dictionary word stand for its last entry, as fastText does', async () => {
+    // Give a later word the text of an earlier word of the same byte length.
+    const words: { text: string; start: number }[] = [];
+    let pos = 92;
+    for (let i = 0; i < ova.readInt32LE(68); i++) {
+      const end = ova.indexOf(0, pos);
+      words.push({ text: ova.toString('utf8', pos, end), start: pos });
+      pos = end + 10;
+    }
+    const first = words.findIndex((w) => w.text.startsWith('Q'));
+    const last = words.findLastIndex(
+      (w, i) => i > first && w.text.startsWith('Q') && w.text.length === words[first]!.text.length,
+    );
+    expect(last).toBeGreaterThan(first);
+    const original = models.get('ova')!;
+    const copy = patched((b) => b.write(words[first]!.text, words[last]!.start, 'utf8'));
+    const path = join(dir, 'repeated.bin');
+    await writeFile(path, copy);
+    const model = await loadFastText(path);
+    expect(model.wordId(words[first]!.text)).toBe(last);
+    expect(model.predict(words[first]!.text, -1)).toEqual(original.predict(words[last]!.text, -1));
+  });
+
   it('rejects a file that is not a fastText model', async () => {
     const error = await loadPatched(Buffer.from('{"not": "a model"}\n'.repeat(10)));
     expect(error).toBeInstanceOf(ModelFormatError);

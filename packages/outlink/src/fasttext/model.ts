@@ -332,7 +332,7 @@ export class FastTextModel {
 /**
  * Loads a supervised fastText `.bin` model (the format of fastText 0.9.x, as the Lift Wing
  * outlink model is stored). The file is read in one buffer that the input matrix is used from in
- * place, so memory is the file size plus about 11.4 bytes per word.
+ * place, so memory is the file size plus about 17 bytes per word for the word table.
  *
  * @throws {ModelFormatError} when the file is not a fastText model, is truncated, is quantised
  * (`.ftz`), or uses a feature the scorer does not implement (hs loss, n-grams).
