@@ -678,10 +678,21 @@ const COMMANDS: Record<string, (context: Context, args: string[]) => Promise<num
   cache: cacheCommand,
 };
 
+const USAGE_ERROR_CODES: ReadonlySet<string> = new Set([
+  'invalid_input',
+  'unknown_model',
+  'unknown_version',
+]);
+
 function report(context: Context, error: unknown): number {
   const { stderr } = context.io;
-  const usage = error instanceof UsageError;
-  const code = usage ? 'usage' : isLiftWingError(error) ? error.code : 'internal';
+  // A request the model rejects as Lift Wing would (both page_title and page_id, ...) or a model
+  // or version that does not exist is bad usage too; a revision Lift Wing cannot score
+  // (revision_error) or a network failure is a failure of the run.
+  const usage =
+    error instanceof UsageError || (isLiftWingError(error) && USAGE_ERROR_CODES.has(error.code));
+  const code =
+    error instanceof UsageError ? 'usage' : isLiftWingError(error) ? error.code : 'internal';
   const message = error instanceof Error ? error.message : String(error);
   if (context.json) {
     write(stderr, JSON.stringify({ error: { code, message } }));

@@ -1,17 +1,25 @@
 import { DEFAULTS, ENV } from '@liftwing/core';
 import { REQUEST_FLAGS } from './args.js';
 
-const ENVIRONMENT = `Environment:
-  ${ENV.cacheDir}    artifact cache (default $XDG_CACHE_HOME/liftwing, else ~/.cache/liftwing)
-  ${ENV.offline}      1: --offline by default: models run from the cache, nothing is downloaded
-  ${ENV.modelsUrl}   published model tree (default ${DEFAULTS.modelsUrl})
-  ${ENV.registry}     your registry file or https URL, merged over the built-in catalogue
-  ${ENV.apiUrl}      Lift Wing gateway (default ${DEFAULTS.apiUrl})
-  ${ENV.apiToken}    bearer token for the gateway (never logged)
-  ${ENV.userAgent}   your User-Agent with a contact: "MyTool/1.0 (https://example.org; me@example.org)"
-  ${ENV.mwApiUrl}   MediaWiki API URL template (default ${DEFAULTS.mwApiUrl})
-  ${ENV.catalogueUrl} the published catalogue that liftwing models --check compares with
-  NO_COLOR             no colours (colours are only ever used on a terminal)`;
+const ENVIRONMENT_VARIABLES: [string, string][] = [
+  [ENV.cacheDir, 'artifact cache (default $XDG_CACHE_HOME/liftwing, else ~/.cache/liftwing)'],
+  [ENV.offline, '1: --offline by default: models run from the cache, nothing is downloaded'],
+  [ENV.modelsUrl, `published model tree (default ${DEFAULTS.modelsUrl})`],
+  [ENV.registry, 'your registry file or https URL, merged over the built-in catalogue'],
+  [ENV.apiUrl, `Lift Wing gateway (default ${DEFAULTS.apiUrl})`],
+  [ENV.apiToken, 'bearer token for the gateway (never logged)'],
+  [
+    ENV.userAgent,
+    'your User-Agent with a contact: "MyTool/1.0 (https://example.org; me@example.org)"',
+  ],
+  [ENV.mwApiUrl, `MediaWiki API URL template (default ${DEFAULTS.mwApiUrl})`],
+  [ENV.catalogueUrl, 'the published catalogue that liftwing models --check compares with'],
+  ['NO_COLOR', 'no colours (colours are only ever used on a terminal)'],
+];
+const nameWidth = Math.max(...ENVIRONMENT_VARIABLES.map(([name]) => name.length)) + 2;
+const ENVIRONMENT = `Environment:\n${ENVIRONMENT_VARIABLES.map(
+  ([name, help]) => `  ${name.padEnd(nameWidth)}${help}`,
+).join('\n')}`;
 
 const requestFlagLines = () =>
   Object.entries(REQUEST_FLAGS)

@@ -98,16 +98,16 @@ describe('liftwing predict', () => {
     expect(created).toHaveLength(0);
   });
 
-  it('reports a model error with its message, and its code with --json: exit 1', async () => {
+  it('reports a rejected request or unknown model with its message and code: exit 2', async () => {
     const { deps } = fakeDeps();
     const plain = fakeIo();
     expect(
       await run(['predict', 'revertrisk', '--input', '{"fail":"input"}'], plain.io, deps),
-    ).toBe(1);
+    ).toBe(2);
     expect(plain.stderr.text).toBe('liftwing: The parameter lang is required.\n');
 
     const json = fakeIo();
-    expect(await run(['predict', 'nope', '--input', '{}', '--json'], json.io, deps)).toBe(1);
+    expect(await run(['predict', 'nope', '--input', '{}', '--json'], json.io, deps)).toBe(2);
     expect(JSON.parse(json.stderr.text)).toEqual({
       error: { code: 'unknown_model', message: expect.stringContaining('Unknown model "nope"') },
     });
