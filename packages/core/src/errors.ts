@@ -109,6 +109,8 @@ export interface HttpErrorDetails extends LiftWingErrorOptions {
   status?: number;
   /** The server's own message (`error`, `detail`, `httpReason`, or a plain-text body). */
   serverMessage?: string;
+  /** The JSON key the server's message stood under (`error` for KServe, `detail` for FastAPI). */
+  serverMessageKey?: string;
   /** The Lift Wing model the request was for, if any. */
   model?: string;
   /** The server's request id (`x-request-id`), if it sent one. */
@@ -121,6 +123,7 @@ export interface HttpErrorDetails extends LiftWingErrorOptions {
 export class HttpError extends LiftWingError {
   readonly status: number | undefined;
   readonly serverMessage: string | undefined;
+  readonly serverMessageKey: string | undefined;
   readonly model: string | undefined;
   readonly requestId: string | undefined;
   readonly url: string | undefined;
@@ -133,10 +136,28 @@ export class HttpError extends LiftWingError {
     super(code, message, details);
     this.status = details.status;
     this.serverMessage = details.serverMessage;
+    this.serverMessageKey = details.serverMessageKey;
     this.model = details.model;
     this.requestId = details.requestId;
     this.url = details.url;
   }
+}
+
+/**
+ * A model server's 400 or 422 as the {@link InputError} it stands for, with the server's message
+ * and body key, so that a local server answers as Lift Wing did; any other error unchanged.
+ */
+export function inputErrorFromHttp(
+  error: unknown,
+  options: Pick<ConstructorParameters<typeof InputError>[1] & object, 'code' | 'reason'> = {},
+): unknown {
+  if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 422)) return error;
+  return new InputError(error.serverMessage ?? error.message, {
+    ...options,
+    status: error.status,
+    bodyKey: error.serverMessageKey === 'detail' ? 'detail' : 'error',
+    cause: error,
+  });
 }
 
 /** HTTP 429 from the gateway after every retry was spent. */

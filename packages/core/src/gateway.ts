@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
-import { requestIdOf, sendRequest, serverMessageOf } from './http.js';
+import { requestIdOf, sendRequest, serverErrorOf } from './http.js';
 import type { BatchProgress, BatchResult } from './model.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import {
@@ -322,9 +322,17 @@ export class LiftWingClient {
 
   #httpError(model: string, url: string, response: Dispatcher.ResponseData, body: string) {
     const status = response.statusCode;
-    let serverMessage = serverMessageOf(body);
+    const server = serverErrorOf(body);
+    let serverMessage = server.message;
     if (serverMessage && this.#token) serverMessage = serverMessage.replaceAll(this.#token, '***');
-    const details = { status, serverMessage, model, url, requestId: requestIdOf(response.headers) };
+    const details = {
+      status,
+      serverMessage,
+      serverMessageKey: server.key,
+      model,
+      url,
+      requestId: requestIdOf(response.headers),
+    };
     const said = serverMessage ? `: ${serverMessage}` : '';
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(response.headers['retry-after']);

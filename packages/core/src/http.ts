@@ -7,30 +7,41 @@ export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 5
 
 const MAX_MESSAGE_LENGTH = 1000;
 
+/** The keys under which Wikimedia's servers put an error message. */
+export type ServerMessageKey = 'error' | 'detail' | 'httpReason' | 'message';
+
 /**
- * The server's own message in an error body: `error` (KServe, or MediaWiki's `error.info`),
- * `detail` (FastAPI), `httpReason` (the API gateway), `message`, or the plain text itself (the
- * gateway's 429 body).
+ * The server's own message in an error body and the key it stood under: `error` (KServe, or
+ * MediaWiki's `error.info`), `detail` (FastAPI), `httpReason` (the API gateway), `message`, or
+ * the plain text itself (the gateway's 429 body; no key).
  */
-export function serverMessageOf(body: string): string | undefined {
+export function serverErrorOf(body: string): { message?: string; key?: ServerMessageKey } {
   const text = body.trim();
-  if (text === '') return undefined;
+  if (text === '') return {};
   if (text.startsWith('{')) {
     try {
       const json = JSON.parse(text) as Record<string, unknown>;
       for (const key of ['error', 'detail', 'httpReason', 'message'] as const) {
         const value = json[key];
-        if (typeof value === 'string') return truncate(value);
+        if (typeof value === 'string') return { message: truncate(value), key };
         if (value && typeof value === 'object') {
           const info = (value as Record<string, unknown>).info;
-          return truncate(typeof info === 'string' ? info : JSON.stringify(value));
+          return {
+            message: truncate(typeof info === 'string' ? info : JSON.stringify(value)),
+            key,
+          };
         }
       }
     } catch {
       // Not JSON after all: report the text as it is.
     }
   }
-  return truncate(text);
+  return { message: truncate(text) };
+}
+
+/** The server's own message in an error body; see {@link serverErrorOf}. */
+export function serverMessageOf(body: string): string | undefined {
+  return serverErrorOf(body).message;
 }
 
 function truncate(text: string): string {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   HttpError,
   InputError,
+  inputErrorFromHttp,
   isLiftWingError,
   LiftWingError,
   RateLimitError,
@@ -31,5 +32,26 @@ describe('error hierarchy', () => {
     expect(detail.toResponseBody()).toEqual({
       detail: 'Only accept a maximum of 20 rev_ids in the request.',
     });
+  });
+
+  it("turns a model server's 400/422 into the InputError it stands for, keeping its body key", () => {
+    const detail = new HttpError('HTTP 400', {
+      status: 400,
+      serverMessage: 'Requesting multiple revisions should have the same language.',
+      serverMessageKey: 'detail',
+    });
+    const converted = inputErrorFromHttp(detail) as InputError;
+    expect(converted).toBeInstanceOf(InputError);
+    expect(converted.toResponseBody()).toEqual({
+      detail: 'Requesting multiple revisions should have the same language.',
+    });
+    const unprocessable = new HttpError('HTTP 422', { status: 422, serverMessage: 'x' });
+    expect(inputErrorFromHttp(unprocessable, { code: 'revision_error' })).toMatchObject({
+      status: 422,
+      bodyKey: 'error',
+      code: 'revision_error',
+    });
+    const unavailable = new HttpError('HTTP 503', { status: 503 });
+    expect(inputErrorFromHttp(unavailable)).toBe(unavailable);
   });
 });

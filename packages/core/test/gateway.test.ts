@@ -186,6 +186,7 @@ describe('LiftWingClient', () => {
       code: 'http_error',
       status: 400,
       serverMessage: "Language field should not have a 'wiki' suffix, i.e. use 'en', not 'enwiki'",
+      serverMessageKey: 'detail',
       model: MODEL,
       requestId: 'abc-123',
     });

@@ -9,8 +9,8 @@ import {
   ensureModel,
   gatewayClientOf,
   type HandleOptions,
-  HttpError,
   InputError,
+  inputErrorFromHttp,
   type LiftWingClient,
   LiftWingError,
   type LiftWingModel,
@@ -284,25 +284,6 @@ function gatewayBody(request: unknown): unknown {
   return { ...(request as object), threshold: justBelow(Math.min(2, Math.max(-1, threshold))) };
 }
 
-/**
- * A gateway 400/422 is bad input: an {@link InputError} with the server's message, so a local
- * server answers as Lift Wing did. The outlink server raises FastAPI `HTTPException`s
- * (`{"detail": ...}`) only for unreadable revisions and non-Wikipedia events; the rest are
- * KServe's `{"error": ...}`.
- */
-function fromGateway(error: unknown): unknown {
-  if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 422)) {
-    return error;
-  }
-  const message = error.serverMessage ?? error.message;
-  const detail = /^(Cannot fetch revision |This model is not recommended )/.test(message);
-  return new InputError(message, {
-    status: error.status,
-    bodyKey: detail ? 'detail' : 'error',
-    cause: error,
-  });
-}
-
 class OnlineOutlink implements OutlinkModel {
   readonly name = OUTLINK_MODEL_NAME;
   readonly mode = 'online' as const;
@@ -329,7 +310,7 @@ class OnlineOutlink implements OutlinkModel {
         signal: options.signal,
       });
     } catch (error) {
-      throw fromGateway(error);
+      throw inputErrorFromHttp(error);
     }
   }
 
@@ -370,7 +351,7 @@ class OnlineOutlink implements OutlinkModel {
     outcomes.forEach((outcome) => {
       results[outcome.input] = outcome.ok
         ? { ok: true, value: outcome.value }
-        : { ok: false, error: fromGateway(outcome.error) as LiftWingError };
+        : { ok: false, error: inputErrorFromHttp(outcome.error) as LiftWingError };
     });
     return results;
   }

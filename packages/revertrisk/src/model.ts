@@ -14,6 +14,7 @@ import {
   gatewayClientOf,
   HttpError,
   InputError,
+  inputErrorFromHttp,
   isLiftWingError,
   type LiftWingClient,
   LiftWingError,
@@ -42,6 +43,7 @@ import {
   type RevertRiskRequest,
   type RevisionRequest,
   revisionError,
+  type ValidationOptions,
   validateRevisionRequest,
 } from './request.js';
 import { REVERTRISK_MODEL_NAME, type RevertRiskResponse } from './response.js';
@@ -88,6 +90,14 @@ function progressWith(
     });
 }
 
+/**
+ * Online, a language missing from liftwing's wiki table goes to the server, which knows every
+ * Wikipedia opened since this release; offline, the table must name the wiki to ask.
+ */
+function validation(online: boolean): ValidationOptions {
+  return { unknownLanguages: online ? 'forward' : 'reject' };
+}
+
 /** Sorts batch items into those to score and those already failed by validation. */
 function triage(requests: readonly RevertRiskRequest[], online: boolean) {
   const results = new Array<BatchResult<RevertRiskResponse>>(requests.length);
@@ -98,7 +108,8 @@ function triage(requests: readonly RevertRiskRequest[], online: boolean) {
       if (isObject(request) && 'revision_data' in request) {
         if (online) throw preSaveOnlineError();
         preSave.push({ index, data: request.revision_data });
-      } else revisions.push({ index, request: validateRevisionRequest(request) });
+      } else
+        revisions.push({ index, request: validateRevisionRequest(request, validation(online)) });
     } catch (error) {
       if (!(error instanceof LiftWingError)) throw error;
       results[index] = { ok: false, error };
@@ -121,19 +132,11 @@ function preSaveOnlineError(): InputError {
 
 /** Turns the gateway's 400 and 422 answers into the `InputError`s offline mode throws. */
 function gatewayInputError(error: unknown, request?: RevisionRequest): unknown {
-  if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 422)) return error;
+  if (!(error instanceof HttpError) || error.status !== 422) return inputErrorFromHttp(error);
   const message = error.serverMessage ?? error.message;
-  // HttpError keeps the server's message but not its body key; 400s are mostly KServe `error`s.
-  if (error.status === 400) return new InputError(message, { cause: error });
   const one = parseRevisionError(message) ?? parseAllFailed(message)?.[0];
   if (one && request) return revisionError(request.rev_id, request.lang, one.reason);
-  return new InputError(message, {
-    code: 'revision_error',
-    status: 422,
-    bodyKey: 'detail',
-    reason: one?.reason,
-    cause: error,
-  });
+  return inputErrorFromHttp(error, { code: 'revision_error', reason: one?.reason });
 }
 
 const ONLINE_BATCH: BatchSpec<RevisionRequest, RevertRiskResponse> = {
@@ -186,7 +189,7 @@ class OnlineRevertRisk implements RevertRiskModel {
 
   async predict(request: RevertRiskRequest, options: PredictOptions = {}) {
     if (isObject(request) && 'revision_data' in request) throw preSaveOnlineError();
-    const valid = validateRevisionRequest(request);
+    const valid = validateRevisionRequest(request, validation(true));
     try {
       return await this.client.predict<RevertRiskResponse>(REVERTRISK_MODEL_NAME, valid, options);
     } catch (error) {
@@ -212,7 +215,7 @@ class OnlineRevertRisk implements RevertRiskModel {
   }
 
   async handle(body: unknown, options: PredictOptions = {}): Promise<unknown> {
-    const parsed = parseRequestBody(body);
+    const parsed = parseRequestBody(body, validation(true));
     if (parsed.form === 'revision_data') throw preSaveOnlineError();
     const payload = parsed.form === 'single' ? parsed.request : { instances: parsed.requests };
     try {

@@ -49,8 +49,19 @@ function requireParams(item: Record<string, unknown>): void {
   }
 }
 
+/** How a request is checked before it is sent or scored. */
+export interface ValidationOptions {
+  /**
+   * What to do with a language that is not in liftwing's copy of Wikimedia's site matrix:
+   * `reject` it with the server's message (offline, where the table names the wiki to ask), or
+   * `forward` it and let the server decide (online: a Wikipedia opened after this release is
+   * known to Lift Wing but not to the table). Default `reject`.
+   */
+  unknownLanguages?: 'reject' | 'forward';
+}
+
 /** The server's language checks, in its order: `wiki` suffix, then the canonical list. */
-function checkLanguage(lang: unknown): asserts lang is string {
+function checkLanguage(lang: unknown, options: ValidationOptions): asserts lang is string {
   // The server would fail with a 500 on a non-string lang; a 400 says what is wrong instead.
   if (typeof lang !== 'string') {
     throw new InputError(
@@ -63,7 +74,7 @@ function checkLanguage(lang: unknown): asserts lang is string {
       { bodyKey: 'detail' },
     );
   }
-  if (!isRevertRiskLanguage(lang)) {
+  if (!isRevertRiskLanguage(lang) && options.unknownLanguages !== 'forward') {
     throw new InputError(
       `lang '${lang}' does not exist in the canonical Wikipedia language list.`,
       {
@@ -91,14 +102,17 @@ function checkRevisionId(revId: unknown): asserts revId is number {
  *
  * @throws {@link InputError} with the server's message, status and body key.
  */
-export function validateRevisionRequest(body: unknown): RevisionRequest {
+export function validateRevisionRequest(
+  body: unknown,
+  options: ValidationOptions = {},
+): RevisionRequest {
   if (!isObject(body)) {
     throw new InputError(
       `A revertrisk request is a JSON object such as {"lang": "en", "rev_id": 12345}; got ${JSON.stringify(body)}.`,
     );
   }
   requireParams(body);
-  checkLanguage(body.lang);
+  checkLanguage(body.lang, options);
   checkRevisionId(body.rev_id);
   return { lang: body.lang, rev_id: body.rev_id };
 }
@@ -109,7 +123,10 @@ export function validateRevisionRequest(body: unknown): RevisionRequest {
  *
  * @throws {@link InputError} with the server's message, status and body key.
  */
-export function validateBatchRequest(body: { instances: unknown }): RevisionRequest[] {
+export function validateBatchRequest(
+  body: { instances: unknown },
+  options: ValidationOptions = {},
+): RevisionRequest[] {
   const { instances } = body;
   // An empty or non-list `instances` crashes the server (500); these 400s are liftwing's own.
   if (!Array.isArray(instances) || instances.length === 0) {
@@ -136,7 +153,7 @@ export function validateBatchRequest(body: { instances: unknown }): RevisionRequ
       bodyKey: 'detail',
     });
   }
-  checkLanguage(items[0]!.lang);
+  checkLanguage(items[0]!.lang, options);
   return items.map((item) => {
     checkRevisionId(item.rev_id);
     return { lang: item.lang as string, rev_id: item.rev_id };
@@ -150,7 +167,7 @@ export type ParsedBody =
   | { form: 'revision_data'; revisionData: unknown };
 
 /** Sorts and validates a raw request body. */
-export function parseRequestBody(body: unknown): ParsedBody {
+export function parseRequestBody(body: unknown, options: ValidationOptions = {}): ParsedBody {
   if (!isObject(body)) {
     throw new InputError(
       `The request body must be a JSON object such as {"lang": "en", "rev_id": 12345}; got ${JSON.stringify(body)}.`,
@@ -158,8 +175,11 @@ export function parseRequestBody(body: unknown): ParsedBody {
   }
   if ('revision_data' in body) return { form: 'revision_data', revisionData: body.revision_data };
   if ('instances' in body)
-    return { form: 'batch', requests: validateBatchRequest(body as { instances: unknown }) };
-  return { form: 'single', request: validateRevisionRequest(body) };
+    return {
+      form: 'batch',
+      requests: validateBatchRequest(body as { instances: unknown }, options),
+    };
+  return { form: 'single', request: validateRevisionRequest(body, options) };
 }
 
 /** The reason codes of the server's 422 answers. */

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isRevertRiskLanguage } from '../src/index.js';
 
 /** A revision as the fake wiki stores it. */
 export interface FakeRevision {
@@ -269,9 +270,13 @@ function prediction(lang: string, revId: number, p: number) {
 
 /**
  * Starts a fake gateway answering `revertrisk-language-agnostic:predict` like the model server:
- * single and `instances` forms, `errors` for failed items, 422 when all fail.
+ * single and `instances` forms, the canonical language check, `errors` for failed items, 422 when
+ * all fail. `newLanguages` are Wikipedias the server knows and liftwing's wiki table does not.
  */
-export async function startFakeGateway(table: GatewayTable): Promise<FakeGateway> {
+export async function startFakeGateway(
+  table: GatewayTable,
+  newLanguages: readonly string[] = [],
+): Promise<FakeGateway> {
   const bodies: unknown[] = [];
   const server = createServer(async (request, response) => {
     if (!request.url?.endsWith('/revertrisk-language-agnostic:predict')) {
@@ -286,6 +291,12 @@ export async function startFakeGateway(table: GatewayTable): Promise<FakeGateway
     if (new Set(items.map((i) => i.lang)).size > 1) {
       return send(response, 400, {
         detail: 'Requesting multiple revisions should have the same language.',
+      });
+    }
+    const lang = items[0]?.lang ?? '';
+    if (!isRevertRiskLanguage(lang) && !newLanguages.includes(lang)) {
+      return send(response, 400, {
+        detail: `lang '${lang}' does not exist in the canonical Wikipedia language list.`,
       });
     }
     const predictions = [];

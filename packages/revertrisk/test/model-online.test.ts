@@ -4,7 +4,11 @@ import { createModel, type RevertRiskModel, type RevisionRequest } from '../src/
 import { type FakeGateway, type GatewayTable, startFakeGateway } from './fakes.js';
 import { revision } from './revision-data.js';
 
-const TABLE: GatewayTable = { 'en:23456': 'revision_missing', 'en:777': 'page_missing' };
+const TABLE: GatewayTable = {
+  'en:23456': 'revision_missing',
+  'en:777': 'page_missing',
+  'xnew:7': 0.5,
+};
 for (let i = 1; i <= 25; i++) TABLE[`en:${1000 + i}`] = i / 100;
 for (let i = 1; i <= 20; i++) TABLE[`de:${2000 + i}`] = 1 - i / 100;
 
@@ -12,7 +16,7 @@ let gateway: FakeGateway;
 let model: RevertRiskModel;
 
 beforeAll(async () => {
-  gateway = await startFakeGateway(TABLE);
+  gateway = await startFakeGateway(TABLE, ['xnew']);
   model = await createModel({
     client: {
       apiUrl: gateway.apiUrl,
@@ -136,11 +140,22 @@ describe('online model', () => {
     expect(gateway.bodies.slice(start)).toEqual([{ lang: 'en', rev_id: 1001 }]);
   });
 
+  it('leaves languages its wiki table does not know to the server', async () => {
+    const start = gateway.bodies.length;
+    // A Wikipedia opened after this release: the server knows it, liftwing's table does not.
+    await expect(model.predict({ lang: 'xnew', rev_id: 7 })).resolves.toMatchObject({
+      wiki_db: 'xnewwiki',
+    });
+    const error = await model.predict({ lang: 'www', rev_id: 1 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      status: 400,
+      bodyKey: 'detail',
+      message: "lang 'www' does not exist in the canonical Wikipedia language list.",
+    });
+    expect(gateway.bodies.length - start).toBe(2);
+  });
+
   it.each([
-    [
-      { lang: 'www', rev_id: 1 },
-      "lang 'www' does not exist in the canonical Wikipedia language list.",
-    ],
     [
       { lang: 'dewiki', rev_id: 1 },
       "Language field should not have a 'wiki' suffix, i.e. use 'en', not 'enwiki'",
