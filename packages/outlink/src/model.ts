@@ -38,6 +38,7 @@ import {
   jsonLiterals,
   type OutlinkQuery,
   type OutlinkRequest,
+  type ParseOptions,
   parseOutlinkRequest,
 } from './request.js';
 
@@ -101,9 +102,10 @@ export const loadOutlink: (options?: OutlinkModelOptions) => Promise<OutlinkMode
 function readRequest(
   body: unknown,
   options: HandleOptions,
+  parse: ParseOptions = {},
 ): { body: unknown; query: OutlinkQuery } {
   const raw = options.rawBody;
-  if (raw === undefined) return { body, query: parseOutlinkRequest(body) };
+  if (raw === undefined) return { body, query: parseOutlinkRequest(body, parse) };
   const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
   if (body === undefined) {
     try {
@@ -113,7 +115,7 @@ function readRequest(
       throw new InputError(`Unrecognized request format: ${(error as Error).message}`);
     }
   }
-  return { body, query: parseOutlinkRequest(body, { literals: jsonLiterals(text) }) };
+  return { body, query: parseOutlinkRequest(body, { ...parse, literals: jsonLiterals(text) }) };
 }
 
 function notifier(total: number, onProgress: PredictManyOptions['onProgress']) {
@@ -284,6 +286,12 @@ function gatewayBody(request: unknown): unknown {
   return { ...(request as object), threshold: justBelow(Math.min(2, Math.max(-1, threshold))) };
 }
 
+/**
+ * Online, a `wiki_id` missing from liftwing's wiki table goes to the server, which knows every
+ * wiki opened since this release.
+ */
+const ONLINE_PARSE: ParseOptions = { unknownWikis: 'forward' };
+
 class OnlineOutlink implements OutlinkModel {
   readonly name = OUTLINK_MODEL_NAME;
   readonly mode = 'online' as const;
@@ -296,12 +304,12 @@ class OnlineOutlink implements OutlinkModel {
   }
 
   async predict(request: OutlinkRequest, options: PredictOptions = {}): Promise<OutlinkResponse> {
-    parseOutlinkRequest(request);
+    parseOutlinkRequest(request, ONLINE_PARSE);
     return this.#send(request, options);
   }
 
   async handle(body: unknown, options: HandleOptions = {}): Promise<OutlinkResponse> {
-    return this.#send(readRequest(body, options).body, options);
+    return this.#send(readRequest(body, options, ONLINE_PARSE).body, options);
   }
 
   async #send(body: unknown, options: PredictOptions): Promise<OutlinkResponse> {
@@ -323,7 +331,7 @@ class OnlineOutlink implements OutlinkModel {
     const valid: number[] = [];
     requests.forEach((request, i) => {
       try {
-        parseOutlinkRequest(request);
+        parseOutlinkRequest(request, ONLINE_PARSE);
         valid.push(i);
       } catch (error) {
         results[i] = { ok: false, error: itemError(error) };

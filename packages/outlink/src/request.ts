@@ -50,6 +50,13 @@ export interface ParseOptions {
    * Without it, any number is taken for a float: JavaScript has one number type.
    */
   literals?: ReadonlyMap<string, string>;
+  /**
+   * What to do with a `wiki_id` missing from liftwing's copy of Wikimedia's site matrix: `reject`
+   * it with the server's message (offline, where the table names the wiki to ask), or `forward`
+   * it and let the server decide (online: a wiki opened after this release is known to Lift Wing
+   * but not to the table). Default `reject`.
+   */
+  unknownWikis?: 'reject' | 'forward';
 }
 
 /** A JSON number that Python's `json` reads as a float: it has a fraction or an exponent. */
@@ -96,8 +103,9 @@ export function parseOutlinkRequest(body: unknown, options: ParseOptions = {}): 
   if (!('lang' in inputs) && 'wiki_id' in inputs) {
     const wikiId = inputs.wiki_id;
     const wiki = typeof wikiId === 'string' ? findWiki({ wikiId }) : undefined;
-    if (wiki === undefined) throw invalid(`Unknown wiki_id: ${pythonStr(wikiId)}`);
-    lang = wiki.host.slice(0, wiki.host.indexOf('.'));
+    if (wiki !== undefined) lang = wiki.host.slice(0, wiki.host.indexOf('.'));
+    else if (options.unknownWikis === 'forward' && typeof wikiId === 'string') lang = wikiId;
+    else throw invalid(`Unknown wiki_id: ${pythonStr(wikiId)}`);
   }
   if (lang === undefined && !('lang' in inputs)) throw invalid('Missing "lang" in input data.');
   if (typeof lang !== 'string') throw invalid('Expected "lang" to be a string.');

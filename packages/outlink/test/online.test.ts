@@ -83,6 +83,14 @@ describe('online', () => {
     expect(other.toResponseBody()).toEqual({ error: 'Unknown wiki_id: xwiki' });
   });
 
+  it('leaves a wiki_id its wiki table does not know to the server', async () => {
+    const before = gateway.seen.length;
+    answer = () => [400, { error: 'Unknown wiki_id: newwiki' }];
+    const error = await model.predict({ wiki_id: 'newwiki', page_id: 1 }).catch((e) => e);
+    expect(error.toResponseBody()).toEqual({ error: 'Unknown wiki_id: newwiki' });
+    expect(gateway.seen.length - before).toBe(1);
+  });
+
   it('keeps other gateway failures as HttpError', async () => {
     answer = () => [500, { error: 'An unexpected error has occurred.' }];
     const error = await model.predict({ lang: 'en', page_id: 1 }).catch((e) => e);
