@@ -99,6 +99,27 @@ export function errorAnswer(error: unknown): Answer {
   return { ...json(500, { error: message }), error: err.stack ?? message };
 }
 
+/**
+ * The path of a request target. Node accepts targets that WHATWG URL rejects, such as `//`; those
+ * are taken as they are, up to the query, and then match no route.
+ */
+function pathOf(target: string): string {
+  try {
+    return new URL(target, 'http://localhost').pathname;
+  } catch {
+    return target.split('?', 1)[0]!;
+  }
+}
+
+/** A model name from a path; a malformed escape (`%` alone) stays as it is, as Python's `unquote` leaves it. */
+function decodeName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 class BodyTooLarge extends Error {}
 
 async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
@@ -171,7 +192,7 @@ export function createLiftWingServer(options: ServerOptions): LiftWingServer {
     const method = request.method ?? 'GET';
     const predictMatch = PREDICT.exec(path);
     const modelMatch = predictMatch === null ? MODEL.exec(path) : null;
-    const name = decodeURIComponent((predictMatch ?? modelMatch)?.[1] ?? '');
+    const name = decodeName((predictMatch ?? modelMatch)?.[1] ?? '');
     const allowed =
       predictMatch !== null
         ? 'POST'
@@ -216,7 +237,7 @@ export function createLiftWingServer(options: ServerOptions): LiftWingServer {
   async function onRequest(request: IncomingMessage, response: ServerResponse) {
     const started = performance.now();
     metrics.started();
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(request.url ?? '/');
     const at: { model: string | null; prediction: boolean } = { model: null, prediction: false };
     let answer: Answer;
     try {

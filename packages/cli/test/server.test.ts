@@ -23,6 +23,11 @@ beforeAll(async () => {
 
 afterAll(() => server.close());
 
+const serverAddress = () => {
+  const { hostname, port } = new URL(base);
+  return { host: hostname, port: Number(port) };
+};
+
 const post = (path: string, body: string) =>
   fetch(base + path, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
 
@@ -148,6 +153,28 @@ describe('the other KServe routes', () => {
       { detail: 'Method Not Allowed' },
     ]);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
+  });
+
+  it('answers request targets that do not parse as URLs, and stays up', async () => {
+    // fetch would normalise these paths; a raw request sends them as they are.
+    const raw = (method: string, path: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest({ ...serverAddress(), method, path }, (response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on('error', reject);
+        request.end(method === 'POST' ? '{}' : undefined);
+      });
+    expect(await raw('GET', '//')).toEqual({ status: 404, body: '{"detail":"Not Found"}' });
+    expect(await raw('POST', '/v1/models/%:predict')).toEqual({
+      status: 404,
+      body: '{"error":"Model with name % does not exist."}',
+    });
+    expect((await fetch(`${base}/`)).status).toBe(200);
   });
 });
 
