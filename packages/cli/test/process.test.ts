@@ -1,15 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
 import { fakeDeps, fakeIo } from './helpers/fakes.js';
+import { BIN, CLI_ROOT, startNode } from './helpers/loopback.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'dist', 'bin.js');
-const child = join(root, 'test', 'helpers', 'child.ts');
+const child = join(CLI_ROOT, 'test', 'helpers', 'child.ts');
 
 const children: ChildProcess[] = [];
 let dir: string;
@@ -21,53 +19,30 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Starts a process and collects its output; `until` waits for output matching a pattern. */
-function start(args: string[], options: { stdin?: string } = {}) {
-  const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
-  children.push(proc);
-  const out = { stdout: '', stderr: '' };
-  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    out.stdout += chunk;
-  });
-  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    out.stderr += chunk;
-  });
-  proc.stdin.end(options.stdin ?? '');
-  const exit = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
-  const until = (stream: 'stdout' | 'stderr', pattern: RegExp) =>
-    new Promise<RegExpMatchArray>((resolve, reject) => {
-      const check = () => {
-        const match = out[stream].match(pattern);
-        if (match) {
-          proc[stream].off('data', check);
-          resolve(match);
-        }
-      };
-      proc[stream].on('data', check);
-      proc.on('close', () => reject(new Error(`exited without ${pattern}:\n${out.stderr}`)));
-      check();
-    });
-  return { proc, out, exit, until };
-}
+/** Starts `node <args>` with the environment of the tests, and without colours. */
+const start = (args: string[]) =>
+  startNode(args, { ...process.env, NO_COLOR: '1' }, { running: children });
 
 describe('the built liftwing command', () => {
   it('prints help and its version, exit 0', async () => {
-    const help = start([bin, '--help']);
+    const help = start([BIN, '--help']);
     expect(await help.exit).toBe(0);
     expect(help.out.stdout).toMatch(/^liftwing: /);
     expect(help.out.stdout).toContain('LIFTWING_API_TOKEN');
 
-    const version = start([bin, '--version']);
+    const version = start([BIN, '--version']);
     expect(await version.exit).toBe(0);
-    const { version: expected } = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
+    const { version: expected } = JSON.parse(
+      await readFile(join(CLI_ROOT, 'package.json'), 'utf8'),
+    );
     expect(version.out.stdout).toBe(`${expected}\n`);
   });
 
   it('exits 2 on bad usage, with the problem on stderr', async () => {
-    const unknown = start([bin, 'frobnicate']);
+    const unknown = start([BIN, 'frobnicate']);
     expect(await unknown.exit).toBe(2);
     expect(unknown.out.stderr).toContain('Unknown command "frobnicate"');
-    const badFlag = start([bin, 'predict', 'revertrisk', '--rev-id', 'x', '--lang', 'en']);
+    const badFlag = start([BIN, 'predict', 'revertrisk', '--rev-id', 'x', '--lang', 'en']);
     expect(await badFlag.exit).toBe(2);
     expect(badFlag.out.stderr).toBe('liftwing: --rev-id must be an integer, not "x".\n');
   });
@@ -75,7 +50,7 @@ describe('the built liftwing command', () => {
   it('names the package to install for a model whose package is missing, exit 1', async () => {
     // The built `run` with a registry that names a package nobody installed.
     const script = `
-      import { run, coreDeps } from ${JSON.stringify(join(root, 'dist', 'index.js'))};
+      import { run, coreDeps } from ${JSON.stringify(join(CLI_ROOT, 'dist', 'index.js'))};
       const deps = { ...coreDeps(process.env), listModels: async () => [{ name: 'ghost-model', package: '@liftwing/ghost' }] };
       process.exitCode = await run(['predict', 'ghost-model', '--input', '{}'], { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env }, deps);
     `;

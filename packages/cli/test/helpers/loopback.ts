@@ -83,7 +83,7 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
     .end(text);
 }
 
-/** A run of the built binary. */
+/** A child process of node and the output it has given so far. */
 export interface CliRun {
   proc: ChildProcess;
   out: { stdout: string; stderr: string };
@@ -94,18 +94,15 @@ export interface CliRun {
 }
 
 /**
- * Starts `liftwing <args>` with exactly `env` (plus PATH and NO_COLOR): no `LIFTWING_*` or proxy
- * variable of the machine leaks in.
+ * Starts `node <args>` with exactly `env`, collecting its output; `running` receives the process,
+ * for the test to kill it if it outlives the test.
  */
-export function startCli(
+export function startNode(
   args: readonly string[],
-  env: Record<string, string>,
+  env: NodeJS.ProcessEnv,
   options: { stdin?: string; running?: ChildProcess[] } = {},
 ): CliRun {
-  const proc = spawn(process.execPath, [BIN, ...args], {
-    cwd: CLI_ROOT,
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
-  });
+  const proc = spawn(process.execPath, args, { cwd: CLI_ROOT, env });
   options.running?.push(proc);
   const out = { stdout: '', stderr: '' };
   proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -130,6 +127,22 @@ export function startCli(
       check();
     });
   return { proc, out, exit, until };
+}
+
+/**
+ * Starts `liftwing <args>` with exactly `env` (plus PATH and NO_COLOR): no `LIFTWING_*` or proxy
+ * variable of the machine leaks in.
+ */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { stdin?: string; running?: ChildProcess[] } = {},
+): CliRun {
+  return startNode(
+    [BIN, ...args],
+    { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+    options,
+  );
 }
 
 /** Runs `liftwing <args>` to the end. */
