@@ -13,6 +13,7 @@ import {
   runCli,
   sha256,
   startArtifactServer,
+  writeOutlinkRegistry,
 } from './helpers/loopback.js';
 
 const VERSION = '20250101000000';
@@ -28,35 +29,14 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'liftwing-e2e-cache-'));
   tree = await startArtifactServer(new Map([[`/${ARTIFACT}`, BODY]]));
   const registry = join(dir, 'registry.json');
-  await writeFile(
-    registry,
-    JSON.stringify({
-      schemaVersion: 1,
-      modelsUrl: `${tree.origin}/`,
-      models: [
-        {
-          name: 'outlink-topic-model',
-          versions: [
-            {
-              id: VERSION,
-              modelVersion: 'test_2025',
-              status: 'production',
-              pin: null,
-              artifacts: [
-                {
-                  name: 'model.bin',
-                  path: ARTIFACT,
-                  format: 'fasttext-bin',
-                  size: BODY.length,
-                  sha256: sha256(BODY),
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    }),
-  );
+  await writeOutlinkRegistry(registry, {
+    modelsUrl: `${tree.origin}/`,
+    id: VERSION,
+    modelVersion: 'test_2025',
+    status: 'production',
+    artifactPath: ARTIFACT,
+    body: BODY,
+  });
   env = {
     LIFTWING_CACHE_DIR: join(dir, 'cache'),
     LIFTWING_REGISTRY: registry,

@@ -13,10 +13,10 @@ import {
   type LoopbackServer,
   runCli,
   sendJson,
-  sha256,
   startArtifactServer,
   startCli,
   startServer,
+  writeOutlinkRegistry,
 } from './helpers/loopback.js';
 
 const FASTTEXT = join(CLI_ROOT, '..', 'outlink', 'test', 'fixtures', 'fasttext');
@@ -103,35 +103,14 @@ beforeAll(async () => {
   // Offline scoring with features_str, or of the pre-save form of an anonymous edit, asks nothing.
   mediawiki = await startServer((_seen, response) => sendJson(response, 500, {}));
   const registry = join(dir, 'registry.json');
-  await writeFile(
-    registry,
-    JSON.stringify({
-      schemaVersion: 1,
-      modelsUrl: `${tree.origin}/`,
-      models: [
-        {
-          name: 'outlink-topic-model',
-          versions: [
-            {
-              id: '20250101000000',
-              modelVersion: 'fixture_ova',
-              status: 'staging',
-              pin: null,
-              artifacts: [
-                {
-                  name: 'model.bin',
-                  path: ARTIFACT,
-                  format: 'fasttext-bin',
-                  size: model.length,
-                  sha256: sha256(model),
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    }),
-  );
+  await writeOutlinkRegistry(registry, {
+    modelsUrl: `${tree.origin}/`,
+    id: '20250101000000',
+    modelVersion: 'fixture_ova',
+    status: 'staging',
+    artifactPath: ARTIFACT,
+    body: model,
+  });
   env = {
     LIFTWING_CACHE_DIR: join(dir, 'cache'),
     LIFTWING_REGISTRY: registry,

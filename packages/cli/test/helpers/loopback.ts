@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -70,6 +71,54 @@ export function startArtifactServer(files: Map<string, Buffer>): Promise<Loopbac
     if (body === undefined) response.writeHead(404).end('not found');
     else response.writeHead(200, { 'content-length': body.length }).end(body);
   });
+}
+
+/**
+ * Writes a user registry (for `LIFTWING_REGISTRY`) at `path` that declares one version of
+ * outlink-topic-model, whose one fastText artifact `body` the model tree at `modelsUrl` serves at
+ * `artifactPath`.
+ */
+export function writeOutlinkRegistry(
+  path: string,
+  options: {
+    modelsUrl: string;
+    id: string;
+    modelVersion: string;
+    status: 'production' | 'staging';
+    artifactPath: string;
+    body: Buffer;
+  },
+): Promise<void> {
+  const { modelsUrl, id, modelVersion, status, artifactPath, body } = options;
+  return writeFile(
+    path,
+    JSON.stringify({
+      schemaVersion: 1,
+      modelsUrl,
+      models: [
+        {
+          name: 'outlink-topic-model',
+          versions: [
+            {
+              id,
+              modelVersion,
+              status,
+              pin: null,
+              artifacts: [
+                {
+                  name: 'model.bin',
+                  path: artifactPath,
+                  format: 'fasttext-bin',
+                  size: body.length,
+                  sha256: sha256(body),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    }),
+  );
 }
 
 /** Sends `body` as JSON with `status`. */
