@@ -17,7 +17,7 @@ import {
   Registry,
   type ResolvedVersion,
 } from '@liftwing/core';
-import type { CacheBackend, CliDeps, PullResult } from './cli.js';
+import type { CacheBackend, CacheEntry, CliDeps, PullResult } from './cli.js';
 import type { ModelInfo } from './models.js';
 
 const isInstalled = (specifier: string) => {
@@ -80,18 +80,24 @@ export function coreOptions(env: Env): Record<string, unknown> {
   return options;
 }
 
+/** A version as core's cache reports it (listed, pruned or added), as `liftwing cache` shows it. */
+const entryOf = (
+  cache: ArtifactCache,
+  cached: { model: string; version: string; size: number },
+): CacheEntry => ({
+  model: cached.model,
+  version: cached.version,
+  path: cache.path(cached.model, cached.version),
+  bytes: cached.size,
+});
+
 function cacheBackend(env: Env): CacheBackend {
   const cache = () => new ArtifactCache({ env });
   return {
     path: () => cache().dir,
     async list() {
       const owner = cache();
-      return (await owner.list()).map((version) => ({
-        model: version.model,
-        version: version.version,
-        path: owner.path(version.model, version.version),
-        bytes: version.size,
-      }));
+      return (await owner.list()).map((cached) => entryOf(owner, cached));
     },
     async verify() {
       const report = await cache().verify();
@@ -108,24 +114,12 @@ function cacheBackend(env: Env): CacheBackend {
       // Versions that no registry knows any more; versions added with `cache add` stay known.
       const report = await owner.prune({ registry: await Registry.load({ env }), dryRun });
       return {
-        removed: report.removed.map((version) => ({
-          model: version.model,
-          version: version.version,
-          path: owner.path(version.model, version.version),
-          bytes: version.size,
-        })),
+        removed: report.removed.map((cached) => entryOf(owner, cached)),
         freedBytes: report.freedBytes,
       };
     },
     async add({ model, version, from }) {
-      const owner = cache();
-      const added = await addLocalModel({ model, version, from, env });
-      return {
-        model: added.model,
-        version: added.version,
-        path: owner.path(added.model, added.version),
-        bytes: added.size,
-      };
+      return entryOf(cache(), await addLocalModel({ model, version, from, env }));
     },
   };
 }
