@@ -3,11 +3,10 @@
  * here; what makes a request valid (exactly one of page_title / page_id, known languages, ...) is
  * for the model to say, with Lift Wing's own messages.
  */
+import { ConfigError } from '@liftwing/core';
 
-/** Bad command-line usage: exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+/** Bad command-line usage (an unknown flag, a missing argument): exit code 2. */
+export class UsageError extends ConfigError {}
 
 /** One flag and the request field it sets. */
 export interface RequestFlag {
