@@ -7,15 +7,16 @@
 import { dirname, resolve } from 'node:path';
 import {
   type ArtifactInfo,
-  type BatchProgress,
   type BatchResult,
   type BatchSpec,
+  batchResult,
   ensureModel,
   gatewayClientOf,
   HttpError,
   InputError,
   inputErrorFromHttp,
   isLiftWingError,
+  itemError,
   type LiftWingClient,
   LiftWingError,
   type LiftWingModel,
@@ -27,6 +28,7 @@ import {
   modeOf,
   type PredictManyOptions,
   type PredictOptions,
+  ProgressCounter,
   Registry,
   type ResolvedVersion,
 } from '@liftwing/core';
@@ -76,20 +78,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Progress of a batch some of whose items failed before any request was sent. */
-function progressWith(
-  failedEarly: number,
-  total: number,
-  onProgress: ((progress: BatchProgress) => void) | undefined,
-) {
-  return (progress: BatchProgress) =>
-    onProgress?.({
-      done: progress.done + failedEarly,
-      failed: progress.failed + failedEarly,
-      total,
-    });
-}
-
 /**
  * Online, a language missing from liftwing's wiki table goes to the server, which knows every
  * Wikipedia opened since this release; offline, the table must name the wiki to ask.
@@ -98,8 +86,15 @@ function validation(online: boolean): ValidationOptions {
   return { unknownLanguages: online ? 'forward' : 'reject' };
 }
 
-/** Sorts batch items into those to score and those already failed by validation. */
-function triage(requests: readonly RevertRiskRequest[], online: boolean) {
+/**
+ * Sorts batch items into those to score and those already failed by validation, and counts the
+ * failed ones as settled.
+ */
+function triage(
+  requests: readonly RevertRiskRequest[],
+  online: boolean,
+  progress: ProgressCounter,
+) {
   const results = new Array<BatchResult<RevertRiskResponse>>(requests.length);
   const revisions: Array<{ index: number; request: RevisionRequest }> = [];
   const preSave: Array<{ index: number; data: unknown }> = [];
@@ -111,16 +106,12 @@ function triage(requests: readonly RevertRiskRequest[], online: boolean) {
       } else
         revisions.push({ index, request: validateRevisionRequest(request, validation(online)) });
     } catch (error) {
-      if (!(error instanceof LiftWingError)) throw error;
-      results[index] = { ok: false, error };
+      results[index] = { ok: false, error: itemError(error) };
     }
   });
-  return {
-    results,
-    revisions,
-    preSave,
-    failedEarly: requests.length - revisions.length - preSave.length,
-  };
+  const failed = requests.length - revisions.length - preSave.length;
+  progress.add(failed, failed);
+  return { results, revisions, preSave };
 }
 
 function preSaveOnlineError(): InputError {
@@ -198,15 +189,13 @@ class OnlineRevertRisk implements RevertRiskModel {
   }
 
   async predictMany(requests: readonly RevertRiskRequest[], options: PredictManyOptions = {}) {
-    const { results, revisions, failedEarly } = triage(requests, true);
+    const progress = new ProgressCounter(requests.length, options.onProgress);
+    const { results, revisions } = triage(requests, true, progress);
     const outcomes = await this.client.predictBatch(
       REVERTRISK_MODEL_NAME,
       revisions.map((r) => r.request),
       ONLINE_BATCH,
-      {
-        signal: options.signal,
-        onProgress: progressWith(failedEarly, requests.length, options.onProgress),
-      },
+      { signal: options.signal, onProgress: progress.part() },
     );
     outcomes.forEach(({ input: _input, ...outcome }, i) => {
       results[revisions[i]!.index] = outcome;
@@ -243,31 +232,48 @@ class OfflineRevertRiskModel implements RevertRiskModel {
     );
   }
 
-  /** Scores revisions of one language: fetched `revids=` 50 at a time, each chunk one onnx batch. */
-  async #scoreRevisions(
+  /**
+   * Scores distinct revisions of one language, fetched `revids=` 50 at a time, each chunk one onnx batch,
+   * and yields the outcomes of each chunk as it is done. When MediaWiki fails, only the revisions
+   * of that chunk fail.
+   */
+  async *#scoreRevisions(
     lang: string,
     revIds: readonly number[],
     signal: AbortSignal | undefined,
-  ): Promise<Map<number, RevertRiskResponse | LiftWingError>> {
+  ): AsyncGenerator<Map<number, RevertRiskResponse | LiftWingError>> {
     const fetcher = new RevisionFetcher(this.mediawiki, { users: this.#needsUser, signal });
-    const scored = new Map<number, RevertRiskResponse | LiftWingError>();
-    const unique = [...new Set(revIds)];
-    for (let i = 0; i < unique.length; i += MAX_REVIDS_PER_QUERY) {
+    for (let i = 0; i < revIds.length; i += MAX_REVIDS_PER_QUERY) {
       signal?.throwIfAborted();
-      const chunk = unique.slice(i, i + MAX_REVIDS_PER_QUERY);
-      const fetched = await fetcher.fetch(lang, chunk);
-      const inputs: FeatureInput[] = [];
-      for (const id of chunk) {
-        const outcome = fetched.get(id)!;
-        if (outcome instanceof LiftWingError) scored.set(id, outcome);
-        else inputs.push(outcome);
+      const chunk = revIds.slice(i, i + MAX_REVIDS_PER_QUERY);
+      const scored = new Map<number, RevertRiskResponse | LiftWingError>();
+      try {
+        const fetched = await fetcher.fetch(lang, chunk);
+        const inputs: FeatureInput[] = [];
+        for (const id of chunk) {
+          const outcome = fetched.get(id)!;
+          if (outcome instanceof LiftWingError) scored.set(id, outcome);
+          else inputs.push(outcome);
+        }
+        const responses = await this.runner.predictSettled(inputs);
+        inputs.forEach((input, j) => {
+          scored.set(input.revision.id, responses[j]!);
+        });
+      } catch (error) {
+        const failure = itemError(error, signal);
+        for (const id of chunk) scored.set(id, failure);
       }
-      const responses = await this.runner.predictSettled(inputs);
-      inputs.forEach((input, j) => {
-        scored.set(input.revision.id, responses[j]!);
-      });
+      yield scored;
     }
-    return scored;
+  }
+
+  /** Every outcome of {@link #scoreRevisions}, by revision id. */
+  async #scoreAll(lang: string, revIds: readonly number[], signal: AbortSignal | undefined) {
+    const all = new Map<number, RevertRiskResponse | LiftWingError>();
+    for await (const scored of this.#scoreRevisions(lang, revIds, signal)) {
+      for (const [id, outcome] of scored) all.set(id, outcome);
+    }
+    return all;
   }
 
   async #scorePreSave(data: unknown, signal: AbortSignal | undefined): Promise<RevertRiskResponse> {
@@ -291,7 +297,7 @@ class OfflineRevertRiskModel implements RevertRiskModel {
       return this.#scorePreSave(request.revision_data, options.signal);
     }
     const valid = validateRevisionRequest(request);
-    const outcome = (await this.#scoreRevisions(valid.lang, [valid.rev_id], options.signal)).get(
+    const outcome = (await this.#scoreAll(valid.lang, [valid.rev_id], options.signal)).get(
       valid.rev_id,
     )!;
     if (outcome instanceof LiftWingError) throw outcome;
@@ -299,46 +305,41 @@ class OfflineRevertRiskModel implements RevertRiskModel {
   }
 
   async predictMany(requests: readonly RevertRiskRequest[], options: PredictManyOptions = {}) {
-    const { signal, onProgress } = options;
-    const { results, revisions, preSave, failedEarly } = triage(requests, false);
-    const progress = { done: failedEarly, failed: failedEarly, total: requests.length };
-    const settle = (index: number, outcome: RevertRiskResponse | LiftWingError) => {
-      results[index] =
-        outcome instanceof LiftWingError
-          ? { ok: false, error: outcome }
-          : { ok: true, value: outcome };
-      progress.done++;
-      if (outcome instanceof LiftWingError) progress.failed++;
-    };
-    const byLang = new Map<string, typeof revisions>();
-    for (const item of revisions) {
-      byLang.set(item.request.lang, [...(byLang.get(item.request.lang) ?? []), item]);
+    const { signal } = options;
+    const progress = new ProgressCounter(requests.length, options.onProgress);
+    const { results, revisions, preSave } = triage(requests, false, progress);
+    // The items asking for each revision, by language: a repeated revision is scored once.
+    const byLang = new Map<string, Map<number, number[]>>();
+    for (const { index, request } of revisions) {
+      const items = byLang.get(request.lang) ?? new Map<number, number[]>();
+      byLang.set(request.lang, items);
+      const indices = items.get(request.rev_id);
+      if (indices === undefined) items.set(request.rev_id, [index]);
+      else indices.push(index);
     }
     for (const [lang, items] of byLang) {
-      let scored: Map<number, RevertRiskResponse | LiftWingError>;
-      try {
-        scored = await this.#scoreRevisions(
-          lang,
-          items.map((item) => item.request.rev_id),
-          signal,
-        );
-      } catch (error) {
-        if (signal?.aborted || !(error instanceof LiftWingError)) throw error;
-        for (const item of items) settle(item.index, error);
-        onProgress?.({ ...progress });
-        continue;
+      for await (const scored of this.#scoreRevisions(lang, [...items.keys()], signal)) {
+        let done = 0;
+        let failed = 0;
+        for (const [id, outcome] of scored) {
+          for (const index of items.get(id)!) {
+            results[index] = batchResult(outcome);
+            done++;
+            if (outcome instanceof LiftWingError) failed++;
+          }
+        }
+        progress.add(done, failed);
       }
-      for (const item of items) settle(item.index, scored.get(item.request.rev_id)!);
-      onProgress?.({ ...progress });
     }
     for (const { index, data } of preSave) {
+      let outcome: RevertRiskResponse | LiftWingError;
       try {
-        settle(index, await this.#scorePreSave(data, signal));
+        outcome = await this.#scorePreSave(data, signal);
       } catch (error) {
-        if (signal?.aborted || !(error instanceof LiftWingError)) throw error;
-        settle(index, error);
+        outcome = itemError(error, signal);
       }
-      onProgress?.({ ...progress });
+      results[index] = batchResult(outcome);
+      progress.add(1, outcome instanceof LiftWingError ? 1 : 0);
     }
     return results;
   }
@@ -351,7 +352,7 @@ class OfflineRevertRiskModel implements RevertRiskModel {
     const lang = requests[0]!.lang;
     // The server keys revisions by (rev_id, lang) in a dict, so a repeated rev id is answered once.
     const unique = [...new Map(requests.map((r) => [r.rev_id, r])).values()];
-    const scored = await this.#scoreRevisions(
+    const scored = await this.#scoreAll(
       lang,
       unique.map((r) => r.rev_id),
       options.signal,

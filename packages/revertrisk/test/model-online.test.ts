@@ -140,6 +140,14 @@ describe('online model', () => {
     expect(gateway.bodies.slice(start)).toEqual([{ lang: 'en', rev_id: 1001 }]);
   });
 
+  it('reports progress for items that fail before anything is sent', async () => {
+    const progress: unknown[] = [];
+    await model.predictMany([{ lang: 'enwiki', rev_id: 1 }], {
+      onProgress: (p) => progress.push(p),
+    });
+    expect(progress).toEqual([{ done: 1, failed: 1, total: 1 }]);
+  });
+
   it('leaves languages its wiki table does not know to the server', async () => {
     const start = gateway.bodies.length;
     // A Wikipedia opened after this release: the server knows it, liftwing's table does not.
