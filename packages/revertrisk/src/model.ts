@@ -45,6 +45,7 @@ import {
   type RevertRiskRequest,
   type RevisionRequest,
   revisionError,
+  unknownLanguageMessage,
   type ValidationOptions,
   validateRevisionRequest,
 } from './request.js';
@@ -158,6 +159,11 @@ const ONLINE_BATCH: BatchSpec<RevisionRequest, RevertRiskResponse> = {
     });
   },
   splitError(error, items) {
+    // A language the server does not know fails every item of the batch alike: asking again one
+    // revision at a time (the default for a 400) would only repeat the answer.
+    if (error.status === 400 && error.serverMessage === unknownLanguageMessage(items[0]!.lang)) {
+      return items.map(() => gatewayInputError(error) as InputError);
+    }
     if (error.status !== 422 || error.serverMessage === undefined) return undefined;
     const single = parseRevisionError(error.serverMessage);
     const reasons = new Map(
@@ -197,8 +203,11 @@ class OnlineRevertRisk implements RevertRiskModel {
       ONLINE_BATCH,
       { signal: options.signal, onProgress: progress.part() },
     );
-    outcomes.forEach(({ input: _input, ...outcome }, i) => {
-      results[revisions[i]!.index] = outcome;
+    outcomes.forEach(({ input, ...outcome }, i) => {
+      // As predict() rejects: a 400 the server answered for this item is an InputError.
+      results[revisions[i]!.index] = outcome.ok
+        ? outcome
+        : { ok: false, error: gatewayInputError(outcome.error, input) as LiftWingError };
     });
     return results;
   }

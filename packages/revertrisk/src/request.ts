@@ -75,13 +75,13 @@ function checkLanguage(lang: unknown, options: ValidationOptions): asserts lang 
     );
   }
   if (!isRevertRiskLanguage(lang) && options.unknownLanguages !== 'forward') {
-    throw new InputError(
-      `lang '${lang}' does not exist in the canonical Wikipedia language list.`,
-      {
-        bodyKey: 'detail',
-      },
-    );
+    throw new InputError(unknownLanguageMessage(lang), { bodyKey: 'detail' });
   }
+}
+
+/** The server's message (400, `detail`) for a language missing from its canonical list. */
+export function unknownLanguageMessage(lang: string): string {
+  return `lang '${lang}' does not exist in the canonical Wikipedia language list.`;
 }
 
 /**

@@ -161,6 +161,19 @@ describe('online model', () => {
       message: "lang 'www' does not exist in the canonical Wikipedia language list.",
     });
     expect(gateway.bodies.length - start).toBe(2);
+    const results = await model.predictMany([
+      { lang: 'www', rev_id: 1 },
+      { lang: 'www', rev_id: 2 },
+    ]);
+    for (const result of results) {
+      expect(!result.ok && result.error).toBeInstanceOf(InputError);
+      expect(result).toMatchObject({
+        ok: false,
+        error: { status: 400, bodyKey: 'detail', message: (error as InputError).message },
+      });
+    }
+    // One batch request, not asked again one revision at a time.
+    expect(gateway.bodies.length - start).toBe(3);
   });
 
   it.each([
