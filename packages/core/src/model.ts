@@ -140,6 +140,11 @@ export interface ModelOptions extends Omit<EnsureModelOptions, 'pinned'> {
   mediawiki?: MediaWikiClient | MediaWikiClientOptions;
 }
 
+/** True for a JSON object (`{...}`): not null, not an array. Request bodies must be one. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** The mode asked for: `online` unless `offline` is given. */
 export function modeOf(options: Pick<ModelOptions, 'mode'>): Mode {
   const mode = options.mode ?? 'online';

@@ -5,6 +5,7 @@ import {
   ConfigError,
   gatewayClientOf,
   InputError,
+  isJsonObject,
   itemError,
   LiftWingClient,
   MediaWikiClient,
@@ -46,6 +47,11 @@ describe('batch helpers shared by the model packages', () => {
     const controller = new AbortController();
     controller.abort();
     expect(() => itemError(error, controller.signal)).toThrow(error);
+  });
+
+  it('tells a JSON object from null, arrays and scalars', () => {
+    expect(isJsonObject({})).toBe(true);
+    expect([null, [], 'x', 1, undefined].some(isJsonObject)).toBe(false);
   });
 
   it('turns an outcome into a batch result', () => {

@@ -15,6 +15,7 @@ import {
   HttpError,
   InputError,
   inputErrorFromHttp,
+  isJsonObject,
   isLiftWingError,
   itemError,
   type LiftWingClient,
@@ -75,10 +76,6 @@ export interface RevertRiskOptions extends ModelOptions {
 /** revertrisk-language-agnostic, online or offline. */
 export type RevertRiskModel = LiftWingModel<RevertRiskRequest, RevertRiskResponse>;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
  * Online, a language missing from liftwing's wiki table goes to the server, which knows every
  * Wikipedia opened since this release; offline, the table must name the wiki to ask.
@@ -101,7 +98,7 @@ function triage(
   const preSave: Array<{ index: number; data: unknown }> = [];
   requests.forEach((request, index) => {
     try {
-      if (isObject(request) && 'revision_data' in request) {
+      if (isJsonObject(request) && 'revision_data' in request) {
         if (online) throw preSaveOnlineError();
         preSave.push({ index, data: request.revision_data });
       } else
@@ -136,7 +133,7 @@ const ONLINE_BATCH: BatchSpec<RevisionRequest, RevertRiskResponse> = {
   groupKey: (request) => request.lang,
   toBody: (items) => (items.length === 1 ? items[0] : { instances: items }),
   splitResponse(response, items) {
-    if (items.length === 1 && isObject(response) && !('predictions' in response)) {
+    if (items.length === 1 && isJsonObject(response) && !('predictions' in response)) {
       return [response as unknown as RevertRiskResponse];
     }
     const { predictions = [], errors = [] } = response as RevertRiskBatchResponse;
@@ -185,7 +182,7 @@ class OnlineRevertRisk implements RevertRiskModel {
   constructor(readonly client: LiftWingClient) {}
 
   async predict(request: RevertRiskRequest, options: PredictOptions = {}) {
-    if (isObject(request) && 'revision_data' in request) throw preSaveOnlineError();
+    if (isJsonObject(request) && 'revision_data' in request) throw preSaveOnlineError();
     const valid = validateRevisionRequest(request, validation(true));
     try {
       return await this.client.predict<RevertRiskResponse>(REVERTRISK_MODEL_NAME, valid, options);
@@ -287,7 +284,7 @@ class OfflineRevertRiskModel implements RevertRiskModel {
 
   async #scorePreSave(data: unknown, signal: AbortSignal | undefined): Promise<RevertRiskResponse> {
     // The server answers every pre-save request with revision_id -1, whatever `id` says.
-    const revision = (isObject(data) ? { ...data, id: -1 } : data) as RevisionData;
+    const revision = (isJsonObject(data) ? { ...data, id: -1 } : data) as RevisionData;
     const input = validateFeatureInput({ revision });
     const userId = input.revision.user.id;
     if (this.#needsUser && userId > 0) {
@@ -302,7 +299,7 @@ class OfflineRevertRiskModel implements RevertRiskModel {
   }
 
   async predict(request: RevertRiskRequest, options: PredictOptions = {}) {
-    if (isObject(request) && 'revision_data' in request) {
+    if (isJsonObject(request) && 'revision_data' in request) {
       return this.#scorePreSave(request.revision_data, options.signal);
     }
     const valid = validateRevisionRequest(request);
