@@ -1,5 +1,5 @@
 import type { EnsureModelOptions } from './ensure-model.js';
-import { ConfigError, type LiftWingError } from './errors.js';
+import { ConfigError, LiftWingError } from './errors.js';
 import { LiftWingClient, type LiftWingClientOptions } from './gateway.js';
 import { MediaWikiClient, type MediaWikiClientOptions } from './mediawiki.js';
 
@@ -46,6 +46,58 @@ export interface PredictManyOptions extends PredictOptions {
 export type BatchResult<Res> = { ok: true; value: Res } | { ok: false; error: LiftWingError };
 
 /**
+ * The error one item of a batch ran into, for its {@link BatchResult}. A `LiftWingError` belongs
+ * to that item; anything else is a bug, and any error after `signal` fired is the cancellation:
+ * both are rethrown to fail the whole batch.
+ */
+export function itemError(error: unknown, signal?: AbortSignal): LiftWingError {
+  if (signal?.aborted || !(error instanceof LiftWingError)) throw error;
+  return error;
+}
+
+/** The {@link BatchResult} of an item's outcome: its value, or the error it ran into. */
+export function batchResult<Res>(outcome: Res | LiftWingError): BatchResult<Res> {
+  return outcome instanceof LiftWingError
+    ? { ok: false, error: outcome }
+    : { ok: true, value: outcome };
+}
+
+/**
+ * Counts the settled items of a batch for {@link PredictManyOptions.onProgress}, however they
+ * settle: failed before anything was sent, in a gateway batch, in a local scoring pass.
+ */
+export class ProgressCounter {
+  readonly #progress: BatchProgress;
+  readonly #onProgress: PredictManyOptions['onProgress'];
+
+  constructor(total: number, onProgress: PredictManyOptions['onProgress']) {
+    this.#progress = { done: 0, total, failed: 0 };
+    this.#onProgress = onProgress;
+  }
+
+  /** Counts `done` more settled items, `failed` of them failed, and reports if `done` > 0. */
+  add(done: number, failed = 0): void {
+    this.#progress.done += done;
+    this.#progress.failed += failed;
+    if (done > 0) this.#onProgress?.({ ...this.#progress });
+  }
+
+  /**
+   * A listener for the running totals of one part of the batch (such as the `onProgress` of
+   * `LiftWingClient.predictBatch`): each call counts what was added since the last one.
+   */
+  part(): (progress: Pick<BatchProgress, 'done' | 'failed'>) => void {
+    let done = 0;
+    let failed = 0;
+    return (progress) => {
+      this.add(progress.done - done, progress.failed - failed);
+      done = progress.done;
+      failed = progress.failed;
+    };
+  }
+}
+
+/**
  * What every liftwing model offers, online or offline, with one API and one response shape: the
  * JSON that Lift Wing returns.
  */
@@ -86,6 +138,11 @@ export interface ModelOptions extends Omit<EnsureModelOptions, 'pinned'> {
   client?: LiftWingClient | LiftWingClientOptions;
   /** Offline: the MediaWiki API client, or its options. */
   mediawiki?: MediaWikiClient | MediaWikiClientOptions;
+}
+
+/** True for a JSON object (`{...}`): not null, not an array. Request bodies must be one. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The mode asked for: `online` unless `offline` is given. */

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type BatchProgress,
+  batchResult,
   ConfigError,
   gatewayClientOf,
+  InputError,
+  isJsonObject,
+  itemError,
   LiftWingClient,
   MediaWikiClient,
   mediawikiClientOf,
   modelRef,
   modeOf,
+  ProgressCounter,
 } from '../src/index.js';
 
 describe('model options shared by the model packages', () => {
@@ -29,5 +35,45 @@ describe('model options shared by the model packages', () => {
     const mediawiki = new MediaWikiClient({ userAgent: 'me@example.org' });
     expect(mediawikiClientOf({ mediawiki })).toBe(mediawiki);
     expect(mediawikiClientOf({ mediawiki: { maxlag: 3 }, userAgent: 'x@y' })).not.toBe(mediawiki);
+  });
+});
+
+describe('batch helpers shared by the model packages', () => {
+  it('keeps a LiftWingError as the item error and rethrows bugs and cancellation', () => {
+    const error = new InputError('bad');
+    expect(itemError(error)).toBe(error);
+    const bug = new TypeError('bug');
+    expect(() => itemError(bug)).toThrow(bug);
+    const controller = new AbortController();
+    controller.abort();
+    expect(() => itemError(error, controller.signal)).toThrow(error);
+  });
+
+  it('tells a JSON object from null, arrays and scalars', () => {
+    expect(isJsonObject({})).toBe(true);
+    expect([null, [], 'x', 1, undefined].some(isJsonObject)).toBe(false);
+  });
+
+  it('turns an outcome into a batch result', () => {
+    const error = new InputError('bad');
+    expect(batchResult(error)).toEqual({ ok: false, error });
+    expect(batchResult({ score: 1 })).toEqual({ ok: true, value: { score: 1 } });
+  });
+
+  it('counts settled items from direct counts and running totals of parts', () => {
+    const reports: BatchProgress[] = [];
+    const progress = new ProgressCounter(10, (p) => reports.push(p));
+    progress.add(2, 2);
+    progress.add(0, 0);
+    const part = progress.part();
+    part({ done: 3, failed: 1 });
+    part({ done: 5, failed: 1 });
+    progress.add(1);
+    expect(reports).toEqual([
+      { done: 2, total: 10, failed: 2 },
+      { done: 5, total: 10, failed: 3 },
+      { done: 7, total: 10, failed: 3 },
+      { done: 8, total: 10, failed: 3 },
+    ]);
   });
 });

@@ -3,14 +3,15 @@
  * gateway, or offline with the published fastText model and the MediaWiki API.
  */
 import {
-  type BatchProgress,
   type BatchResult,
+  batchResult,
   ConfigError,
   ensureModel,
   gatewayClientOf,
   type HandleOptions,
   InputError,
   inputErrorFromHttp,
+  itemError,
   type LiftWingClient,
   LiftWingError,
   type LiftWingModel,
@@ -21,6 +22,7 @@ import {
   modeOf,
   type PredictManyOptions,
   type PredictOptions,
+  ProgressCounter,
 } from '@liftwing/core';
 import { type FastTextModel, type FastTextPrediction, loadFastText } from './fasttext/model.js';
 import { gatherOutlinks } from './features.js';
@@ -118,21 +120,6 @@ function readRequest(
   return { body, query: parseOutlinkRequest(body, { ...parse, literals: jsonLiterals(text) }) };
 }
 
-function notifier(total: number, onProgress: PredictManyOptions['onProgress']) {
-  const progress: BatchProgress = { done: 0, total, failed: 0 };
-  return (done: number, failed: number) => {
-    progress.done += done;
-    progress.failed += failed;
-    if (done > 0) onProgress?.({ ...progress });
-  };
-}
-
-/** A failure that belongs to one item of a batch; anything else (a bug) fails the batch. */
-function itemError(error: unknown): LiftWingError {
-  if (error instanceof LiftWingError) return error;
-  throw error;
-}
-
 class OfflineOutlink implements OutlinkModel {
   readonly name = OUTLINK_MODEL_NAME;
   readonly mode = 'offline' as const;
@@ -184,13 +171,13 @@ class OfflineOutlink implements OutlinkModel {
     const { signal } = options;
     const model = this.#model();
     const results = new Array<BatchResult<OutlinkResponse>>(requests.length);
-    const notify = notifier(requests.length, options.onProgress);
+    const progress = new ProgressCounter(requests.length, options.onProgress);
     const queries: (OutlinkQuery | undefined)[] = requests.map((request, i) => {
       try {
         return parseOutlinkRequest(request);
       } catch (error) {
         results[i] = { ok: false, error: itemError(error) };
-        notify(1, 1);
+        progress.add(1, 1);
         return undefined;
       }
     });
@@ -204,9 +191,8 @@ class OfflineOutlink implements OutlinkModel {
         try {
           features[i] = await this.#features(q, signal);
         } catch (error) {
-          if (signal?.aborted) throw error;
-          results[i] = { ok: false, error: itemError(error) };
-          notify(1, 1);
+          results[i] = { ok: false, error: itemError(error, signal) };
+          progress.add(1, 1);
         }
       }
     };
@@ -216,14 +202,11 @@ class OfflineOutlink implements OutlinkModel {
     const ready = features.flatMap((text, i) => (text === undefined ? [] : [i]));
     const texts = ready.map((i) => features[i] as string);
     let predictions: (FastTextPrediction[] | LiftWingError)[];
-    let reported = 0;
+    const scored = progress.part();
     try {
       predictions = model.predictBatch(texts, {
         progressEvery: 100,
-        onProgress: (done) => {
-          notify(done - reported, 0);
-          reported = done;
-        },
+        onProgress: (done) => scored({ done, failed: 0 }),
       });
     } catch {
       // One unreadable text fails the whole batch; score one by one to pin the error on it.
@@ -237,13 +220,14 @@ class OfflineOutlink implements OutlinkModel {
     }
     ready.forEach((index, j) => {
       const outcome = predictions[j] as FastTextPrediction[] | LiftWingError;
-      results[index] =
+      results[index] = batchResult(
         outcome instanceof LiftWingError
-          ? { ok: false, error: outcome }
-          : { ok: true, value: respond(queries[index] as OutlinkQuery, outcome) };
+          ? outcome
+          : respond(queries[index] as OutlinkQuery, outcome),
+      );
     });
     const failed = predictions.filter((outcome) => outcome instanceof LiftWingError).length;
-    notify(ready.length - reported, failed);
+    scored({ done: ready.length, failed });
     return results;
   }
 
@@ -327,7 +311,7 @@ class OnlineOutlink implements OutlinkModel {
     options: PredictManyOptions = {},
   ): Promise<BatchResult<OutlinkResponse>[]> {
     const results = new Array<BatchResult<OutlinkResponse>>(requests.length);
-    const notify = notifier(requests.length, options.onProgress);
+    const progress = new ProgressCounter(requests.length, options.onProgress);
     const valid: number[] = [];
     requests.forEach((request, i) => {
       try {
@@ -335,11 +319,9 @@ class OnlineOutlink implements OutlinkModel {
         valid.push(i);
       } catch (error) {
         results[i] = { ok: false, error: itemError(error) };
-        notify(1, 1);
+        progress.add(1, 1);
       }
     });
-    let done = 0;
-    let failed = 0;
     const outcomes = await this.#client.predictBatch(
       OUTLINK_MODEL_NAME,
       valid,
@@ -347,14 +329,7 @@ class OnlineOutlink implements OutlinkModel {
         toBody: ([index]) => gatewayBody(requests[index as number]),
         splitResponse: (response) => [response as OutlinkResponse],
       },
-      {
-        signal: options.signal,
-        onProgress: (progress) => {
-          notify(progress.done - done, progress.failed - failed);
-          done = progress.done;
-          failed = progress.failed;
-        },
-      },
+      { signal: options.signal, onProgress: progress.part() },
     );
     outcomes.forEach((outcome) => {
       results[outcome.input] = outcome.ok

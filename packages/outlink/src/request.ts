@@ -2,7 +2,7 @@
  * The request of Lift Wing's `outlink-topic-model` and its validation, with the model server's own
  * messages where they are known.
  */
-import { findWiki, InputError } from '@liftwing/core';
+import { findWiki, InputError, isJsonObject } from '@liftwing/core';
 
 /** A request to `outlink-topic-model`, as Lift Wing takes it. */
 export interface OutlinkRequest {
@@ -93,12 +93,12 @@ const isId = (value: unknown): value is number | string =>
  * @throws {InputError} (HTTP 400, `{"error": ...}`) with the server's message.
  */
 export function parseOutlinkRequest(body: unknown, options: ParseOptions = {}): OutlinkQuery {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+  if (!isJsonObject(body)) {
     // The server fails on a non-object body with a Python TypeError (HTTP 500); its text for
     // this case is not an input message, so this one is ours.
     throw invalid('Please verify that request input is a json dict');
   }
-  const inputs = body as Record<string, unknown>;
+  const inputs = body;
   let lang = inputs.lang;
   if (!('lang' in inputs) && 'wiki_id' in inputs) {
     const wikiId = inputs.wiki_id;

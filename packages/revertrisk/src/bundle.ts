@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import { ArtifactError, InputError, ModelFormatError } from '@liftwing/core';
+import { ArtifactError, InputError, isJsonObject, ModelFormatError } from '@liftwing/core';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { FeatureType } from './features.js';
 
@@ -84,9 +84,8 @@ class ManifestReader {
   }
 
   object(value: unknown, field: string): Record<string, unknown> {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      this.fail(field, 'an object', value);
-    return value as Record<string, unknown>;
+    if (!isJsonObject(value)) this.fail(field, 'an object', value);
+    return value;
   }
 
   string(obj: Record<string, unknown>, key: string, field: string, pattern?: RegExp): string {

@@ -8,7 +8,7 @@
  *
  * @packageDocumentation
  */
-import { InputError, ModelFormatError } from '@liftwing/core';
+import { InputError, isJsonObject, ModelFormatError } from '@liftwing/core';
 import {
   codePointLength,
   type NamespaceAliases,
@@ -331,9 +331,8 @@ function requireField(
 }
 
 function requireObject(value: unknown, path: string): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    fail(path, 'an object', value);
-  return value as Record<string, unknown>;
+  if (!isJsonObject(value)) fail(path, 'an object', value);
+  return value;
 }
 
 /**

@@ -7,15 +7,17 @@
 import { dirname, resolve } from 'node:path';
 import {
   type ArtifactInfo,
-  type BatchProgress,
   type BatchResult,
   type BatchSpec,
+  batchResult,
   ensureModel,
   gatewayClientOf,
   HttpError,
   InputError,
   inputErrorFromHttp,
+  isJsonObject,
   isLiftWingError,
+  itemError,
   type LiftWingClient,
   LiftWingError,
   type LiftWingModel,
@@ -27,6 +29,7 @@ import {
   modeOf,
   type PredictManyOptions,
   type PredictOptions,
+  ProgressCounter,
   Registry,
   type ResolvedVersion,
 } from '@liftwing/core';
@@ -43,6 +46,7 @@ import {
   type RevertRiskRequest,
   type RevisionRequest,
   revisionError,
+  unknownLanguageMessage,
   type ValidationOptions,
   validateRevisionRequest,
 } from './request.js';
@@ -72,24 +76,6 @@ export interface RevertRiskOptions extends ModelOptions {
 /** revertrisk-language-agnostic, online or offline. */
 export type RevertRiskModel = LiftWingModel<RevertRiskRequest, RevertRiskResponse>;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Progress of a batch some of whose items failed before any request was sent. */
-function progressWith(
-  failedEarly: number,
-  total: number,
-  onProgress: ((progress: BatchProgress) => void) | undefined,
-) {
-  return (progress: BatchProgress) =>
-    onProgress?.({
-      done: progress.done + failedEarly,
-      failed: progress.failed + failedEarly,
-      total,
-    });
-}
-
 /**
  * Online, a language missing from liftwing's wiki table goes to the server, which knows every
  * Wikipedia opened since this release; offline, the table must name the wiki to ask.
@@ -98,29 +84,32 @@ function validation(online: boolean): ValidationOptions {
   return { unknownLanguages: online ? 'forward' : 'reject' };
 }
 
-/** Sorts batch items into those to score and those already failed by validation. */
-function triage(requests: readonly RevertRiskRequest[], online: boolean) {
+/**
+ * Sorts batch items into those to score and those already failed by validation, and counts the
+ * failed ones as settled.
+ */
+function triage(
+  requests: readonly RevertRiskRequest[],
+  online: boolean,
+  progress: ProgressCounter,
+) {
   const results = new Array<BatchResult<RevertRiskResponse>>(requests.length);
   const revisions: Array<{ index: number; request: RevisionRequest }> = [];
   const preSave: Array<{ index: number; data: unknown }> = [];
   requests.forEach((request, index) => {
     try {
-      if (isObject(request) && 'revision_data' in request) {
+      if (isJsonObject(request) && 'revision_data' in request) {
         if (online) throw preSaveOnlineError();
         preSave.push({ index, data: request.revision_data });
       } else
         revisions.push({ index, request: validateRevisionRequest(request, validation(online)) });
     } catch (error) {
-      if (!(error instanceof LiftWingError)) throw error;
-      results[index] = { ok: false, error };
+      results[index] = { ok: false, error: itemError(error) };
     }
   });
-  return {
-    results,
-    revisions,
-    preSave,
-    failedEarly: requests.length - revisions.length - preSave.length,
-  };
+  const failed = requests.length - revisions.length - preSave.length;
+  progress.add(failed, failed);
+  return { results, revisions, preSave };
 }
 
 function preSaveOnlineError(): InputError {
@@ -144,7 +133,7 @@ const ONLINE_BATCH: BatchSpec<RevisionRequest, RevertRiskResponse> = {
   groupKey: (request) => request.lang,
   toBody: (items) => (items.length === 1 ? items[0] : { instances: items }),
   splitResponse(response, items) {
-    if (items.length === 1 && isObject(response) && !('predictions' in response)) {
+    if (items.length === 1 && isJsonObject(response) && !('predictions' in response)) {
       return [response as unknown as RevertRiskResponse];
     }
     const { predictions = [], errors = [] } = response as RevertRiskBatchResponse;
@@ -167,6 +156,11 @@ const ONLINE_BATCH: BatchSpec<RevisionRequest, RevertRiskResponse> = {
     });
   },
   splitError(error, items) {
+    // A language the server does not know fails every item of the batch alike: asking again one
+    // revision at a time (the default for a 400) would only repeat the answer.
+    if (error.status === 400 && error.serverMessage === unknownLanguageMessage(items[0]!.lang)) {
+      return items.map(() => gatewayInputError(error) as InputError);
+    }
     if (error.status !== 422 || error.serverMessage === undefined) return undefined;
     const single = parseRevisionError(error.serverMessage);
     const reasons = new Map(
@@ -188,7 +182,7 @@ class OnlineRevertRisk implements RevertRiskModel {
   constructor(readonly client: LiftWingClient) {}
 
   async predict(request: RevertRiskRequest, options: PredictOptions = {}) {
-    if (isObject(request) && 'revision_data' in request) throw preSaveOnlineError();
+    if (isJsonObject(request) && 'revision_data' in request) throw preSaveOnlineError();
     const valid = validateRevisionRequest(request, validation(true));
     try {
       return await this.client.predict<RevertRiskResponse>(REVERTRISK_MODEL_NAME, valid, options);
@@ -198,18 +192,19 @@ class OnlineRevertRisk implements RevertRiskModel {
   }
 
   async predictMany(requests: readonly RevertRiskRequest[], options: PredictManyOptions = {}) {
-    const { results, revisions, failedEarly } = triage(requests, true);
+    const progress = new ProgressCounter(requests.length, options.onProgress);
+    const { results, revisions } = triage(requests, true, progress);
     const outcomes = await this.client.predictBatch(
       REVERTRISK_MODEL_NAME,
       revisions.map((r) => r.request),
       ONLINE_BATCH,
-      {
-        signal: options.signal,
-        onProgress: progressWith(failedEarly, requests.length, options.onProgress),
-      },
+      { signal: options.signal, onProgress: progress.part() },
     );
-    outcomes.forEach(({ input: _input, ...outcome }, i) => {
-      results[revisions[i]!.index] = outcome;
+    outcomes.forEach(({ input, ...outcome }, i) => {
+      // As predict() rejects: a 400 the server answered for this item is an InputError.
+      results[revisions[i]!.index] = outcome.ok
+        ? outcome
+        : { ok: false, error: gatewayInputError(outcome.error, input) as LiftWingError };
     });
     return results;
   }
@@ -243,36 +238,53 @@ class OfflineRevertRiskModel implements RevertRiskModel {
     );
   }
 
-  /** Scores revisions of one language: fetched `revids=` 50 at a time, each chunk one onnx batch. */
-  async #scoreRevisions(
+  /**
+   * Scores distinct revisions of one language, fetched `revids=` 50 at a time, each chunk one onnx batch,
+   * and yields the outcomes of each chunk as it is done. When MediaWiki fails, only the revisions
+   * of that chunk fail.
+   */
+  async *#scoreRevisions(
     lang: string,
     revIds: readonly number[],
     signal: AbortSignal | undefined,
-  ): Promise<Map<number, RevertRiskResponse | LiftWingError>> {
+  ): AsyncGenerator<Map<number, RevertRiskResponse | LiftWingError>> {
     const fetcher = new RevisionFetcher(this.mediawiki, { users: this.#needsUser, signal });
-    const scored = new Map<number, RevertRiskResponse | LiftWingError>();
-    const unique = [...new Set(revIds)];
-    for (let i = 0; i < unique.length; i += MAX_REVIDS_PER_QUERY) {
+    for (let i = 0; i < revIds.length; i += MAX_REVIDS_PER_QUERY) {
       signal?.throwIfAborted();
-      const chunk = unique.slice(i, i + MAX_REVIDS_PER_QUERY);
-      const fetched = await fetcher.fetch(lang, chunk);
-      const inputs: FeatureInput[] = [];
-      for (const id of chunk) {
-        const outcome = fetched.get(id)!;
-        if (outcome instanceof LiftWingError) scored.set(id, outcome);
-        else inputs.push(outcome);
+      const chunk = revIds.slice(i, i + MAX_REVIDS_PER_QUERY);
+      const scored = new Map<number, RevertRiskResponse | LiftWingError>();
+      try {
+        const fetched = await fetcher.fetch(lang, chunk);
+        const inputs: FeatureInput[] = [];
+        for (const id of chunk) {
+          const outcome = fetched.get(id)!;
+          if (outcome instanceof LiftWingError) scored.set(id, outcome);
+          else inputs.push(outcome);
+        }
+        const responses = await this.runner.predictSettled(inputs);
+        inputs.forEach((input, j) => {
+          scored.set(input.revision.id, responses[j]!);
+        });
+      } catch (error) {
+        const failure = itemError(error, signal);
+        for (const id of chunk) scored.set(id, failure);
       }
-      const responses = await this.runner.predictSettled(inputs);
-      inputs.forEach((input, j) => {
-        scored.set(input.revision.id, responses[j]!);
-      });
+      yield scored;
     }
-    return scored;
+  }
+
+  /** Every outcome of {@link #scoreRevisions}, by revision id. */
+  async #scoreAll(lang: string, revIds: readonly number[], signal: AbortSignal | undefined) {
+    const all = new Map<number, RevertRiskResponse | LiftWingError>();
+    for await (const scored of this.#scoreRevisions(lang, revIds, signal)) {
+      for (const [id, outcome] of scored) all.set(id, outcome);
+    }
+    return all;
   }
 
   async #scorePreSave(data: unknown, signal: AbortSignal | undefined): Promise<RevertRiskResponse> {
     // The server answers every pre-save request with revision_id -1, whatever `id` says.
-    const revision = (isObject(data) ? { ...data, id: -1 } : data) as RevisionData;
+    const revision = (isJsonObject(data) ? { ...data, id: -1 } : data) as RevisionData;
     const input = validateFeatureInput({ revision });
     const userId = input.revision.user.id;
     if (this.#needsUser && userId > 0) {
@@ -287,11 +299,11 @@ class OfflineRevertRiskModel implements RevertRiskModel {
   }
 
   async predict(request: RevertRiskRequest, options: PredictOptions = {}) {
-    if (isObject(request) && 'revision_data' in request) {
+    if (isJsonObject(request) && 'revision_data' in request) {
       return this.#scorePreSave(request.revision_data, options.signal);
     }
     const valid = validateRevisionRequest(request);
-    const outcome = (await this.#scoreRevisions(valid.lang, [valid.rev_id], options.signal)).get(
+    const outcome = (await this.#scoreAll(valid.lang, [valid.rev_id], options.signal)).get(
       valid.rev_id,
     )!;
     if (outcome instanceof LiftWingError) throw outcome;
@@ -299,46 +311,41 @@ class OfflineRevertRiskModel implements RevertRiskModel {
   }
 
   async predictMany(requests: readonly RevertRiskRequest[], options: PredictManyOptions = {}) {
-    const { signal, onProgress } = options;
-    const { results, revisions, preSave, failedEarly } = triage(requests, false);
-    const progress = { done: failedEarly, failed: failedEarly, total: requests.length };
-    const settle = (index: number, outcome: RevertRiskResponse | LiftWingError) => {
-      results[index] =
-        outcome instanceof LiftWingError
-          ? { ok: false, error: outcome }
-          : { ok: true, value: outcome };
-      progress.done++;
-      if (outcome instanceof LiftWingError) progress.failed++;
-    };
-    const byLang = new Map<string, typeof revisions>();
-    for (const item of revisions) {
-      byLang.set(item.request.lang, [...(byLang.get(item.request.lang) ?? []), item]);
+    const { signal } = options;
+    const progress = new ProgressCounter(requests.length, options.onProgress);
+    const { results, revisions, preSave } = triage(requests, false, progress);
+    // The items asking for each revision, by language: a repeated revision is scored once.
+    const byLang = new Map<string, Map<number, number[]>>();
+    for (const { index, request } of revisions) {
+      const items = byLang.get(request.lang) ?? new Map<number, number[]>();
+      byLang.set(request.lang, items);
+      const indices = items.get(request.rev_id);
+      if (indices === undefined) items.set(request.rev_id, [index]);
+      else indices.push(index);
     }
     for (const [lang, items] of byLang) {
-      let scored: Map<number, RevertRiskResponse | LiftWingError>;
-      try {
-        scored = await this.#scoreRevisions(
-          lang,
-          items.map((item) => item.request.rev_id),
-          signal,
-        );
-      } catch (error) {
-        if (signal?.aborted || !(error instanceof LiftWingError)) throw error;
-        for (const item of items) settle(item.index, error);
-        onProgress?.({ ...progress });
-        continue;
+      for await (const scored of this.#scoreRevisions(lang, [...items.keys()], signal)) {
+        let done = 0;
+        let failed = 0;
+        for (const [id, outcome] of scored) {
+          for (const index of items.get(id)!) {
+            results[index] = batchResult(outcome);
+            done++;
+            if (outcome instanceof LiftWingError) failed++;
+          }
+        }
+        progress.add(done, failed);
       }
-      for (const item of items) settle(item.index, scored.get(item.request.rev_id)!);
-      onProgress?.({ ...progress });
     }
     for (const { index, data } of preSave) {
+      let outcome: RevertRiskResponse | LiftWingError;
       try {
-        settle(index, await this.#scorePreSave(data, signal));
+        outcome = await this.#scorePreSave(data, signal);
       } catch (error) {
-        if (signal?.aborted || !(error instanceof LiftWingError)) throw error;
-        settle(index, error);
+        outcome = itemError(error, signal);
       }
-      onProgress?.({ ...progress });
+      results[index] = batchResult(outcome);
+      progress.add(1, outcome instanceof LiftWingError ? 1 : 0);
     }
     return results;
   }
@@ -351,7 +358,7 @@ class OfflineRevertRiskModel implements RevertRiskModel {
     const lang = requests[0]!.lang;
     // The server keys revisions by (rev_id, lang) in a dict, so a repeated rev id is answered once.
     const unique = [...new Map(requests.map((r) => [r.rev_id, r])).values()];
-    const scored = await this.#scoreRevisions(
+    const scored = await this.#scoreAll(
       lang,
       unique.map((r) => r.rev_id),
       options.signal,

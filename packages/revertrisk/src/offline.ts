@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { LiftWingError } from '@liftwing/core';
+import { itemError, LiftWingError } from '@liftwing/core';
 import type { OnnxBundle } from './bundle.js';
 import { FeatureExtractor, type FeatureExtractorOptions, type FeatureInput } from './features.js';
 import { buildRevertRiskResponse, type RevertRiskResponse } from './response.js';
@@ -46,8 +46,7 @@ export class OfflineRevertRisk {
       try {
         return this.extractor.extract(input);
       } catch (error) {
-        if (error instanceof LiftWingError) return error;
-        throw error;
+        return itemError(error);
       }
     });
     const rows = outcomes.filter(

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { InputError, LANGUAGE_ALIASES, wikipediaLanguages } from '@liftwing/core';
+import { InputError, isJsonObject, LANGUAGE_ALIASES, wikipediaLanguages } from '@liftwing/core';
 import type { RevisionData } from './features.js';
 
 /** One existing revision, as Lift Wing takes it. */
@@ -34,10 +34,6 @@ const CANONICAL = new Set([...wikipediaLanguages(), ...Object.keys(LANGUAGE_ALIA
 /** True when Lift Wing accepts `lang`: an open Wikipedia's language code, `test` or `be-x-old`. */
 export function isRevertRiskLanguage(lang: string): boolean {
   return CANONICAL.has(lang);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The server's `check_input_param`: a missing or null parameter. */
@@ -75,13 +71,13 @@ function checkLanguage(lang: unknown, options: ValidationOptions): asserts lang 
     );
   }
   if (!isRevertRiskLanguage(lang) && options.unknownLanguages !== 'forward') {
-    throw new InputError(
-      `lang '${lang}' does not exist in the canonical Wikipedia language list.`,
-      {
-        bodyKey: 'detail',
-      },
-    );
+    throw new InputError(unknownLanguageMessage(lang), { bodyKey: 'detail' });
   }
+}
+
+/** The server's message (400, `detail`) for a language missing from its canonical list. */
+export function unknownLanguageMessage(lang: string): string {
+  return `lang '${lang}' does not exist in the canonical Wikipedia language list.`;
 }
 
 /**
@@ -106,7 +102,7 @@ export function validateRevisionRequest(
   body: unknown,
   options: ValidationOptions = {},
 ): RevisionRequest {
-  if (!isObject(body)) {
+  if (!isJsonObject(body)) {
     throw new InputError(
       `A revertrisk request is a JSON object such as {"lang": "en", "rev_id": 12345}; got ${JSON.stringify(body)}.`,
     );
@@ -135,7 +131,7 @@ export function validateBatchRequest(
     );
   }
   instances.forEach((item, i) => {
-    if (!isObject(item)) {
+    if (!isJsonObject(item)) {
       throw new InputError(
         `instances[${i}] must be an object such as {"lang": "en", "rev_id": 12345}.`,
       );
@@ -168,7 +164,7 @@ export type ParsedBody =
 
 /** Sorts and validates a raw request body. */
 export function parseRequestBody(body: unknown, options: ValidationOptions = {}): ParsedBody {
-  if (!isObject(body)) {
+  if (!isJsonObject(body)) {
     throw new InputError(
       `The request body must be a JSON object such as {"lang": "en", "rev_id": 12345}; got ${JSON.stringify(body)}.`,
     );

@@ -130,6 +130,8 @@ export interface FakeMediaWikiOptions {
   revisionsPerResponse?: number;
   /** Answer every request with this HTTP status instead. */
   failWith?: number;
+  /** With `failWith`: fail only the requests this accepts. */
+  failIf?: (params: URLSearchParams) => boolean;
 }
 
 /** The fake MediaWiki: `apiUrlTemplate` puts the wiki host into the path. */
@@ -153,7 +155,8 @@ export async function startFakeMediaWiki(
     const params =
       request.method === 'POST' ? new URLSearchParams(await readBody(request)) : url.searchParams;
     requests.push({ host, params });
-    if (state.options.failWith) return send(response, state.options.failWith, 'Server error');
+    const { failWith, failIf } = state.options;
+    if (failWith && (failIf?.(params) ?? true)) return send(response, failWith, 'Server error');
     const wiki = wikis[host];
     if (wiki === undefined || params.get('formatversion') !== '2') {
       return send(response, 200, { error: { code: 'badrequest', info: 'unknown wiki or format' } });

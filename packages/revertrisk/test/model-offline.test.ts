@@ -179,6 +179,34 @@ describe('offline model: revisions from MediaWiki', () => {
     expect(revids).toHaveLength(3 + 3 + 1);
   });
 
+  it('fails only the revisions of the query MediaWiki failed, reporting progress per query', async () => {
+    mw.options.failWith = 500;
+    mw.options.failIf = (params) => params.get('revids')?.split('|').includes('1060') ?? false;
+    try {
+      const ids = Array.from({ length: 120 }, (_, i) => 1001 + i);
+      const progress: Array<{ done: number; failed: number }> = [];
+      const results = await model.predictMany(
+        [{ lang: 'enwiki', rev_id: 1 }, ...ids.map((rev_id) => ({ lang: 'de', rev_id }))],
+        { onProgress: ({ done, failed }) => progress.push({ done, failed }) },
+      );
+      ids.forEach((id, i) => {
+        const result = results[i + 1]!;
+        if (id > 1050 && id <= 1100) {
+          expect(result).toMatchObject({ ok: false, error: { code: 'http_error', status: 500 } });
+        } else expect(result.ok && result.value.revision_id).toBe(id);
+      });
+      expect(progress).toEqual([
+        { done: 1, failed: 1 },
+        { done: 51, failed: 1 },
+        { done: 101, failed: 51 },
+        { done: 121, failed: 51 },
+      ]);
+    } finally {
+      mw.options.failWith = undefined;
+      mw.options.failIf = undefined;
+    }
+  });
+
   it('follows continuation when MediaWiki cuts a large answer', async () => {
     mw.options.revisionsPerResponse = 7;
     try {

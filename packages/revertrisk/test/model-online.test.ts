@@ -140,6 +140,14 @@ describe('online model', () => {
     expect(gateway.bodies.slice(start)).toEqual([{ lang: 'en', rev_id: 1001 }]);
   });
 
+  it('reports progress for items that fail before anything is sent', async () => {
+    const progress: unknown[] = [];
+    await model.predictMany([{ lang: 'enwiki', rev_id: 1 }], {
+      onProgress: (p) => progress.push(p),
+    });
+    expect(progress).toEqual([{ done: 1, failed: 1, total: 1 }]);
+  });
+
   it('leaves languages its wiki table does not know to the server', async () => {
     const start = gateway.bodies.length;
     // A Wikipedia opened after this release: the server knows it, liftwing's table does not.
@@ -153,6 +161,19 @@ describe('online model', () => {
       message: "lang 'www' does not exist in the canonical Wikipedia language list.",
     });
     expect(gateway.bodies.length - start).toBe(2);
+    const results = await model.predictMany([
+      { lang: 'www', rev_id: 1 },
+      { lang: 'www', rev_id: 2 },
+    ]);
+    for (const result of results) {
+      expect(!result.ok && result.error).toBeInstanceOf(InputError);
+      expect(result).toMatchObject({
+        ok: false,
+        error: { status: 400, bodyKey: 'detail', message: (error as InputError).message },
+      });
+    }
+    // One batch request, not asked again one revision at a time.
+    expect(gateway.bodies.length - start).toBe(3);
   });
 
   it.each([

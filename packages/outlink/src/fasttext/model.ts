@@ -109,10 +109,7 @@ export class FastTextModel {
     this.input = data.input;
     this.output = data.output;
     this.labels = Object.freeze(data.labels);
-    const eos = Uint8Array.from(EOS);
-    let hash = FNV_OFFSET;
-    for (const b of eos) hash = fnvStep(hash, b);
-    this.eosId = this.vocabulary.find(eos, 0, eos.length, hash);
+    this.eosId = this.wordId('</s>');
     this.hidden = new Float32Array(this.dim);
     this.scores = new Float32Array(this.nlabels);
     this.heap = new PredictionHeap(this.nlabels);
