@@ -43,6 +43,7 @@ import {
   type DownloadProgress,
   downloadToFile,
   type HttpOptions,
+  hashFile,
   partMetaPath,
 } from './download.js';
 import { ArtifactError, ConfigError, LiftWingError } from './errors.js';
@@ -544,12 +545,8 @@ export class ArtifactCache {
         entry.status = 'missing';
         continue;
       }
-      const hash = createHash('sha256');
-      await pipeline(createReadStream(blobPath, { highWaterMark: 1 << 22 }), async (source) => {
-        for await (const chunk of source) hash.update(chunk as Buffer);
-      });
+      entry.actualSha256 = (await hashFile(blobPath)).digest('hex');
       bytesHashed += size;
-      entry.actualSha256 = hash.digest('hex');
       if (size !== record.size) entry.status = 'size-mismatch';
       else if (entry.actualSha256 !== record.sha256) entry.status = 'sha256-mismatch';
       if (entry.status !== 'ok' && options.repair) await rm(blobPath, { force: true });
