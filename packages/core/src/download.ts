@@ -11,12 +11,13 @@ import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { ArtifactError, ConfigError, HttpError, LiftWingError } from './errors.js';
 import { abortError } from './retry.js';
-import { buildUserAgent } from './user-agent.js';
+import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
 
-/** Options for every request the registry and the cache make. */
-export interface HttpOptions {
-  /** Your client, for the User-Agent (see {@link buildUserAgent}). */
-  userAgent?: string;
+/**
+ * Options for every request the registry and the cache make. `userAgent` names your client, and
+ * `env` is where `LIFTWING_USER_AGENT` is read when it is not given (see {@link buildUserAgent}).
+ */
+export interface HttpOptions extends UserAgentOptions {
   /** Cancels the request. */
   signal?: AbortSignal;
   /** Longest wait for response headers, and longest silence while the body streams. Default 30 s. */
@@ -117,7 +118,7 @@ async function get(
       response = await request(current, {
         method: 'GET',
         dispatcher: dispatcherFor(options),
-        headers: { 'user-agent': buildUserAgent({ userAgent: options.userAgent }), ...headers },
+        headers: { 'user-agent': buildUserAgent(options), ...headers },
         signal: options.signal,
         headersTimeout: timeout,
         bodyTimeout: timeout,

@@ -200,6 +200,7 @@ export class Registry {
     const cacheDir = resolveCacheDir(options.cacheDir, env);
     const http: HttpOptions = {
       userAgent: options.userAgent,
+      env,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       dispatcher: options.dispatcher,

@@ -261,6 +261,19 @@ describe('user registries', () => {
     ).rejects.toThrow(/must use https/);
   });
 
+  it('names the client of its env option in the User-Agent of a remote registry request', async () => {
+    server.files.set('/published/wmf-ml-models/registry.json', {
+      body: Buffer.from(JSON.stringify(mirror)),
+    });
+    const agent = 'EnvTool/1.0 (https://example.org/env; env@example.org)';
+    await Registry.load({
+      registry: `${server.url}registry.json`,
+      cacheDir: dir,
+      env: { LIFTWING_USER_AGENT: agent },
+    });
+    expect(server.requests.at(-1)?.userAgent?.startsWith(`${agent} liftwing/`)).toBe(true);
+  });
+
   it('keeps the offline copy of a remote registry when a later answer is broken', async () => {
     const path = '/published/wmf-ml-models/registry.json';
     server.files.set(path, { body: Buffer.from(JSON.stringify(mirror)) });
