@@ -4,14 +4,16 @@
  *
  *   pnpm exec tsx tools/sync-wikis.ts [--url URL|FILE] [--out FILE] [--source TEXT]
  *
- * --url     the sitematrix API output: an http(s) URL or a local file (default: meta's API,
- *           action=sitematrix&format=json&formatversion=2&smtype=language).
+ * --url     the sitematrix API output: an https URL (http on localhost) or a local file (default:
+ *           meta's API, action=sitematrix&format=json&formatversion=2&smtype=language), fetched
+ *           with core's fetchText: set LIFTWING_USER_AGENT to name yourself to Wikimedia.
  *           Both formatversion=1 (flags as "") and formatversion=2 (flags as true) are read.
  * --out     where to write (default packages/core/src/wikis.json).
  * --source  provenance recorded in the file (default: the URL).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { fetchText } from '@liftwing/core';
 
 const DEFAULT_URL =
   'https://meta.wikimedia.org/w/api.php?action=sitematrix&format=json&formatversion=2&smtype=language';
@@ -79,14 +81,10 @@ export function render(rows: readonly WikiRow[], source: string): string {
 }
 
 async function load(location: string): Promise<unknown> {
-  if (/^https?:\/\//.test(location)) {
-    const response = await fetch(location, {
-      headers: { 'user-agent': 'liftwing-sync-wikis (https://github.com/liftwing/liftwing)' },
-    });
-    if (!response.ok) throw new Error(`${location} answered HTTP ${response.status}.`);
-    return response.json();
-  }
-  return JSON.parse(await readFile(location.replace(/^file:\/\//, ''), 'utf8'));
+  const text = /^https?:\/\//.test(location)
+    ? await fetchText(location, 'The sitematrix')
+    : await readFile(location.replace(/^file:\/\//, ''), 'utf8');
+  return JSON.parse(text);
 }
 
 async function main(): Promise<void> {

@@ -22,11 +22,11 @@ import {
   type HttpOptions,
   type ModelEntry,
   parseDirectoryListing,
+  parseRegistryFile,
   RegistryError,
   resolveOption,
   type VersionEntry,
   type VersionPin,
-  validateRegistryFile,
 } from '@liftwing/core';
 import {
   type ChartsSource,
@@ -136,9 +136,11 @@ class Syncer {
   /** A version the catalogue lacks: its files from the published listing, each downloaded. */
   async newVersion(model: ModelEntry, pin: DeploymentPin): Promise<VersionEntry> {
     const url = checkRemoteUrl(new URL(pin.path, this.#modelsUrl), ENV.modelsUrl).href;
-    const files = await listFiles(url, `The published files of ${model.alias}@${pin.versionId}`, {
-      ...this.#http,
-    });
+    const files = await listFiles(
+      url,
+      `The published files of ${model.alias}@${pin.versionId}`,
+      this.#http,
+    );
     if (files.length === 0) {
       throw new RegistryError(
         'invalid_registry',
@@ -256,11 +258,10 @@ export async function syncRegistry(options: SyncOptions): Promise<SyncResult> {
   const now = options.now ?? (() => new Date());
   const cataloguePath = join(options.target, CATALOGUE);
   const before = await readFile(cataloguePath, 'utf8');
-  const catalogue = structuredClone(
-    validateRegistryFile(JSON.parse(before), cataloguePath, { complete: true }),
-  ) as Catalogue;
+  const catalogue = parseRegistryFile(before, cataloguePath, { complete: true }) as Catalogue;
   const syncer = new Syncer(modelsUrl, {
     userAgent: options.userAgent,
+    env,
     signal: options.signal,
     timeoutMs: options.timeoutMs,
     dispatcher: options.dispatcher,
@@ -351,7 +352,7 @@ export async function syncRegistry(options: SyncOptions): Promise<SyncResult> {
 
   const after = formatJson(catalogue);
   if (after === before) return { changes, written: [], downloaded: syncer.downloaded };
-  validateRegistryFile(JSON.parse(after), `the synced ${CATALOGUE}`, { complete: true });
+  parseRegistryFile(after, `the synced ${CATALOGUE}`, { complete: true });
 
   const written: string[] = [];
   const write = async (path: string, text: string) => {

@@ -15,7 +15,7 @@
  *
  * @packageDocumentation
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import {
   copyFile,
@@ -29,7 +29,6 @@ import {
   stat,
   symlink,
   utimes,
-  writeFile,
 } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -43,9 +42,11 @@ import {
   type DownloadProgress,
   downloadToFile,
   type HttpOptions,
+  hashFile,
   partMetaPath,
 } from './download.js';
 import { ArtifactError, ConfigError, LiftWingError } from './errors.js';
+import { processUniqueId, writeAtomic } from './files.js';
 import { processAlive, withLock } from './lock.js';
 import type { ArtifactInfo, Registry, ResolvedVersion } from './registry.js';
 
@@ -215,14 +216,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Writes a file by renaming a process-unique temporary file over it. */
-async function writeAtomic(path: string, data: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temp, data);
-  await rename(temp, path);
-}
-
 /** The verified artifact cache; see the module documentation for its layout. */
 export class ArtifactCache {
   /** The cache directory. */
@@ -313,7 +306,7 @@ export class ArtifactCache {
     const view = this.path(record.model, record.version, record.name);
     const blob = this.#blobPath(record.sha256);
     await mkdir(dirname(view), { recursive: true });
-    const temp = `${view}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    const temp = `${view}.${processUniqueId()}.tmp`;
     try {
       await symlink(relative(dirname(view), blob), temp);
     } catch (error) {
@@ -381,11 +374,7 @@ export class ArtifactCache {
     // Another process may have finished while this one waited for the lock.
     const done = await this.#hit(key, artifact);
     if (done !== undefined) return this.#toCached(done, key);
-    const partPath = join(
-      this.dir,
-      'tmp',
-      `${key}.${process.pid}-${randomBytes(4).toString('hex')}.part`,
-    );
+    const partPath = join(this.dir, 'tmp', `${key}.${processUniqueId()}.part`);
     await this.#adoptAbandonedPart(key, partPath);
     const options = this.#options;
     let result: { sha256: string; size: number };
@@ -544,12 +533,8 @@ export class ArtifactCache {
         entry.status = 'missing';
         continue;
       }
-      const hash = createHash('sha256');
-      await pipeline(createReadStream(blobPath, { highWaterMark: 1 << 22 }), async (source) => {
-        for await (const chunk of source) hash.update(chunk as Buffer);
-      });
+      entry.actualSha256 = (await hashFile(blobPath)).digest('hex');
       bytesHashed += size;
-      entry.actualSha256 = hash.digest('hex');
       if (size !== record.size) entry.status = 'size-mismatch';
       else if (entry.actualSha256 !== record.sha256) entry.status = 'sha256-mismatch';
       if (entry.status !== 'ok' && options.repair) await rm(blobPath, { force: true });
@@ -714,11 +699,7 @@ export class ArtifactCache {
 
   /** Copies a local file into a blob, hashing it on the way. */
   async #copyIn(path: string): Promise<{ sha256: string; size: number }> {
-    const temp = join(
-      this.dir,
-      'tmp',
-      `local.${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
-    );
+    const temp = join(this.dir, 'tmp', `local.${processUniqueId()}.tmp`);
     const hash = createHash('sha256');
     let size = 0;
     await pipeline(

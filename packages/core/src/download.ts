@@ -10,12 +10,14 @@ import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { ArtifactError, ConfigError, HttpError, LiftWingError } from './errors.js';
-import { buildUserAgent } from './user-agent.js';
+import { abortError } from './retry.js';
+import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
 
-/** Options for every request the registry and the cache make. */
-export interface HttpOptions {
-  /** Your client, for the User-Agent (see {@link buildUserAgent}). */
-  userAgent?: string;
+/**
+ * Options for every request the registry and the cache make. `userAgent` names your client, and
+ * `env` is where `LIFTWING_USER_AGENT` is read when it is not given (see {@link buildUserAgent}).
+ */
+export interface HttpOptions extends UserAgentOptions {
   /** Cancels the request. */
   signal?: AbortSignal;
   /** Longest wait for response headers, and longest silence while the body streams. Default 30 s. */
@@ -116,13 +118,13 @@ async function get(
       response = await request(current, {
         method: 'GET',
         dispatcher: dispatcherFor(options),
-        headers: { 'user-agent': buildUserAgent({ userAgent: options.userAgent }), ...headers },
+        headers: { 'user-agent': buildUserAgent(options), ...headers },
         signal: options.signal,
         headersTimeout: timeout,
         bodyTimeout: timeout,
       });
     } catch (error) {
-      throw wrapNetworkError(error, current);
+      throw wrapNetworkError(error, current, options.signal);
     }
     if (!isRedirect(response.statusCode)) return { url: current, response };
     await response.body.dump();
@@ -137,8 +139,14 @@ async function get(
   }
 }
 
-function wrapNetworkError(error: unknown, url: URL): LiftWingError {
+function wrapNetworkError(
+  error: unknown,
+  url: URL,
+  signal: AbortSignal | undefined,
+): LiftWingError {
   if (error instanceof LiftWingError) return error;
+  // undici rejects with the signal's reason, which may be any value (a TimeoutError, an Error).
+  if (signal?.aborted) return abortError(signal);
   const name = (error as Error | undefined)?.name;
   if (name === 'AbortError')
     return new LiftWingError('aborted', `Request to ${url.href} was aborted.`, { cause: error });
@@ -175,15 +183,19 @@ export async function fetchText(
   await failOnStatus(response, final);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of response.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_TEXT_BYTES) {
-      response.body.destroy();
-      throw new HttpError(`${what} at ${final.href} is larger than ${MAX_TEXT_BYTES} bytes.`, {
-        url: final.href,
-      });
+  try {
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_TEXT_BYTES) {
+        response.body.destroy();
+        throw new HttpError(`${what} at ${final.href} is larger than ${MAX_TEXT_BYTES} bytes.`, {
+          url: final.href,
+        });
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (error) {
+    throw wrapNetworkError(error, final, options.signal);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
@@ -357,7 +369,7 @@ export async function downloadToFile(
     } catch (error) {
       await flush();
       await writing;
-      if (options.signal?.aborted) throw wrapNetworkError(options.signal.reason ?? error, url);
+      if (options.signal?.aborted) throw abortError(options.signal);
       lastError = error;
       // Retry only while each attempt makes progress; a server that sends nothing gets no loop.
       if (done <= previousOffset) break;

@@ -361,6 +361,9 @@ export class LiftWingClient {
     if (error.status === undefined) return error.cause === undefined ? false : {};
     if (!RETRY_STATUSES.has(error.status)) return false;
     if (error instanceof RateLimitError && error.retryAfterMs !== undefined) {
+      // A wait longer than the retries honour ends them, and must not stall later calls either:
+      // their caller gets the 429 at once and decides.
+      if (error.retryAfterMs > this.#retry.maxRetryAfterMs) return false;
       this.#limiter.pauseFor(error.retryAfterMs);
       return { afterMs: error.retryAfterMs };
     }

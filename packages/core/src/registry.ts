@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { LOCAL_REGISTRY_FILE, resolveCacheDir } from './cache.js';
 import {
@@ -27,6 +27,7 @@ import {
 import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './config.js';
 import { checkRemoteUrl, fetchText, type HttpOptions } from './download.js';
 import { ArtifactError, RegistryError } from './errors.js';
+import { writeAtomic } from './files.js';
 
 /** Where a version entry came from. */
 export type VersionOrigin = 'built-in' | 'user' | 'local' | 'listing';
@@ -199,6 +200,7 @@ export class Registry {
     const cacheDir = resolveCacheDir(options.cacheDir, env);
     const http: HttpOptions = {
       userAgent: options.userAgent,
+      env,
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       dispatcher: options.dispatcher,
@@ -208,8 +210,7 @@ export class Registry {
 
     const user = options.registry ?? envString(ENV.registry, env);
     if (user !== undefined) {
-      const { text, source } = await readUserRegistry(user, cacheDir, offline, http);
-      const file = parseRegistryFile(text, source);
+      const { file, source } = await readUserRegistry(user, cacheDir, offline, http);
       const base =
         file.modelsUrl === undefined
           ? modelsUrl
@@ -423,13 +424,16 @@ async function readOptional(path: string): Promise<string | undefined> {
   }
 }
 
-/** Reads a user registry from a file or URL; remote ones are copied into the cache for offline use. */
+/**
+ * Reads and validates a user registry from a file or URL; remote ones are copied into the cache
+ * for offline use.
+ */
 async function readUserRegistry(
   location: string,
   cacheDir: string,
   offline: boolean,
   http: HttpOptions,
-): Promise<{ text: string; source: string }> {
+): Promise<{ file: RegistryFile; source: string }> {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     const path = resolvePath(location);
     const text = await readOptional(path);
@@ -439,7 +443,7 @@ async function readUserRegistry(
         `The registry file ${path} does not exist (${ENV.registry}).`,
       );
     }
-    return { text, source: path };
+    return { file: parseRegistryFile(text, path), source: path };
   }
   const url = checkRemoteUrl(location, `The registry (${ENV.registry})`);
   const copy = join(
@@ -455,12 +459,12 @@ async function readUserRegistry(
         `The registry ${url.href} has never been fetched and ${ENV.offline} is set; run once online.`,
       );
     }
-    return { text, source: `${url.href} (cached copy ${copy})` };
+    const source = `${url.href} (cached copy ${copy})`;
+    return { file: parseRegistryFile(text, source), source };
   }
   const text = await fetchText(url, 'The registry', http);
   // Validate before keeping a copy, so a broken answer never replaces a good offline copy.
-  parseRegistryFile(text, url.href);
-  await mkdir(join(cacheDir, 'registries'), { recursive: true });
-  await writeFile(copy, text);
-  return { text, source: url.href };
+  const file = parseRegistryFile(text, url.href);
+  await writeAtomic(copy, text);
+  return { file, source: url.href };
 }

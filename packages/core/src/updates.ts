@@ -89,10 +89,7 @@ export async function checkForUpdates(options: UpdateCheckOptions = {}): Promise
       `Checking for newer model versions reads ${catalogueUrl}, but ${ENV.offline} is set; unset it to check.`,
     );
   }
-  const text = await fetchText(catalogueUrl, 'The published catalogue', {
-    ...options,
-    userAgent: options.userAgent ?? envString(ENV.userAgent, env),
-  });
+  const text = await fetchText(catalogueUrl, 'The published catalogue', options);
   const latest = parseRegistryFile(text, catalogueUrl, { complete: true }) as Catalogue;
   const installed = options.installed ?? loadBuiltInCatalogue();
   const cache = new ArtifactCache({ cacheDir: options.cacheDir, env, offline: true });

@@ -157,6 +157,24 @@ describe('LiftWingClient', () => {
     expect(gateway.requests).toHaveLength(2);
   });
 
+  it('gives up on a Retry-After longer than maxRetryAfterMs without stalling later calls', async () => {
+    let calls = 0;
+    const gateway = await server((req, res) => {
+      if (calls++ === 0) {
+        res.writeHead(429, { 'retry-after': '3600' });
+        res.end('Too many requests');
+      } else json(res, 200, revertrisk(req.body));
+    });
+    const lw = client(gateway);
+    const error = await lw.predict(MODEL, { lang: 'en', rev_id: 1 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RateLimitError);
+    expect(error).toMatchObject({ retryAfterMs: 3_600_000 });
+    expect(gateway.requests).toHaveLength(1);
+    await expect(lw.predict<RrOutput>(MODEL, { lang: 'en', rev_id: 2 })).resolves.toMatchObject({
+      revision_id: 2,
+    });
+  });
+
   it('retries 503 and succeeds', async () => {
     let calls = 0;
     const gateway = await server((req, res) => {

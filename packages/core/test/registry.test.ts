@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -259,6 +259,35 @@ describe('user registries', () => {
     await expect(
       Registry.load({ registry: 'http://registry.example/r.json', cacheDir: dir, env }),
     ).rejects.toThrow(/must use https/);
+  });
+
+  it('names the client of its env option in the User-Agent of a remote registry request', async () => {
+    server.files.set('/published/wmf-ml-models/registry.json', {
+      body: Buffer.from(JSON.stringify(mirror)),
+    });
+    const agent = 'EnvTool/1.0 (https://example.org/env; env@example.org)';
+    await Registry.load({
+      registry: `${server.url}registry.json`,
+      cacheDir: dir,
+      env: { LIFTWING_USER_AGENT: agent },
+    });
+    expect(server.requests.at(-1)?.userAgent?.startsWith(`${agent} liftwing/`)).toBe(true);
+  });
+
+  it('keeps the offline copy of a remote registry when a later answer is broken', async () => {
+    const path = '/published/wmf-ml-models/registry.json';
+    server.files.set(path, { body: Buffer.from(JSON.stringify(mirror)) });
+    const url = `${server.url}registry.json`;
+    await Registry.load({ registry: url, cacheDir: dir, env });
+    server.files.set(path, { body: Buffer.from('{"schemaVersion": 1, "models": [') });
+    await expect(Registry.load({ registry: url, cacheDir: dir, env })).rejects.toMatchObject({
+      code: 'invalid_registry',
+    });
+    const offline = await Registry.load({ registry: url, cacheDir: dir, offline: true, env });
+    expect(offline.resolve('mine').version.id).toBe('1');
+    expect(await readdir(join(dir, 'registries'))).toEqual([
+      expect.stringMatching(/^[0-9a-f]{32}\.json$/),
+    ]);
   });
 
   it('reports a malicious remote registry with its URL and path', async () => {

@@ -18,8 +18,8 @@ export interface ArtifactServer {
   url: string;
   files: Map<string, ServedFile>;
   redirects: Map<string, string>;
-  /** Every request: path and Range header. */
-  requests: Array<{ path: string; range: string | undefined }>;
+  /** Every request: path, Range and User-Agent headers. */
+  requests: Array<{ path: string; range: string | undefined; userAgent: string | undefined }>;
   /** Body bytes written so far, by path. */
   bytesSent: Map<string, number>;
   close(): Promise<void>;
@@ -63,7 +63,7 @@ function listing(server: ArtifactServer, dir: string): string | undefined {
 
 function handle(server: ArtifactServer, req: IncomingMessage, res: ServerResponse): void {
   const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-  server.requests.push({ path, range: req.headers.range });
+  server.requests.push({ path, range: req.headers.range, userAgent: req.headers['user-agent'] });
   const redirect = server.redirects.get(path);
   if (redirect !== undefined) {
     res.writeHead(302, { location: redirect }).end();

@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { downloadToFile, fetchText } from '../src/index.js';
+import { type FakeServer, startServer } from './server.js';
+
+const USER_AGENT = 'LiftWingTests/1.0 (tests@example.org)';
+const cleanup: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  await Promise.all(cleanup.splice(0).map((close) => close()));
+});
+
+/** A server that sends the headers and a first chunk, then nothing until the test ends. */
+async function stalling(): Promise<FakeServer> {
+  const server = await startServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
+    res.write('x'.repeat(10));
+  });
+  cleanup.push(server.close);
+  return server;
+}
+
+async function requestSeen(server: FakeServer, count: number): Promise<void> {
+  while (server.requests.length < count) await new Promise((r) => setImmediate(r));
+}
+
+describe('cancellation', () => {
+  // Whatever the signal's reason (AbortSignal.timeout() gives a TimeoutError), it is an abort,
+  // not a network failure.
+  it.each([
+    ['no reason', undefined],
+    ['an Error reason', new Error('user cancelled')],
+    ['a string reason', 'stop'],
+  ])(
+    'reports an abort with %s as aborted, before and after the answer starts',
+    async (_, reason) => {
+      const server = await stalling();
+      const before = new AbortController();
+      before.abort(reason);
+      await expect(
+        fetchText(`${server.url}/`, 'The test', { signal: before.signal, userAgent: USER_AGENT }),
+      ).rejects.toMatchObject({ code: 'aborted' });
+
+      const during = new AbortController();
+      const text = fetchText(`${server.url}/`, 'The test', {
+        signal: during.signal,
+        userAgent: USER_AGENT,
+      });
+      await requestSeen(server, 1);
+      during.abort(reason);
+      await expect(text).rejects.toMatchObject({ code: 'aborted' });
+
+      const dir = await mkdtemp(join(tmpdir(), 'liftwing-download-'));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      const download = new AbortController();
+      const done = downloadToFile(
+        {
+          url: new URL(`${server.url}/model.bin`),
+          partPath: join(dir, 'model.bin.part'),
+          artifact: 'model.bin',
+          expectedSize: null,
+        },
+        { signal: download.signal, userAgent: USER_AGENT },
+      );
+      await requestSeen(server, 2);
+      download.abort(reason);
+      await expect(done).rejects.toMatchObject({ code: 'aborted' });
+    },
+  );
+});
