@@ -343,7 +343,13 @@ function runChild(ref: string): {
 
 async function partialBytesOnDisk(): Promise<boolean> {
   for (const name of await files('tmp')) {
-    if (name.endsWith('.part') && (await stat(join(cacheDir, 'tmp', name))).size > 0) return true;
+    if (!name.endsWith('.part')) continue;
+    // The child may rename or remove the file between the listing and this stat.
+    const size = await stat(join(cacheDir, 'tmp', name)).then(
+      (info) => info.size,
+      () => 0,
+    );
+    if (size > 0) return true;
   }
   return false;
 }
