@@ -3,7 +3,7 @@
  * here; what makes a request valid (exactly one of page_title / page_id, known languages, ...) is
  * for the model to say, with Lift Wing's own messages.
  */
-import { ConfigError } from '@liftwing/core';
+import { ConfigError, isJsonObject } from '@liftwing/core';
 
 /** Bad command-line usage (an unknown flag, a missing argument): exit code 2. */
 export class UsageError extends ConfigError {}
@@ -109,7 +109,7 @@ export function requestFromJson(text: string): unknown {
   } catch (error) {
     throw new UsageError(`--input is not valid JSON: ${(error as Error).message}`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+  if (!isJsonObject(value)) {
     throw new UsageError('--input must be a JSON object, e.g. \'{"lang": "en", "rev_id": 123}\'.');
   }
   return value;
