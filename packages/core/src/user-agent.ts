@@ -33,7 +33,9 @@ let warnedNoContact = false;
  */
 export function buildUserAgent(options: UserAgentOptions = {}): string {
   const given = options.userAgent?.trim() || envString(ENV.userAgent, options.env);
-  const library = `liftwing/${CORE_VERSION} undici/${UNDICI_VERSION}`;
+  // liftwing is the client when the user names only a contact (or none).
+  const asClient = (contact: string) =>
+    `liftwing/${CORE_VERSION} (${contact}) undici/${UNDICI_VERSION}`;
   if (given === undefined) {
     if (!warnedNoContact) {
       warnedNoContact = true;
@@ -44,8 +46,8 @@ export function buildUserAgent(options: UserAgentOptions = {}): string {
         { code: 'LIFTWING_NO_CONTACT' },
       );
     }
-    return `liftwing/${CORE_VERSION} (${PROJECT_URL}) undici/${UNDICI_VERSION}`;
+    return asClient(PROJECT_URL);
   }
-  if (given.includes('(')) return `${given} ${library}`;
-  return `liftwing/${CORE_VERSION} (${given}) undici/${UNDICI_VERSION}`;
+  if (given.includes('(')) return `${given} liftwing/${CORE_VERSION} undici/${UNDICI_VERSION}`;
+  return asClient(given);
 }
