@@ -22,7 +22,18 @@ export type LiftWingErrorCode =
   | 'rate_limited'
   | 'mediawiki_error'
   | 'invalid_model_file'
-  | 'aborted';
+  | 'aborted'
+  | FileSystemErrorCode;
+
+/** Codes of a {@link FileSystemError}: what the operating system said, in words. */
+export type FileSystemErrorCode =
+  | 'disk_full'
+  | 'read_only'
+  | 'permission_denied'
+  | 'not_a_directory'
+  | 'is_a_directory'
+  | 'file_not_found'
+  | 'file_error';
 
 /** Options common to every liftwing error. */
 export interface LiftWingErrorOptions {
@@ -194,6 +205,78 @@ export class ModelFormatError extends LiftWingError {
   constructor(message: string, options: LiftWingErrorOptions = {}) {
     super('invalid_model_file', message, options);
   }
+}
+
+/** The operating system's error codes (errno names) that have a code of their own. */
+const FILE_SYSTEM_CODES: Readonly<Record<string, FileSystemErrorCode>> = {
+  ENOSPC: 'disk_full',
+  EDQUOT: 'disk_full',
+  EROFS: 'read_only',
+  EACCES: 'permission_denied',
+  EPERM: 'permission_denied',
+  ENOTDIR: 'not_a_directory',
+  EISDIR: 'is_a_directory',
+  ENOENT: 'file_not_found',
+};
+
+const FILE_SYSTEM_PROBLEMS: Readonly<Record<FileSystemErrorCode, string>> = {
+  disk_full: 'the disk is full',
+  read_only: 'the file system is read-only',
+  permission_denied: 'permission denied',
+  not_a_directory: 'a part of the path is a file, not a directory',
+  is_a_directory: 'it is a directory',
+  file_not_found: 'it does not exist',
+  file_error: 'the file system failed',
+};
+
+/**
+ * A file or directory that could not be read or written, with the path and what the operating
+ * system said (`disk_full`, `read_only`, ...), so that a program can tell a full disk from a bug.
+ */
+export class FileSystemError extends LiftWingError {
+  declare readonly code: FileSystemErrorCode;
+  /** The file or directory concerned. */
+  readonly path: string;
+  /** The operating system's error name (`ENOSPC`, `EROFS`, ...), where it gave one. */
+  readonly errno: string | undefined;
+
+  constructor(
+    code: FileSystemErrorCode,
+    message: string,
+    options: LiftWingErrorOptions & { path: string; errno?: string },
+  ) {
+    super(code, message, options);
+    this.path = options.path;
+    this.errno = options.errno;
+  }
+}
+
+/**
+ * `cause` (a Node.js file system error) as a {@link FileSystemError} that says what could not be
+ * done to which path and why: `Cannot write /x/y: the disk is full. <hint>`. A liftwing error is
+ * returned unchanged, so that wrapping twice keeps the first, more precise message.
+ */
+export function fileSystemError(
+  cause: unknown,
+  action: string,
+  path: string,
+  hint?: string,
+): LiftWingError {
+  if (cause instanceof LiftWingError) return cause;
+  const errno =
+    typeof (cause as { code?: unknown } | null)?.code === 'string'
+      ? (cause as { code: string }).code
+      : undefined;
+  const code = (errno && FILE_SYSTEM_CODES[errno]) || 'file_error';
+  const problem =
+    code === 'file_error' && errno !== undefined
+      ? `${FILE_SYSTEM_PROBLEMS[code]} (${errno})`
+      : FILE_SYSTEM_PROBLEMS[code];
+  return new FileSystemError(
+    code,
+    `Cannot ${action} ${path}: ${problem}.${hint === undefined ? '' : ` ${hint}`}`,
+    { cause, path, ...(errno === undefined ? {} : { errno }) },
+  );
 }
 
 /** True when `error` is a liftwing error, optionally with the given code. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ConfigError,
+  FileSystemError,
+  fileSystemError,
   HttpError,
   InputError,
   inputErrorFromHttp,
@@ -53,5 +56,40 @@ describe('error hierarchy', () => {
     });
     const unavailable = new HttpError('HTTP 503', { status: 503 });
     expect(inputErrorFromHttp(unavailable)).toBe(unavailable);
+  });
+});
+
+describe('fileSystemError', () => {
+  it('names what the operating system said, the action and the path', () => {
+    const cause = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+    });
+    const error = fileSystemError(cause, 'write', '/cache/blobs/x', 'Free some space.');
+    expect(error).toBeInstanceOf(FileSystemError);
+    expect(error.code).toBe('disk_full');
+    expect(error.message).toBe('Cannot write /cache/blobs/x: the disk is full. Free some space.');
+    expect((error as FileSystemError).path).toBe('/cache/blobs/x');
+    expect((error as FileSystemError).errno).toBe('ENOSPC');
+    expect(error.cause).toBe(cause);
+  });
+
+  it.each([
+    ['EROFS', 'read_only'],
+    ['EACCES', 'permission_denied'],
+    ['ENOTDIR', 'not_a_directory'],
+    ['EISDIR', 'is_a_directory'],
+    ['ENOENT', 'file_not_found'],
+  ])('maps %s to %s', (errno, code) => {
+    expect(fileSystemError(Object.assign(new Error(), { code: errno }), 'read', '/x').code).toBe(
+      code,
+    );
+  });
+
+  it('keeps an unknown errno in the message, and a liftwing error as it is', () => {
+    const odd = fileSystemError(Object.assign(new Error(), { code: 'EIO' }), 'read', '/x');
+    expect(odd.code).toBe('file_error');
+    expect(odd.message).toBe('Cannot read /x: the file system failed (EIO).');
+    const first = new ConfigError('bad');
+    expect(fileSystemError(first, 'read', '/x')).toBe(first);
   });
 });
