@@ -4,12 +4,12 @@ import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import {
+  ConfigError,
   type DownloadProgress,
   ENV,
   type Env,
   envFlag,
   isLiftWingError,
-  LiftWingError,
   type LiftWingModel,
   type Mode,
 } from '@liftwing/core';
@@ -512,8 +512,7 @@ async function serveCommand(context: Context, args: string[]): Promise<number> {
       .filter((info) => context.deps.isInstalled(info.package))
       .map((info) => ({ info, version: undefined }));
     if (chosen.length === 0) {
-      throw new LiftWingError(
-        'invalid_config',
+      throw new ConfigError(
         `No model package is installed. Install one, e.g. npm install ${known[0]?.package ?? '@liftwing/outlink'}`,
       );
     }
@@ -537,8 +536,7 @@ async function serveCommand(context: Context, args: string[]): Promise<number> {
     });
     await withSignals(context.io, async (signal) => {
       const address = await server.listen(port, host).catch((error: Error) => {
-        throw new LiftWingError(
-          'invalid_config',
+        throw new ConfigError(
           `Cannot listen on ${host}:${port}: ${error.message}. Choose another --port or --host.`,
           { cause: error },
         );

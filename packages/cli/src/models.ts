@@ -1,7 +1,7 @@
 import {
+  ConfigError,
   type DownloadProgress,
   type Env,
-  LiftWingError,
   type LiftWingModel,
   type Mode,
   RegistryError,
@@ -48,12 +48,11 @@ export type CreateModel = (options: CreateModelOptions) => Promise<LiftWingModel
 export type ImportPackage = (specifier: string) => Promise<unknown>;
 
 /** The model package a model needs is not installed. */
-export class MissingPackageError extends LiftWingError {
+export class MissingPackageError extends ConfigError {
   readonly packageName: string;
 
   constructor(model: string, packageName: string, options: { cause?: unknown } = {}) {
     super(
-      'invalid_config',
       `The model ${model} needs the package ${packageName}, which is not installed. ` +
         `Install it next to liftwing: npm install ${packageName} (with -g if liftwing is installed globally).`,
       options,
@@ -106,8 +105,7 @@ export async function loadModel(
   }
   const createModel = (exports as { createModel?: unknown } | null)?.createModel;
   if (typeof createModel !== 'function') {
-    throw new LiftWingError(
-      'invalid_config',
+    throw new ConfigError(
       `The package ${model.package} does not export createModel(); it is too old or not a ` +
         `liftwing model package. Update it: npm install ${model.package}@latest`,
     );

@@ -41,15 +41,68 @@ export interface LiftWingErrorOptions {
   cause?: unknown;
 }
 
+/**
+ * The brand a liftwing error class puts on its instances. It is a registered symbol
+ * (`Symbol.for`), so that two installed copies of `@liftwing/core` (an app and a model package
+ * resolving different versions) still recognise each other's errors, where `instanceof` on the
+ * classes alone would say no.
+ */
+const BRAND: unique symbol = Symbol.for('liftwing.error.brand') as never;
+const BRANDS: unique symbol = Symbol.for('liftwing.error.brands') as never;
+
+/** The brands of `value`'s class and all its liftwing ancestors; none for anything else. */
+function brandsOf(value: unknown): readonly string[] {
+  const brands = (value as { [BRANDS]?: unknown } | null | undefined)?.[BRANDS];
+  return Array.isArray(brands) ? brands : [];
+}
+
+/** Whether `value` is an instance of `type` by its prototype chain, or by `type`'s own brand. */
+function isBranded(type: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(type, value)) return true;
+  if (!Object.hasOwn(type, BRAND)) return false;
+  return brandsOf(value).includes((type as unknown as { [BRAND]: string })[BRAND]);
+}
+
 /** Base class of every error liftwing throws on purpose. */
 export class LiftWingError extends Error {
+  /**
+   * The name this class is recognised by across installed copies. A subclass that sets its own
+   * (`static readonly [Symbol.for('liftwing.error.brand')] = '...'`) is recognised by it too;
+   * one that does not is recognised by its prototype chain alone.
+   */
+  static readonly [BRAND]: string = 'liftwing.LiftWingError';
+
   /** Stable machine-readable code; see {@link LiftWingErrorCode}. */
   readonly code: LiftWingErrorCode;
+  declare readonly [BRANDS]: readonly string[];
 
   constructor(code: LiftWingErrorCode, message: string, options: LiftWingErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.name = new.target.name;
+    const brands: string[] = [];
+    for (let type: unknown = new.target; typeof type === 'function'; ) {
+      if (Object.hasOwn(type, BRAND)) brands.push((type as unknown as { [BRAND]: string })[BRAND]);
+      type = Object.getPrototypeOf(type);
+    }
+    Object.defineProperty(this, BRANDS, { value: Object.freeze(brands) });
+  }
+
+  /**
+   * True when `value` is an error of this class, from this copy of `@liftwing/core` or any
+   * other (the vercel/ai `isInstance` pattern). `instanceof` gives the same answer.
+   */
+  static isInstance<T extends abstract new (...args: never[]) => LiftWingError>(
+    this: T,
+    value: unknown,
+  ): value is InstanceType<T> {
+    // biome-ignore lint/complexity/noThisInStatic: the class the check is called on decides, a subclass included
+    return isBranded(this, value);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: the class `instanceof` names decides, a subclass included
+    return isBranded(this, value);
   }
 }
 
@@ -59,6 +112,7 @@ export class LiftWingError extends Error {
  * byte for byte as Lift Wing does.
  */
 export class InputError extends LiftWingError {
+  static override readonly [BRAND]: string = 'liftwing.InputError';
   readonly status: 400 | 422;
   readonly bodyKey: 'error' | 'detail';
   /** The model server's reason code for a `revision_error`, e.g. `revision_missing`. */
@@ -87,6 +141,7 @@ export class InputError extends LiftWingError {
 
 /** A configuration value (option or environment variable) that cannot be used. */
 export class ConfigError extends LiftWingError {
+  static override readonly [BRAND]: string = 'liftwing.ConfigError';
   constructor(message: string, options: LiftWingErrorOptions = {}) {
     super('invalid_config', message, options);
   }
@@ -94,6 +149,7 @@ export class ConfigError extends LiftWingError {
 
 /** A model, version or registry that does not exist or cannot be read. */
 export class RegistryError extends LiftWingError {
+  static override readonly [BRAND]: string = 'liftwing.RegistryError';
   constructor(
     code: 'unknown_model' | 'unknown_version' | 'invalid_registry',
     message: string,
@@ -105,6 +161,7 @@ export class RegistryError extends LiftWingError {
 
 /** An artifact problem: not cached while offline, corrupt, or not downloadable. */
 export class ArtifactError extends LiftWingError {
+  static override readonly [BRAND]: string = 'liftwing.ArtifactError';
   constructor(
     code: 'offline_miss' | 'integrity_mismatch' | 'download_failed' | 'cache_error',
     message: string,
@@ -128,21 +185,30 @@ export interface HttpErrorDetails extends LiftWingErrorOptions {
   requestId?: string;
   /** The URL requested. Never carries a token. */
   url?: string;
+  /** How long the server asked the client to wait (`Retry-After`), in milliseconds. */
+  retryAfterMs?: number;
 }
+
+/** HTTP statuses that say "try again later": the server may answer the same request. */
+const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
 
 /** An HTTP request that failed: a non-2xx answer or no answer at all. */
 export class HttpError extends LiftWingError {
+  static override readonly [BRAND]: string = 'liftwing.HttpError';
+  declare readonly code: 'http_error' | 'rate_limited';
   readonly status: number | undefined;
   readonly serverMessage: string | undefined;
   readonly serverMessageKey: string | undefined;
   readonly model: string | undefined;
   readonly requestId: string | undefined;
   readonly url: string | undefined;
+  /** How long the server asked the client to wait (`Retry-After`), in milliseconds, if it said. */
+  readonly retryAfterMs: number | undefined;
 
   constructor(
     message: string,
     details: HttpErrorDetails = {},
-    code: LiftWingErrorCode = 'http_error',
+    code: 'http_error' | 'rate_limited' = 'http_error',
   ) {
     super(code, message, details);
     this.status = details.status;
@@ -151,6 +217,18 @@ export class HttpError extends LiftWingError {
     this.model = details.model;
     this.requestId = details.requestId;
     this.url = details.url;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+
+  /**
+   * Whether the same request may succeed later: the server was overloaded or briefly away (408,
+   * 429, 500, 502, 503, 504), or no answer arrived at all (a connection failure). liftwing's
+   * clients have already retried such a failure before giving up.
+   */
+  get retryable(): boolean {
+    return this.status === undefined
+      ? this.cause !== undefined
+      : RETRYABLE_STATUSES.has(this.status);
   }
 }
 
@@ -173,17 +251,17 @@ export function inputErrorFromHttp(
 
 /** HTTP 429 from the gateway after every retry was spent. */
 export class RateLimitError extends HttpError {
-  /** How long the server asked us to wait, in milliseconds, if it said. */
-  readonly retryAfterMs: number | undefined;
+  static override readonly [BRAND]: string = 'liftwing.RateLimitError';
+  declare readonly code: 'rate_limited';
 
-  constructor(message: string, details: HttpErrorDetails & { retryAfterMs?: number } = {}) {
+  constructor(message: string, details: HttpErrorDetails = {}) {
     super(message, details, 'rate_limited');
-    this.retryAfterMs = details.retryAfterMs;
   }
 }
 
 /** An error answer from the MediaWiki Action API (`{"error": {"code": ...}}`). */
 export class MediaWikiError extends LiftWingError {
+  static override readonly [BRAND]: string = 'liftwing.MediaWikiError';
   /** MediaWiki's error code, e.g. `nosuchrevid`, `missingtitle`, `maxlag`. */
   readonly apiCode: string;
   /** True when retrying cannot help (bad title, missing revision, permission). */
@@ -202,6 +280,7 @@ export class MediaWikiError extends LiftWingError {
 
 /** A model file that is not what it claims to be: wrong format, truncated, unsupported. */
 export class ModelFormatError extends LiftWingError {
+  static override readonly [BRAND]: string = 'liftwing.ModelFormatError';
   constructor(message: string, options: LiftWingErrorOptions = {}) {
     super('invalid_model_file', message, options);
   }
@@ -234,6 +313,7 @@ const FILE_SYSTEM_PROBLEMS: Readonly<Record<FileSystemErrorCode, string>> = {
  * system said (`disk_full`, `read_only`, ...), so that a program can tell a full disk from a bug.
  */
 export class FileSystemError extends LiftWingError {
+  static override readonly [BRAND]: string = 'liftwing.FileSystemError';
   declare readonly code: FileSystemErrorCode;
   /** The file or directory concerned. */
   readonly path: string;
@@ -279,7 +359,54 @@ export function fileSystemError(
   );
 }
 
-/** True when `error` is a liftwing error, optionally with the given code. */
-export function isLiftWingError(error: unknown, code?: LiftWingErrorCode): error is LiftWingError {
-  return error instanceof LiftWingError && (code === undefined || error.code === code);
+/**
+ * The error class each code comes with, so that {@link isLiftWingError} narrows a code to the
+ * properties its errors carry (`retryAfterMs` of `rate_limited`, `status` of `invalid_input`).
+ */
+const CLASS_OF_CODE = {
+  invalid_input: InputError,
+  revision_error: InputError,
+  invalid_config: ConfigError,
+  unknown_model: RegistryError,
+  unknown_version: RegistryError,
+  invalid_registry: RegistryError,
+  offline_miss: ArtifactError,
+  integrity_mismatch: ArtifactError,
+  download_failed: ArtifactError,
+  cache_error: ArtifactError,
+  http_error: HttpError,
+  rate_limited: RateLimitError,
+  mediawiki_error: MediaWikiError,
+  invalid_model_file: ModelFormatError,
+  aborted: LiftWingError,
+  disk_full: FileSystemError,
+  read_only: FileSystemError,
+  permission_denied: FileSystemError,
+  not_a_directory: FileSystemError,
+  is_a_directory: FileSystemError,
+  file_not_found: FileSystemError,
+  file_error: FileSystemError,
+} as const satisfies Record<LiftWingErrorCode, abstract new (...args: never[]) => LiftWingError>;
+
+/** The error class of a code: `LiftWingErrorOf<'rate_limited'>` is a {@link RateLimitError}. */
+export type LiftWingErrorOf<C extends LiftWingErrorCode> = InstanceType<
+  (typeof CLASS_OF_CODE)[C]
+> & {
+  readonly code: C;
+};
+
+/**
+ * True when `error` is a liftwing error (from any installed copy of `@liftwing/core`), and, with
+ * `code`, one of that code; it then narrows to the code's class:
+ *
+ * ```ts
+ * if (isLiftWingError(error, 'rate_limited')) console.log(error.retryAfterMs);
+ * ```
+ */
+export function isLiftWingError<C extends LiftWingErrorCode = LiftWingErrorCode>(
+  error: unknown,
+  code?: C,
+): error is LiftWingErrorOf<C> {
+  if (code === undefined) return error instanceof LiftWingError;
+  return error instanceof CLASS_OF_CODE[code] && (error as LiftWingError).code === code;
 }

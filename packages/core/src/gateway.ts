@@ -219,8 +219,8 @@ export class LiftWingClient {
 
     const settle = (indices: readonly number[], outcomes: ReadonlyArray<O | LiftWingError>) => {
       if (outcomes.length !== indices.length) {
-        throw new LiftWingError(
-          'invalid_input',
+        // A bug of the model package that wrote the spec, not of the request.
+        throw new Error(
           `The batch spec for ${model} returned ${outcomes.length} outcomes for ${indices.length} inputs.`,
         );
       }

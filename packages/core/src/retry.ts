@@ -1,4 +1,4 @@
-import { LiftWingError } from './errors.js';
+import { ConfigError, LiftWingError } from './errors.js';
 
 /** How a request is retried; shared by the gateway client and the MediaWiki client. */
 export interface RetryOptions {
@@ -38,13 +38,10 @@ export function resolveRetryOptions(
   const given = typeof options === 'number' ? { retries: options } : (options ?? {});
   const resolved = { ...defaults, ...stripUndefined(given) };
   if (!Number.isInteger(resolved.retries) || resolved.retries < 0) {
-    throw new LiftWingError(
-      'invalid_config',
-      `retries must be a whole number >= 0, got ${resolved.retries}.`,
-    );
+    throw new ConfigError(`retries must be a whole number >= 0, got ${resolved.retries}.`);
   }
   if (!(resolved.jitter >= 0 && resolved.jitter <= 1)) {
-    throw new LiftWingError('invalid_config', `jitter must be in [0, 1], got ${resolved.jitter}.`);
+    throw new ConfigError(`jitter must be in [0, 1], got ${resolved.jitter}.`);
   }
   return resolved;
 }

@@ -1,3 +1,7 @@
+import { copyFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
@@ -91,5 +95,67 @@ describe('fileSystemError', () => {
     expect(odd.message).toBe('Cannot read /x: the file system failed (EIO).');
     const first = new ConfigError('bad');
     expect(fileSystemError(first, 'read', '/x')).toBe(first);
+  });
+});
+
+describe('errors from another installed copy of @liftwing/core', () => {
+  // A second copy of the module, as an app gets when a model package resolves its own core.
+  const secondCopy = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'liftwing-errors-copy-'));
+    const file = join(dir, 'errors.ts');
+    await copyFile(fileURLToPath(new URL('../src/errors.ts', import.meta.url)), file);
+    return (await import(pathToFileURL(file).href)) as typeof import('../src/errors.js');
+  };
+
+  it('are recognised by instanceof, isInstance and isLiftWingError', async () => {
+    const other = await secondCopy();
+    expect(other.InputError).not.toBe(InputError);
+    const input = new other.InputError('The parameter lang is required.', { status: 400 });
+    expect(input instanceof InputError).toBe(true);
+    expect(input instanceof LiftWingError).toBe(true);
+    expect(InputError.isInstance(input)).toBe(true);
+    expect(LiftWingError.isInstance(input)).toBe(true);
+    expect(input instanceof HttpError).toBe(false);
+    expect(isLiftWingError(input, 'invalid_input')).toBe(true);
+
+    const limited = new other.RateLimitError('slow down', { status: 429, retryAfterMs: 5000 });
+    expect(limited instanceof HttpError).toBe(true);
+    expect(limited instanceof RateLimitError).toBe(true);
+    expect(isLiftWingError(limited, 'rate_limited') && limited.retryAfterMs).toBe(5000);
+    // And the other way round: this copy's errors are the other copy's too.
+    expect(new ConfigError('x') instanceof other.ConfigError).toBe(true);
+    expect(new ConfigError('x') instanceof other.InputError).toBe(false);
+  });
+
+  it('a subclass without a brand of its own is still told apart by its prototype chain', () => {
+    class UsageProblem extends ConfigError {}
+    expect(new UsageProblem('x') instanceof UsageProblem).toBe(true);
+    expect(new ConfigError('x') instanceof UsageProblem).toBe(false);
+    expect(new UsageProblem('x') instanceof ConfigError).toBe(true);
+  });
+
+  it('plain values are no liftwing errors', () => {
+    for (const value of [null, undefined, 42, 'invalid_input', { code: 'invalid_input' }]) {
+      expect(isLiftWingError(value)).toBe(false);
+      expect(isLiftWingError(value, 'invalid_input')).toBe(false);
+      expect(LiftWingError.isInstance(value)).toBe(false);
+    }
+    // A code alone does not make an error of that code's class.
+    expect(isLiftWingError(new LiftWingError('rate_limited', 'x'), 'rate_limited')).toBe(false);
+  });
+});
+
+describe('HttpError.retryable', () => {
+  it('is true for overload and connection failures, false for answers that will not change', () => {
+    expect(new HttpError('x', { status: 503 }).retryable).toBe(true);
+    expect(new RateLimitError('x', { status: 429 }).retryable).toBe(true);
+    expect(new HttpError('x', { cause: new Error('ECONNRESET') }).retryable).toBe(true);
+    expect(new HttpError('x', { status: 404 }).retryable).toBe(false);
+    expect(new HttpError('x', { status: 400 }).retryable).toBe(false);
+    expect(new HttpError('x').retryable).toBe(false);
+  });
+
+  it('carries Retry-After on any HTTP error', () => {
+    expect(new HttpError('x', { status: 503, retryAfterMs: 2000 }).retryAfterMs).toBe(2000);
   });
 });
