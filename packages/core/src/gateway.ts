@@ -1,8 +1,8 @@
 import type { Dispatcher } from 'undici';
+import type { BatchProgress, BatchResult } from './batch.js';
 import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
 import { requestIdOf, sendRequest, serverErrorOf } from './http.js';
-import type { BatchProgress, BatchResult } from './model.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import {
   abortError,

@@ -4,9 +4,11 @@
  *
  * @packageDocumentation
  */
+export * from './batch.js';
 export * from './cache.js';
 export * from './catalogue.js';
 export * from './config.js';
+export * from './definition.js';
 export type {
   DownloadProgress,
   DownloadRequest,

@@ -1,5 +1,6 @@
+import type { BatchResult, PredictManyOptions, PredictOptions, RawRequest } from './batch.js';
 import type { EnsureModelOptions } from './ensure-model.js';
-import { ConfigError, LiftWingError } from './errors.js';
+import { ConfigError } from './errors.js';
 import { LiftWingClient, type LiftWingClientOptions } from './gateway.js';
 import { MediaWikiClient, type MediaWikiClientOptions } from './mediawiki.js';
 
@@ -8,12 +9,6 @@ import { MediaWikiClient, type MediaWikiClientOptions } from './mediawiki.js';
  * this machine.
  */
 export type Mode = 'online' | 'offline';
-
-/** Options of a single prediction. */
-export interface PredictOptions {
-  /** Cancels the prediction; it rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
 
 /** Options of {@link LiftWingModel.handle}. */
 export interface HandleOptions extends PredictOptions {
@@ -24,77 +19,6 @@ export interface HandleOptions extends PredictOptions {
    * When `body` is undefined, it is parsed from this text.
    */
   rawBody?: string | Uint8Array;
-}
-
-/** Progress of a batch, reported after each item settles. */
-export interface BatchProgress {
-  /** Items settled so far, successful or not. */
-  done: number;
-  /** Items in the batch. */
-  total: number;
-  /** Items that failed so far. */
-  failed: number;
-}
-
-/** Options of a batch of predictions. */
-export interface PredictManyOptions extends PredictOptions {
-  /** Called as items settle. */
-  onProgress?: (progress: BatchProgress) => void;
-}
-
-/** One item of a batch: its result, or the error that item alone ran into. */
-export type BatchResult<Res> = { ok: true; value: Res } | { ok: false; error: LiftWingError };
-
-/**
- * The error one item of a batch ran into, for its {@link BatchResult}. A `LiftWingError` belongs
- * to that item; anything else is a bug, and any error after `signal` fired is the cancellation:
- * both are rethrown to fail the whole batch.
- */
-export function itemError(error: unknown, signal?: AbortSignal): LiftWingError {
-  if (signal?.aborted || !(error instanceof LiftWingError)) throw error;
-  return error;
-}
-
-/** The {@link BatchResult} of an item's outcome: its value, or the error it ran into. */
-export function batchResult<Res>(outcome: Res | LiftWingError): BatchResult<Res> {
-  return outcome instanceof LiftWingError
-    ? { ok: false, error: outcome }
-    : { ok: true, value: outcome };
-}
-
-/**
- * Counts the settled items of a batch for {@link PredictManyOptions.onProgress}, however they
- * settle: failed before anything was sent, in a gateway batch, in a local scoring pass.
- */
-export class ProgressCounter {
-  readonly #progress: BatchProgress;
-  readonly #onProgress: PredictManyOptions['onProgress'];
-
-  constructor(total: number, onProgress: PredictManyOptions['onProgress']) {
-    this.#progress = { done: 0, total, failed: 0 };
-    this.#onProgress = onProgress;
-  }
-
-  /** Counts `done` more settled items, `failed` of them failed, and reports if `done` > 0. */
-  add(done: number, failed = 0): void {
-    this.#progress.done += done;
-    this.#progress.failed += failed;
-    if (done > 0) this.#onProgress?.({ ...this.#progress });
-  }
-
-  /**
-   * A listener for the running totals of one part of the batch (such as the `onProgress` of
-   * `LiftWingClient.predictBatch`): each call counts what was added since the last one.
-   */
-  part(): (progress: Pick<BatchProgress, 'done' | 'failed'>) => void {
-    let done = 0;
-    let failed = 0;
-    return (progress) => {
-      this.add(progress.done - done, progress.failed - failed);
-      done = progress.done;
-      failed = progress.failed;
-    };
-  }
 }
 
 /**
@@ -118,6 +42,16 @@ export interface LiftWingModel<Req, Res> {
    * `toResponseBody()` are the server's. This is what `liftwing serve` calls.
    */
   handle(body: unknown, options?: HandleOptions): Promise<unknown>;
+  /**
+   * Answers many raw request bodies, each as {@link handle} would, results in input order; one
+   * body's failure is its own result and does not fail the others. Where the model's server
+   * batches (revert risk's `instances` of one language), single requests are grouped into as few
+   * server calls as it allows. This is what the CLI's JSONL batches call.
+   */
+  handleMany(
+    bodies: readonly RawRequest[],
+    options?: PredictManyOptions,
+  ): Promise<BatchResult<unknown>[]>;
   /** Releases what the model holds (native sessions, sockets). */
   close(): Promise<void>;
 }

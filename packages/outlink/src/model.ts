@@ -5,11 +5,12 @@
 import {
   type BatchResult,
   batchResult,
+  bodyOf,
   ConfigError,
   ensureModel,
   gatewayClientOf,
   type HandleOptions,
-  InputError,
+  handleManyVia,
   inputErrorFromHttp,
   itemError,
   type LiftWingClient,
@@ -23,6 +24,8 @@ import {
   type PredictManyOptions,
   type PredictOptions,
   ProgressCounter,
+  type RawRequest,
+  rawText,
 } from '@liftwing/core';
 import { type FastTextModel, type FastTextPrediction, loadFastText } from './fasttext/model.js';
 import { gatherOutlinks } from './features.js';
@@ -102,22 +105,35 @@ export const loadOutlink: (options?: OutlinkModelOptions) => Promise<OutlinkMode
 
 /** The request body and its validated query, from parsed JSON and/or the raw text. */
 function readRequest(
-  body: unknown,
-  options: HandleOptions,
+  request: RawRequest,
   parse: ParseOptions = {},
 ): { body: unknown; query: OutlinkQuery } {
-  const raw = options.rawBody;
-  if (raw === undefined) return { body, query: parseOutlinkRequest(body, parse) };
-  const text = typeof raw === 'string' ? raw : new TextDecoder().decode(raw);
-  if (body === undefined) {
-    try {
-      body = JSON.parse(text);
-    } catch (error) {
-      // KServe's answer to a body it cannot decode.
-      throw new InputError(`Unrecognized request format: ${(error as Error).message}`);
-    }
-  }
-  return { body, query: parseOutlinkRequest(body, { ...parse, literals: jsonLiterals(text) }) };
+  const body = bodyOf(request);
+  if (request.rawBody === undefined) return { body, query: parseOutlinkRequest(body, parse) };
+  const literals = jsonLiterals(rawText(request.rawBody));
+  return { body, query: parseOutlinkRequest(body, { ...parse, literals }) };
+}
+
+/**
+ * `handleMany` of both modes: every outlink body is a single request, checked with its raw
+ * literals as `handle` checks it, then scored by the mode's `predictMany`.
+ */
+function handleMany(
+  model: OutlinkModel,
+  parse: ParseOptions,
+  bodies: readonly RawRequest[],
+  options: PredictManyOptions,
+): Promise<BatchResult<unknown>[]> {
+  return handleManyVia(
+    {
+      toRequest: (request) => readRequest(request, parse).body as OutlinkRequest,
+      predictMany: (requests, batch) => model.predictMany(requests, batch),
+      handle: (request, single) =>
+        model.handle(request.body, { ...single, rawBody: request.rawBody }),
+    },
+    bodies,
+    options,
+  );
 }
 
 class OfflineOutlink implements OutlinkModel {
@@ -151,7 +167,11 @@ class OfflineOutlink implements OutlinkModel {
   }
 
   async handle(body: unknown, options: HandleOptions = {}): Promise<OutlinkResponse> {
-    return this.#answer(readRequest(body, options).query, options);
+    return this.#answer(readRequest({ body, rawBody: options.rawBody }).query, options);
+  }
+
+  handleMany(bodies: readonly RawRequest[], options: PredictManyOptions = {}) {
+    return handleMany(this, {}, bodies, options);
   }
 
   async #answer(q: OutlinkQuery, options: PredictOptions): Promise<OutlinkResponse> {
@@ -293,7 +313,11 @@ class OnlineOutlink implements OutlinkModel {
   }
 
   async handle(body: unknown, options: HandleOptions = {}): Promise<OutlinkResponse> {
-    return this.#send(readRequest(body, options, ONLINE_PARSE).body, options);
+    return this.#send(readRequest({ body, rawBody: options.rawBody }, ONLINE_PARSE).body, options);
+  }
+
+  handleMany(bodies: readonly RawRequest[], options: PredictManyOptions = {}) {
+    return handleMany(this, ONLINE_PARSE, bodies, options);
   }
 
   async #send(body: unknown, options: PredictOptions): Promise<OutlinkResponse> {

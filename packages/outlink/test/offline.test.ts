@@ -329,6 +329,35 @@ describe('batches', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
   });
 
+  it('handleMany: raw bodies checked as handle checks them, scored together, in order', async () => {
+    const bodies = [
+      `{"lang": "en", "page_id": 1, "features_str": "${PHYSICS} ${ULM}", "threshold": 0.1}`,
+      '{"lang": "en", "page_id": 1, "features_str": "Q1", "threshold": 1}',
+      '{"lang": "en", "page_id": 1',
+      `{"lang": "en", "page_id": 1, "features_str": "${ULM}"}`,
+    ];
+    const progress: number[] = [];
+    const results = await model.handleMany(
+      bodies.map((rawBody) => ({ rawBody })),
+      { onProgress: (p) => progress.push(p.done) },
+    );
+    expect(results.map((r) => r.ok)).toEqual([true, false, false, true]);
+    for (const i of [0, 3]) {
+      expect(results[i]).toEqual({
+        ok: true,
+        value: await model.handle(undefined, { rawBody: bodies[i] }),
+      });
+    }
+    // Lift Wing's server rejects an integer threshold; only the raw text tells 1 from 1.0.
+    expect(results[1]?.ok === false && results[1].error.message).toBe(
+      (await model.handle(undefined, { rawBody: bodies[1] }).catch((e: Error) => e)).message,
+    );
+    expect(results[2]?.ok === false && results[2].error.message).toMatch(
+      /^Unrecognized request format/,
+    );
+    expect(progress.at(-1)).toBe(4);
+  });
+
   it('scoreFeatures gives the results of predict for each string', async () => {
     const texts = fixture.cases.map((c) => c.features_str);
     const done: number[] = [];

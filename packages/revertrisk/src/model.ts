@@ -10,9 +10,11 @@ import {
   type BatchResult,
   type BatchSpec,
   batchResult,
+  bodyOf,
   ensureModel,
   gatewayClientOf,
   HttpError,
+  handleManyVia,
   InputError,
   inputErrorFromHttp,
   isJsonObject,
@@ -30,6 +32,7 @@ import {
   type PredictManyOptions,
   type PredictOptions,
   ProgressCounter,
+  type RawRequest,
   Registry,
   type ResolvedVersion,
 } from '@liftwing/core';
@@ -116,6 +119,31 @@ function preSaveOnlineError(): InputError {
   return new InputError(
     'The public Lift Wing gateway does not accept the pre-save form ({"revision_data": ...}); only ' +
       "Wikimedia's internal service does. Score it offline: createModel({ mode: 'offline', ... }).",
+  );
+}
+
+/**
+ * `handleMany` of both modes: single-revision bodies go through the mode's `predictMany`, which
+ * asks for at most 20 revisions of one language at a time (Lift Wing's `instances` limit) online
+ * and fetches revisions 50 at a time offline; `instances` and pre-save bodies are answered alone.
+ */
+function handleMany(
+  model: RevertRiskModel,
+  online: boolean,
+  bodies: readonly RawRequest[],
+  options: PredictManyOptions,
+): Promise<BatchResult<unknown>[]> {
+  return handleManyVia(
+    {
+      toRequest(request) {
+        const parsed = parseRequestBody(bodyOf(request), validation(online));
+        return parsed.form === 'single' ? parsed.request : undefined;
+      },
+      predictMany: (requests, batch) => model.predictMany(requests, batch),
+      handle: (request, single) => model.handle(bodyOf(request), single),
+    },
+    bodies,
+    options,
   );
 }
 
@@ -207,6 +235,10 @@ class OnlineRevertRisk implements RevertRiskModel {
         : { ok: false, error: gatewayInputError(outcome.error, input) as LiftWingError };
     });
     return results;
+  }
+
+  handleMany(bodies: readonly RawRequest[], options: PredictManyOptions = {}) {
+    return handleMany(this, true, bodies, options);
   }
 
   async handle(body: unknown, options: PredictOptions = {}): Promise<unknown> {
@@ -348,6 +380,10 @@ class OfflineRevertRiskModel implements RevertRiskModel {
       progress.add(1, outcome instanceof LiftWingError ? 1 : 0);
     }
     return results;
+  }
+
+  handleMany(bodies: readonly RawRequest[], options: PredictManyOptions = {}) {
+    return handleMany(this, false, bodies, options);
   }
 
   async handle(body: unknown, options: PredictOptions = {}): Promise<unknown> {

@@ -114,6 +114,32 @@ describe('online model', () => {
     expect(progress.at(-1)).toBe(46);
   });
 
+  it('handleMany answers raw bodies through the same batching, instances bodies alone', async () => {
+    const lines: string[] = [];
+    for (let i = 1; i <= 25; i++) {
+      lines.push(JSON.stringify({ lang: 'en', rev_id: 1000 + i }));
+      if (i <= 20) lines.push(JSON.stringify({ lang: 'de', rev_id: 2000 + i }));
+    }
+    lines.splice(3, 0, '{"lang": "en"}', '{"instances": [{"lang": "de", "rev_id": 2001}]}', '{');
+    const start = gateway.bodies.length;
+    const results = await model.handleMany(lines.map((rawBody) => ({ rawBody })));
+
+    // 25 en in batches of 20 + 5, 20 de in one, and the instances body as it came.
+    expect(gateway.bodies.length - start).toBe(4);
+    expect(results).toHaveLength(48);
+    expect(results[3]).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_input', message: 'The parameter rev_id is required.' },
+    });
+    expect(results[4]).toMatchObject({ ok: true, value: { predictions: [{ revision_id: 2001 }] } });
+    expect(results[5]).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    lines.forEach((line, i) => {
+      if (i >= 3 && i <= 5) return;
+      const request = JSON.parse(line) as { lang: string; rev_id: number };
+      expect(results[i]).toMatchObject({ ok: true, value: { revision_id: request.rev_id } });
+    });
+  });
+
   it('splits an all-failed batch 422 back to its items', async () => {
     const start = gateway.bodies.length;
     const results = await model.predictMany([

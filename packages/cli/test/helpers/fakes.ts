@@ -1,10 +1,14 @@
 import { PassThrough, Readable } from 'node:stream';
 import {
   ArtifactError,
+  bodyOf,
+  handleEach,
   InputError,
   type LiftWingModel,
   type Mode,
+  type PredictManyOptions,
   type PredictOptions,
+  type RawRequest,
 } from '@liftwing/core';
 import type { CliDeps, CliIo } from '../../src/cli.js';
 import type { CreateModelOptions, ModelInfo } from '../../src/models.js';
@@ -68,6 +72,10 @@ export class FakeModel implements LiftWingModel<unknown, unknown> {
         ),
       ),
     );
+  }
+
+  handleMany(bodies: readonly RawRequest[], options?: PredictManyOptions) {
+    return handleEach((request, single) => this.handle(bodyOf(request), single), bodies, options);
   }
 
   async close(): Promise<void> {

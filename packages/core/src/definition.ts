@@ -1,0 +1,154 @@
+/**
+ * The contract every liftwing model package implements: a {@link ModelDefinition} says what the
+ * model is (its Lift Wing name, alias, package, pinned version, modes), what a request looks like
+ * (a JSON Schema of its fields) and how to create it. The CLI, `liftwing serve` and tools read
+ * definitions, so that adding a model touches neither core nor the CLI.
+ *
+ * @packageDocumentation
+ */
+import { ConfigError } from './errors.js';
+import type { LiftWingModel, Mode, ModelOptions } from './model.js';
+import type { ModelPin } from './registry.js';
+
+/** The JSON types a request field can have. */
+export type RequestFieldType = 'string' | 'integer' | 'number' | 'boolean';
+
+/** One field of a request body: a JSON Schema property with liftwing's few extensions. */
+export interface RequestField {
+  type: RequestFieldType;
+  /** One line for help, forms and docs, in the words of the model server's docs. */
+  description: string;
+  /** Values to show in help and forms. */
+  examples?: readonly (string | number | boolean)[];
+  /** The value the model server uses when the field is absent. */
+  default?: string | number | boolean;
+  /** The only values the server accepts. */
+  enum?: readonly (string | number)[];
+  /**
+   * The command-line flag without dashes, where it is not the field's name with `-` for `_`
+   * (`features_str` is `--features`).
+   */
+  'x-flag'?: string;
+}
+
+/**
+ * The request body a model accepts, as a JSON Schema (draft 2020-12) object schema, so that any
+ * JSON Schema tool can read it. The model itself checks requests with its server's own messages;
+ * the schema says what the fields are, for flags, forms, help and docs.
+ */
+export interface RequestSchema {
+  type: 'object';
+  properties: Readonly<Record<string, RequestField>>;
+  /** Fields every request needs. Rules across fields are said in `description`. */
+  required?: readonly string[];
+  /** Rules across fields, in words: "exactly one of page_title and page_id". */
+  description?: string;
+  /** Whole example requests; the first is the one help shows. */
+  examples: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** What a model package says about its model. */
+export interface ModelDefinition<
+  Model extends LiftWingModel<unknown, unknown> = LiftWingModel<unknown, unknown>,
+  Options extends ModelOptions = ModelOptions,
+> {
+  /** The Lift Wing model name, e.g. `revertrisk-language-agnostic`. */
+  readonly name: string;
+  /** The short name used on the command line, e.g. `revertrisk`. */
+  readonly alias: string;
+  /** The npm package that implements the model. */
+  readonly package: string;
+  /** One sentence: what the model answers. */
+  readonly description: string;
+  /**
+   * The registry version this release of the package was made against: what offline mode loads
+   * by default. Null for a model that only runs online (the server decides its version).
+   */
+  readonly pin: ModelPin | null;
+  /** The modes the package implements. */
+  readonly modes: readonly Mode[];
+  /** The request body. */
+  readonly request: RequestSchema;
+  /**
+   * Creates the model. A package imports its runtime (a native session, a large reader) only
+   * here, so that reading a definition stays cheap.
+   */
+  create(options?: Options): Promise<Model>;
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]*$/;
+const FLAG = /^[a-z][a-z0-9-]*$/;
+const TYPES: ReadonlySet<string> = new Set(['string', 'integer', 'number', 'boolean']);
+const MODES: ReadonlySet<string> = new Set(['online', 'offline']);
+
+/** The command-line flag of a request field: its `x-flag`, or its name with `-` for `_`. */
+export function flagOf(field: string, spec: Pick<RequestField, 'x-flag'>): string {
+  return spec['x-flag'] ?? field.replaceAll('_', '-');
+}
+
+/**
+ * Checks a model package's definition once, when the package defines it, so that a mistake in a
+ * package (a flag two fields share, a required field the schema lacks) fails its own tests rather
+ * than a user's command line. Returns the definition frozen.
+ *
+ * @throws {ConfigError} naming the package and what is wrong.
+ */
+export function defineModel<
+  Model extends LiftWingModel<unknown, unknown>,
+  Options extends ModelOptions = ModelOptions,
+>(definition: ModelDefinition<Model, Options>): ModelDefinition<Model, Options> {
+  const problems: string[] = [];
+  const { name, alias, request } = definition;
+  if (!NAME.test(name)) problems.push(`name ${JSON.stringify(name)} is not a Lift Wing model name`);
+  if (!NAME.test(alias)) problems.push(`alias ${JSON.stringify(alias)} is not a short name`);
+  if (definition.modes.length === 0 || definition.modes.some((mode) => !MODES.has(mode))) {
+    problems.push('modes must be "online" and/or "offline"');
+  }
+  if (definition.modes.includes('offline') && definition.pin === null) {
+    problems.push('an offline model needs a pin (the version it loads by default)');
+  }
+  if (definition.pin !== null && definition.pin.model !== name) {
+    problems.push(`pin names ${definition.pin.model}, not ${name}`);
+  }
+  if (request.type !== 'object') problems.push('request.type must be "object"');
+  const flags = new Map<string, string>();
+  for (const [field, spec] of Object.entries(request.properties)) {
+    if (!TYPES.has(spec.type)) problems.push(`field ${field} has unknown type ${spec.type}`);
+    const flag = flagOf(field, spec);
+    if (!FLAG.test(flag)) problems.push(`field ${field} has flag --${flag}, not a flag name`);
+    const other = flags.get(flag);
+    if (other !== undefined) problems.push(`fields ${other} and ${field} share the flag --${flag}`);
+    flags.set(flag, field);
+  }
+  for (const field of request.required ?? []) {
+    if (!Object.hasOwn(request.properties, field)) {
+      problems.push(`required field ${field} is not among the properties`);
+    }
+  }
+  if (request.examples.length === 0) problems.push('request.examples is empty');
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `The model definition of ${definition.package} is not valid: ${problems.join('; ')}.`,
+    );
+  }
+  return Object.freeze({ ...definition });
+}
+
+/**
+ * True when `value` looks like a {@link ModelDefinition}: what a package exports is checked before
+ * it is used, since an old or foreign package may export something else under that name.
+ */
+export function isModelDefinition(value: unknown): value is ModelDefinition {
+  const candidate = value as Partial<ModelDefinition> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.name === 'string' &&
+    typeof candidate.alias === 'string' &&
+    typeof candidate.package === 'string' &&
+    Array.isArray(candidate.modes) &&
+    typeof candidate.request === 'object' &&
+    candidate.request !== null &&
+    typeof candidate.create === 'function'
+  );
+}
