@@ -33,7 +33,7 @@ import {
   renderTable,
   styleFor,
 } from './output.js';
-import { createLiftWingServer } from './server.js';
+import { createLiftWingServer, DEFAULT_MAX_BODY_BYTES } from './server.js';
 
 const require = createRequire(import.meta.url);
 
@@ -493,7 +493,7 @@ async function serveCommand(context: Context, args: string[]): Promise<number> {
   const host = (values.host as string | undefined) ?? '127.0.0.1';
   const port = positiveInteger('port', values.port, 8080, true);
   if (port > 65535) throw new UsageError('--port must be at most 65535.');
-  const maxBodyBytes = positiveInteger('max-body', values['max-body'], 10 * 1024 * 1024);
+  const maxBodyBytes = positiveInteger('max-body', values['max-body'], DEFAULT_MAX_BODY_BYTES);
   const timeoutSeconds = positiveInteger('request-timeout', values['request-timeout'], 30);
 
   const known = await context.deps.listModels();

@@ -140,7 +140,7 @@ Options:
   --offline              run the models on this machine (needs their artifacts: liftwing pull)
   --online               forward to the Lift Wing gateway (the default unless ${ENV.offline}=1)
   --models <names>       comma-separated models to serve (default: every installed model package)
-  --max-body <bytes>     largest request body (default 10485760); larger gets 413
+  --max-body <bytes>     largest request body (default 1048576); larger gets 413
   --request-timeout <s>  seconds a prediction may take before 504 (default 30)
   --quiet                no access log
   --json                 the startup line as JSON

@@ -70,6 +70,10 @@ describe('liftwing predict', () => {
     [['predict', 'revertrisk', '--lang', 'en', '--rev-id', 'abc'], /--rev-id must be an integer/],
     [['predict', 'revertrisk', '--input', '[1]'], /--input must be a JSON object/],
     [['predict', 'revertrisk', '--input', '{'], /--input is not valid JSON/],
+    [
+      ['predict', 'revertrisk', '--input', `{"a": ${'['.repeat(100)}`],
+      /--input is not valid JSON: JSON nested deeper than 64 levels/,
+    ],
     [['predict', 'revertrisk'], /No request/],
     [
       ['predict', 'revertrisk', '--offline', '--online', '--input', '{}'],
