@@ -225,11 +225,12 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       inFlight.add(task);
     }
     await Promise.all(inFlight);
-    // A write's callback runs once every earlier write is done: whether all results got out.
-    if (outputError === undefined && !output.destroyed) {
+    // A write's callback runs once every earlier write is done: whether all results got out. The
+    // 'error' event may come later than the callbacks; `errored` has the first error already.
+    if (outputError === undefined) {
       await new Promise<void>((resolve) =>
         output.write('', (error) => {
-          if (error) onOutputError(error);
+          if (error) onOutputError(output.errored ?? error);
           resolve();
         }),
       );
@@ -308,7 +309,9 @@ export async function prepareResume(path: string): Promise<ResumeState> {
 export async function openOutputFile(path: string, resume: boolean): Promise<Writable> {
   if (!resume) {
     // An empty file (made by the shell, say) is fine to use; results are never overwritten.
-    const handle = await open(path, 'a');
+    const handle = await open(path, 'a').catch((error: unknown) => {
+      throw fileSystemError(error, 'open', path);
+    });
     const { size } = await handle.stat();
     await handle.close();
     if (size > 0) {
@@ -316,8 +319,21 @@ export async function openOutputFile(path: string, resume: boolean): Promise<Wri
     }
   }
   const stream = createWriteStream(path, { flags: 'a' });
-  await once(stream, 'open');
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw fileSystemError(error, 'open', path);
+  }
   return stream;
+}
+
+/** Ends an output file of {@link openOutputFile}: resolves once every result is written. */
+export function closeOutputFile(stream: Writable, path: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    stream.end((error?: Error | null) =>
+      error ? reject(fileSystemError(error, 'write', path)) : resolve(),
+    ),
+  );
 }
 
 /** The output file of a batch already has results and `--resume` was not given. */

@@ -14,7 +14,14 @@ import {
   type Mode,
 } from '@liftwing/core';
 import { allRequestFlags, requestFromFlags, requestFromJson, UsageError } from './args.js';
-import { type BatchRunProgress, openOutputFile, prepareResume, runBatch } from './batch.js';
+import {
+  type BatchRunProgress,
+  closeOutputFile,
+  DEFAULT_MAX_LINE_BYTES,
+  openOutputFile,
+  prepareResume,
+  runBatch,
+} from './batch.js';
 import { checkModels } from './check.js';
 import { coreDeps, coreOptions } from './core-deps.js';
 import { HELP } from './help.js';
@@ -32,6 +39,7 @@ import {
   type ProgressRenderer,
   renderTable,
   styleFor,
+  survivingStreamErrors,
 } from './output.js';
 import { createLiftWingServer, DEFAULT_MAX_BODY_BYTES } from './server.js';
 
@@ -300,6 +308,7 @@ const PREDICT_OPTIONS: OptionSpec = {
   'output-file': { type: 'string' },
   resume: { type: 'boolean' },
   concurrency: { type: 'string' },
+  'max-line': { type: 'string' },
   ...Object.fromEntries(
     [...allRequestFlags()].map(([flag, type]) => [
       flag,
@@ -326,7 +335,7 @@ async function predictCommand(context: Context, args: string[]): Promise<number>
   const resume = values.resume === true;
 
   if (inputFile === undefined) {
-    for (const flag of ['output-file', 'resume', 'concurrency']) {
+    for (const flag of ['output-file', 'resume', 'concurrency', 'max-line']) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --input-file.`);
     }
     if (hasFlags && values.input !== undefined) {
@@ -343,6 +352,7 @@ async function predictCommand(context: Context, args: string[]): Promise<number>
     throw new UsageError('--resume needs --output-file, the file to carry on.');
   }
   const concurrency = positiveInteger('concurrency', values.concurrency, 4);
+  const maxLineBytes = positiveInteger('max-line', values['max-line'], DEFAULT_MAX_LINE_BYTES);
 
   const info = findModel(await context.deps.listModels(), ref.model);
   // Check the request before loading a model, which may take long.
@@ -366,20 +376,21 @@ async function predictCommand(context: Context, args: string[]): Promise<number>
   }
   // The files first: a wrong path should not wait for a model to load.
   const files = await openBatchFiles(context, { inputFile, outputFile, resume });
+  const ownsOutput = files.output !== context.io.stdout;
+  let code: number;
   try {
     const model = await openModel(context, info, mode, ref.version);
     try {
-      return await batch(context, model, files, concurrency);
+      code = await batch(context, model, files, { concurrency, maxLineBytes });
     } finally {
       await model.close();
     }
-  } finally {
-    if (files.output !== context.io.stdout) {
-      await new Promise<void>((resolve, reject) =>
-        files.output.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
-    }
+  } catch (error) {
+    if (ownsOutput) files.output.destroy();
+    throw error;
   }
+  if (ownsOutput && outputFile !== undefined) await closeOutputFile(files.output, outputFile);
+  return code;
 }
 
 interface BatchFiles {
@@ -387,6 +398,7 @@ interface BatchFiles {
   output: Writable;
   /** Records already answered in a resumed output file. */
   skip: number;
+  inputName: string;
   outputFile: string | undefined;
 }
 
@@ -422,14 +434,15 @@ async function openBatchFiles(
       ? (context.io.stdout as Writable)
       : await openOutputFile(options.outputFile, options.resume);
   const input = options.inputFile === '-' ? context.io.stdin : createReadStream(options.inputFile);
-  return { input, output, skip, outputFile: options.outputFile };
+  const inputName = options.inputFile === '-' ? 'stdin' : options.inputFile;
+  return { input, output, skip, inputName, outputFile: options.outputFile };
 }
 
 async function batch(
   context: Context,
   model: LiftWingModel<unknown, unknown>,
   files: BatchFiles,
-  concurrency: number,
+  limits: { concurrency: number; maxLineBytes: number },
 ): Promise<number> {
   const { stderr } = context.io;
   const tty = stderr.isTTY === true;
@@ -455,7 +468,15 @@ async function batch(
       input: files.input,
       output: files.output,
       skip: files.skip,
-      concurrency,
+      ...limits,
+      inputName: files.inputName,
+      outputName: files.outputFile ?? 'stdout',
+      outputHint:
+        files.outputFile === undefined
+          ? 'Whatever reads stdout stopped reading or failed; with --output-file, a run that ' +
+            'stopped can be finished with --resume.'
+          : 'Every line before the failure is complete: make room, then run the same command ' +
+            'with --resume to finish.',
       signal,
       onProgress,
     }),
@@ -719,6 +740,8 @@ export async function run(
   const [command, ...args] = leadingJson ? argv.slice(1) : argv;
   if (leadingJson && command !== undefined && !command.startsWith('-')) args.push('--json');
   const context: Context = { io, deps, json: leadingJson || args.includes('--json') };
+  // A closed stdout or stderr (EPIPE) must not kill a server or lose a batch's results.
+  const stopSurviving = survivingStreamErrors([io.stdout, io.stderr]);
   try {
     if (command === undefined) {
       io.stderr.write(HELP['']!);
@@ -748,5 +771,7 @@ export async function run(
     return await handler(context, args);
   } catch (error) {
     return report(context, error);
+  } finally {
+    stopSurviving();
   }
 }

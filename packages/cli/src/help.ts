@@ -107,6 +107,7 @@ Options:
   --output-file <path> JSONL results (default stdout); never overwritten without --resume
   --resume             continue an interrupted run into --output-file
   --concurrency <n>    requests in flight at once in a batch (default 4)
+  --max-line <bytes>   longest input line (default 16777216); a longer one gets an error line
   --json               errors and the batch summary as JSON
 
 Request flags:

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CacheBackend, type CliIo, run } from '../src/cli.js';
-import { type FakeModel, fakeDeps, fakeIo } from './helpers/fakes.js';
+import { type FakeModel, FullDisk, fakeDeps, fakeIo } from './helpers/fakes.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -85,6 +86,10 @@ describe('liftwing predict', () => {
     [
       ['predict', 'revertrisk', '--input-file', 'x', '--concurrency', '0'],
       /--concurrency must be a positive integer/,
+    ],
+    [
+      ['predict', 'revertrisk', '--input', '{}', '--max-line', '10'],
+      /--max-line needs --input-file/,
     ],
     [['predict', 'revertrisk', '--bogus'], /Unknown option '--bogus'/],
     [['frobnicate'], /Unknown command "frobnicate"/],
@@ -215,6 +220,42 @@ describe('liftwing predict --input-file', () => {
       .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.echo?.i ?? line.input.i)).toEqual([...Array(30).keys()]);
   });
+});
+
+describe('a batch whose output fails', () => {
+  const requests = Array.from({ length: 20 }, (_, i) => `{"i": ${i}}`).join('\n');
+
+  it('on stdout ends with the typed error, --json, exit 1', async () => {
+    const { io, stderr } = fakeIo(requests);
+    io.stdout = new FullDisk(join(dir, 'stdout'), 100);
+    const code = await run(['predict', 'fake', '--input-file', '-', '--json'], io, fakeDeps().deps);
+    expect(code).toBe(1);
+    expect(JSON.parse(stderr.text.trimEnd().split('\n').at(-1)!)).toEqual({
+      error: {
+        code: 'disk_full',
+        message: expect.stringMatching(/^Cannot write stdout: the disk is full\. /),
+      },
+    });
+  });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'on a full disk (/dev/full) says so in one line, exit 1',
+    async () => {
+      const input = join(dir, 'in.jsonl');
+      await writeFile(input, requests);
+      const { io, stderr } = fakeIo();
+      const code = await run(
+        ['predict', 'fake', '--input-file', input, '--output-file', '/dev/full'],
+        io,
+        fakeDeps().deps,
+      );
+      expect(code).toBe(1);
+      expect(stderr.text).toBe(
+        'liftwing: Cannot write /dev/full: the disk is full. Every line before the failure is ' +
+          'complete: make room, then run the same command with --resume to finish.\n',
+      );
+    },
+  );
 });
 
 describe('liftwing serve', () => {
