@@ -48,8 +48,9 @@ export interface BatchOptions {
   input: Readable;
   /** Where the results go. */
   output: Writable;
-  /** How errors name the input and the output, e.g. their paths; default `the input`, `the output`. */
+  /** How errors name the input, e.g. its path; default `the input`. */
   inputName?: string;
+  /** How errors name the output, e.g. its path; default `the output`. */
   outputName?: string;
   /** Said after the error of an output that failed, e.g. how to finish the run. */
   outputHint?: string;
