@@ -68,10 +68,9 @@ export function checkRemoteUrl(url: string | URL, what: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
-    throw new ConfigError(`${what} ${JSON.stringify(displayUrl(url))} is not a URL.`, {
-      cause: error,
-    });
+  } catch {
+    // Not kept as the cause: the TypeError quotes the URL, credentials and all.
+    throw new ConfigError(`${what} ${JSON.stringify(displayUrl(url))} is not a URL.`);
   }
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return parsed;

@@ -158,10 +158,10 @@ export class LiftWingClient {
     let parsed: URL;
     try {
       parsed = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
-    } catch (cause) {
+    } catch {
+      // Not kept as the cause: the TypeError quotes the URL, credentials and all.
       throw new ConfigError(
         `The Lift Wing API URL ${JSON.stringify(displayUrl(apiUrl))} is not a URL; set apiUrl or ${ENV.apiUrl} to e.g. ${DEFAULTS.apiUrl}.`,
-        { cause },
       );
     }
     this.apiUrl = parsed.href;

@@ -195,10 +195,10 @@ export class MediaWikiClient {
     this.#hostMode = !this.apiUrlTemplate.includes('{host}');
     try {
       new URL(this.apiUrlTemplate.replaceAll('{host}', 'example.org'));
-    } catch (cause) {
+    } catch {
+      // Not kept as the cause: the TypeError quotes the URL, credentials and all.
       throw new ConfigError(
         `The MediaWiki API URL ${JSON.stringify(displayUrl(this.apiUrlTemplate))} is not a URL template; set apiUrlTemplate or ${ENV.mwApiUrl} to e.g. ${DEFAULTS.mwApiUrl}.`,
-        { cause },
       );
     }
     this.userAgent = buildUserAgent(options);

@@ -12,13 +12,18 @@ export const REDACTED = 'REDACTED';
  * `url` as it may be shown: without `user:password@`, and with a query string or fragment
  * replaced by `?REDACTED` / `#REDACTED`. The query goes whole, keys too, because a server may put
  * a secret anywhere in it (`?<token>`, `?sig=...`); the marker still says that there was one.
- * A string that is not a URL loses whatever looks like userinfo, a query or a fragment.
+ * A string that is not a URL with a host loses whatever looks like userinfo, a query or a
+ * fragment.
  */
 export function displayUrl(url: string | URL): string {
-  let shown: URL;
+  let shown: URL | undefined;
   try {
     shown = new URL(url);
   } catch {
+    // Shown as text below.
+  }
+  // `user:pw@host/x` parses too, as the scheme `user:` with an opaque path.
+  if (shown === undefined || shown.host === '') {
     return String(url)
       .replace(/^([^/?#]*\/\/)?[^/?#]*@/, '$1')
       .replace(/\?.*$/s, `?${REDACTED}`)
