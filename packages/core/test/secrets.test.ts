@@ -16,6 +16,7 @@ import {
   HttpError,
   LiftWingClient,
   type LiftWingClientOptions,
+  parseRegistryFile,
   Registry,
 } from '../src/index.js';
 import { type ArtifactServer, bytes, startArtifactServer } from './helpers/artifact-server.js';
@@ -230,6 +231,20 @@ describe('userinfo in a models URL', () => {
     const broken = await refused(`http://mirror-user:${SECRET}@[::1`);
     expect(broken).toMatchObject({ code: 'invalid_config' });
     expect(shown(broken)).not.toContain(SECRET);
+
+    const invalid = (() => {
+      try {
+        return parseRegistryFile(
+          JSON.stringify({ schemaVersion: 1, modelsUrl: withUserinfo.slice(0, -1), models: [] }),
+          'registry.json',
+        );
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(invalid).toMatchObject({ code: 'invalid_registry' });
+    expect(shown(invalid)).toContain('$.modelsUrl');
+    expect(shown(invalid)).not.toContain(SECRET);
 
     const missing = await Registry.load({
       registry: `${withUserinfo}registry.json?key=${SECRET}`,
