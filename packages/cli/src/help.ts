@@ -7,7 +7,7 @@ const ENVIRONMENT_VARIABLES: [string, string][] = [
   [ENV.modelsUrl, `published model tree (default ${DEFAULTS.modelsUrl})`],
   [ENV.registry, 'your registry file or https URL, merged over the built-in catalogue'],
   [ENV.apiUrl, `Lift Wing gateway (default ${DEFAULTS.apiUrl})`],
-  [ENV.apiToken, 'bearer token for the gateway (never logged)'],
+  [ENV.apiToken, 'bearer token for the gateway (sent over https only, never logged)'],
   [
     ENV.userAgent,
     'your User-Agent with a contact: "MyTool/1.0 (https://example.org; me@example.org)"',

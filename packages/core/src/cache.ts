@@ -48,6 +48,7 @@ import {
 import { ArtifactError, ConfigError, LiftWingError } from './errors.js';
 import { processUniqueId, writeAtomic } from './files.js';
 import { processAlive, withLock } from './lock.js';
+import { displayUrl } from './redact.js';
 import type { ArtifactInfo, Registry, ResolvedVersion } from './registry.js';
 
 /** The file in the cache directory that records versions added from local files. */
@@ -282,6 +283,8 @@ export class ArtifactCache {
     );
     return {
       ...record,
+      // Records written before URLs were stored redacted may still hold a credential.
+      url: record.url === null ? null : displayUrl(record.url),
       path: this.path(record.model, record.version, record.name),
       blobPath: this.#blobPath(record.sha256),
       lastUsedAt,
@@ -406,7 +409,7 @@ export class ArtifactCache {
           : `the digest recorded when it was first downloaded on ${previous?.storedAt} is`;
       throw new ArtifactError(
         'integrity_mismatch',
-        `${resolved.ref} ${artifact.name} from ${url} has SHA-256 ${result.sha256} but ${why} ${expected}; nothing was kept. ` +
+        `${resolved.ref} ${artifact.name} from ${displayUrl(url)} has SHA-256 ${result.sha256} but ${why} ${expected}; nothing was kept. ` +
           'The file changed on the server or was corrupted on the way; report it if it persists.',
       );
     }
@@ -421,7 +424,7 @@ export class ArtifactCache {
       sha256: result.sha256,
       size: result.size,
       trust,
-      url,
+      url: displayUrl(url),
       storedAt: previous?.storedAt ?? new Date().toISOString(),
     };
     await this.#store(record, key);

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { RegistryError } from './errors.js';
+import { displayUrl } from './redact.js';
 
 /** Deployment status of a model version. */
 export type VersionStatus = 'production' | 'staging' | 'archived';
@@ -172,7 +173,9 @@ function check(value: unknown, schema: Schema, root: Schema, path: string): stri
   }
   if (typeof value === 'string' && schema.pattern !== undefined) {
     if (!new RegExp(schema.pattern).test(value)) {
-      return [`${path}: ${JSON.stringify(value)} does not match ${schema.pattern}`];
+      // A URL (modelsUrl) may carry credentials; other strings are shown as they are.
+      const shown = /^[a-z][a-z0-9+.-]*:/i.test(value) ? displayUrl(value) : value;
+      return [`${path}: ${JSON.stringify(shown)} does not match ${schema.pattern}`];
     }
   }
   if (typeof value === 'number' && schema.minimum !== undefined && value < schema.minimum) {

@@ -10,6 +10,7 @@ import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
 import { ArtifactError, ConfigError, HttpError, LiftWingError } from './errors.js';
+import { displayUrl } from './redact.js';
 import { abortError } from './retry.js';
 import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
 
@@ -67,13 +68,14 @@ export function checkRemoteUrl(url: string | URL, what: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
-    throw new ConfigError(`${what} ${JSON.stringify(String(url))} is not a URL.`, { cause: error });
+  } catch {
+    // Not kept as the cause: the TypeError quotes the URL, credentials and all.
+    throw new ConfigError(`${what} ${JSON.stringify(displayUrl(url))} is not a URL.`);
   }
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return parsed;
   throw new ConfigError(
-    `${what} ${parsed.href} must use https (plain http is accepted only for localhost/127.0.0.1).`,
+    `${what} ${displayUrl(parsed)} must use https (plain http is accepted only for localhost/127.0.0.1).`,
   );
 }
 
@@ -89,7 +91,7 @@ function redirectTarget(from: URL, location: string): URL {
     return target;
   }
   throw new HttpError(
-    `Refusing to follow a redirect from ${from.href} to ${target.href}: not https.`,
+    `Refusing to follow a redirect from ${displayUrl(from)} to ${displayUrl(target)}: not https.`,
     {
       url: from.href,
     },
@@ -130,7 +132,7 @@ async function get(
     await response.body.dump();
     const location = headerValue(response.headers.location);
     if (location === undefined || hop >= MAX_REDIRECTS) {
-      throw new HttpError(`Too many or empty redirects fetching ${url.href}.`, {
+      throw new HttpError(`Too many or empty redirects fetching ${displayUrl(url)}.`, {
         status: response.statusCode,
         url: url.href,
       });
@@ -149,9 +151,11 @@ function wrapNetworkError(
   if (signal?.aborted) return abortError(signal);
   const name = (error as Error | undefined)?.name;
   if (name === 'AbortError')
-    return new LiftWingError('aborted', `Request to ${url.href} was aborted.`, { cause: error });
+    return new LiftWingError('aborted', `Request to ${displayUrl(url)} was aborted.`, {
+      cause: error,
+    });
   return new HttpError(
-    `No answer from ${url.href}: ${(error as Error).message}. Check the network, proxy (HTTPS_PROXY) and URL.`,
+    `No answer from ${displayUrl(url)}: ${(error as Error).message}. Check the network, proxy (HTTPS_PROXY) and URL.`,
     { url: url.href, cause: error },
   );
 }
@@ -160,7 +164,7 @@ async function failOnStatus(response: Dispatcher.ResponseData, url: URL): Promis
   if (response.statusCode >= 200 && response.statusCode < 300) return;
   const text = (await response.body.text().catch(() => '')).slice(0, 300).trim();
   throw new HttpError(
-    `GET ${url.href} answered HTTP ${response.statusCode}${text ? `: ${text}` : ''}`,
+    `GET ${displayUrl(url)} answered HTTP ${response.statusCode}${text ? `: ${text}` : ''}`,
     {
       status: response.statusCode,
       serverMessage: text || undefined,
@@ -188,9 +192,12 @@ export async function fetchText(
       size += (chunk as Buffer).length;
       if (size > MAX_TEXT_BYTES) {
         response.body.destroy();
-        throw new HttpError(`${what} at ${final.href} is larger than ${MAX_TEXT_BYTES} bytes.`, {
-          url: final.href,
-        });
+        throw new HttpError(
+          `${what} at ${displayUrl(final)} is larger than ${MAX_TEXT_BYTES} bytes.`,
+          {
+            url: final.href,
+          },
+        );
       }
       chunks.push(chunk as Buffer);
     }
@@ -221,7 +228,8 @@ export interface DownloadResult {
 
 /** Resume validators saved next to a partial file, so another process can resume it safely. */
 interface PartMeta {
-  url: string;
+  /** SHA-256 of the URL: it identifies the download without storing a credential it may hold. */
+  urlSha256: string;
   etag?: string;
   lastModified?: string;
 }
@@ -231,10 +239,14 @@ export function partMetaPath(partPath: string): string {
   return `${partPath}.json`;
 }
 
+function urlSha256(url: URL): string {
+  return createHash('sha256').update(url.href).digest('hex');
+}
+
 async function readPartMeta(partPath: string, url: URL): Promise<PartMeta | undefined> {
   try {
     const meta = JSON.parse(await readFile(partMetaPath(partPath), 'utf8')) as PartMeta;
-    return meta.url === url.href ? meta : undefined;
+    return meta.urlSha256 === urlSha256(url) ? meta : undefined;
   } catch {
     return undefined;
   }
@@ -303,7 +315,7 @@ export async function downloadToFile(
       response.body.destroy();
       throw new ArtifactError(
         'download_failed',
-        `${final.href} answered a Range request with the wrong range.`,
+        `${displayUrl(final)} answered a Range request with the wrong range.`,
       );
     }
     const start = partial ? offset : 0;
@@ -312,10 +324,10 @@ export async function downloadToFile(
       response.body.destroy();
       throw new ArtifactError(
         'integrity_mismatch',
-        `${final.href} is ${total} bytes but the registry says ${artifact} is ${download.expectedSize}; nothing was kept. The registry or the server is wrong.`,
+        `${displayUrl(final)} is ${total} bytes but the registry says ${artifact} is ${download.expectedSize}; nothing was kept. The registry or the server is wrong.`,
       );
     }
-    const newMeta: PartMeta = { url: url.href };
+    const newMeta: PartMeta = { urlSha256: urlSha256(url) };
     const etag = headerValue(response.headers.etag);
     const lastModified = headerValue(response.headers['last-modified']);
     // Weak ETags cannot validate a byte range (RFC 9110 13.1.5).
@@ -386,14 +398,14 @@ export async function downloadToFile(
     if (download.expectedSize !== null && done !== download.expectedSize) {
       throw new ArtifactError(
         'integrity_mismatch',
-        `${artifact} from ${final.href} is ${done} bytes but the registry says ${download.expectedSize}; nothing was kept.`,
+        `${artifact} from ${displayUrl(final)} is ${done} bytes but the registry says ${download.expectedSize}; nothing was kept.`,
       );
     }
     return { sha256: hash.digest('hex'), size: done };
   }
   throw new ArtifactError(
     'download_failed',
-    `Downloading ${artifact} from ${url.href} failed after retries: ${(lastError as Error | undefined)?.message ?? 'unknown error'}. Run the command again to resume.`,
+    `Downloading ${artifact} from ${displayUrl(url)} failed after retries: ${(lastError as Error | undefined)?.message ?? 'unknown error'}. Run the command again to resume.`,
     { cause: lastError },
   );
 }

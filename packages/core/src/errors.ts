@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { displayUrl } from './redact.js';
 
 /** Stable machine-readable error codes. New codes may be added; existing ones never change. */
 export type LiftWingErrorCode =
@@ -126,7 +127,10 @@ export interface HttpErrorDetails extends LiftWingErrorOptions {
   model?: string;
   /** The server's request id (`x-request-id`), if it sent one. */
   requestId?: string;
-  /** The URL requested. Never carries a token. */
+  /**
+   * The URL requested. Kept as {@link displayUrl} shows it (no userinfo, no query or fragment),
+   * so that it never carries a credential.
+   */
   url?: string;
 }
 
@@ -150,7 +154,7 @@ export class HttpError extends LiftWingError {
     this.serverMessageKey = details.serverMessageKey;
     this.model = details.model;
     this.requestId = details.requestId;
-    this.url = details.url;
+    this.url = details.url === undefined ? undefined : displayUrl(details.url);
   }
 }
 

@@ -1,9 +1,11 @@
 import type { Dispatcher } from 'undici';
 import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
+import { isLoopbackHost } from './download.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
 import { requestIdOf, sendRequest, serverErrorOf } from './http.js';
 import type { BatchProgress, BatchResult } from './model.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
+import { displayUrl, redactSecrets } from './redact.js';
 import {
   abortError,
   parseRetryAfter,
@@ -153,17 +155,30 @@ export class LiftWingClient {
       envString(ENV.apiUrl, env),
       this.#internal ? INTERNAL_API_URL : DEFAULTS.apiUrl,
     );
+    let parsed: URL;
     try {
-      this.apiUrl = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`).href;
-    } catch (cause) {
+      parsed = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
+    } catch {
+      // Not kept as the cause: the TypeError quotes the URL, credentials and all.
       throw new ConfigError(
-        `The Lift Wing API URL ${JSON.stringify(apiUrl)} is not a URL; set apiUrl or ${ENV.apiUrl} to e.g. ${DEFAULTS.apiUrl}.`,
-        { cause },
+        `The Lift Wing API URL ${JSON.stringify(displayUrl(apiUrl))} is not a URL; set apiUrl or ${ENV.apiUrl} to e.g. ${DEFAULTS.apiUrl}.`,
       );
     }
+    this.apiUrl = parsed.href;
     this.#token = options.token ?? envString(ENV.apiToken, env);
     if (this.#token !== undefined && /[\r\n]/.test(this.#token)) {
       throw new ConfigError(`The API token contains a line break; check ${ENV.apiToken}.`);
+    }
+    const encrypted =
+      parsed.protocol === 'https:' ||
+      (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname));
+    if (this.#token !== undefined && !encrypted) {
+      const setting = options.apiUrl !== undefined ? 'apiUrl' : ENV.apiUrl;
+      throw new ConfigError(
+        `The Lift Wing API URL ${displayUrl(parsed)} (${setting}) is not https, and a token ` +
+          `(${options.token !== undefined ? 'token' : ENV.apiToken}) must not travel unencrypted; ` +
+          `use an https:// URL in ${setting} (plain http is accepted only for localhost/127.0.0.1).`,
+      );
     }
     this.userAgent = buildUserAgent(options);
     const limits =
@@ -312,7 +327,16 @@ export class LiftWingClient {
         model,
       });
       if (response.statusCode >= 200 && response.statusCode < 300) {
-        return (await response.body.json()) as T;
+        const text = await response.body.text();
+        try {
+          return JSON.parse(text) as T;
+        } catch {
+          // V8's message quotes the text, which may echo the token.
+          throw new HttpError(
+            `Lift Wing ${model} answered HTTP ${response.statusCode} with something that is not JSON; check the API URL (apiUrl or ${ENV.apiUrl}).`,
+            { status: response.statusCode, model, url: target.url },
+          );
+        }
       }
       throw this.#httpError(model, target.url, response, await response.body.text());
     } finally {
@@ -322,16 +346,18 @@ export class LiftWingClient {
 
   #httpError(model: string, url: string, response: Dispatcher.ResponseData, body: string) {
     const status = response.statusCode;
-    const server = serverErrorOf(body);
-    let serverMessage = server.message;
-    if (serverMessage && this.#token) serverMessage = serverMessage.replaceAll(this.#token, '***');
+    // A server may echo the token anywhere it likes: in the body, a header, a redirect's target.
+    const secrets = [this.#token];
+    const server = serverErrorOf(body, secrets);
+    const serverMessage = server.message;
+    const requestId = requestIdOf(response.headers);
     const details = {
       status,
       serverMessage,
       serverMessageKey: server.key,
       model,
       url,
-      requestId: requestIdOf(response.headers),
+      requestId: requestId === undefined ? undefined : redactSecrets(requestId, secrets),
     };
     const said = serverMessage ? `: ${serverMessage}` : '';
     if (status === 429) {
@@ -343,9 +369,11 @@ export class LiftWingClient {
       );
     }
     if (status >= 300 && status < 400) {
-      const location = response.headers.location;
+      const location = [response.headers.location].flat()[0];
+      const target =
+        location === undefined ? 'nowhere' : redactSecrets(displayUrl(location), secrets);
       return new HttpError(
-        `The Lift Wing gateway redirected ${model} (HTTP ${status}) to ${String(location)}. ` +
+        `The Lift Wing gateway redirected ${model} (HTTP ${status}) to ${target}. ` +
           `Redirects are not followed, so a token never reaches another host; set apiUrl to the final URL.`,
         details,
       );

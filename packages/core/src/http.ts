@@ -1,5 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { HttpError } from './errors.js';
+import { redactSecrets } from './redact.js';
 import { abortError, isConnectionError } from './retry.js';
 
 /** Status codes at which a request is worth repeating: the server or a proxy was overloaded. */
@@ -13,9 +14,14 @@ export type ServerMessageKey = 'error' | 'detail' | 'httpReason' | 'message';
 /**
  * The server's own message in an error body and the key it stood under: `error` (KServe, or
  * MediaWiki's `error.info`), `detail` (FastAPI), `httpReason` (the API gateway), `message`, or
- * the plain text itself (the gateway's 429 body; no key).
+ * the plain text itself (the gateway's 429 body; no key). Each of `secrets` is redacted before
+ * the message is cut to 1,000 characters, so that no part of a secret the server echoed is left.
  */
-export function serverErrorOf(body: string): { message?: string; key?: ServerMessageKey } {
+export function serverErrorOf(
+  body: string,
+  secrets: readonly (string | undefined)[] = [],
+): { message?: string; key?: ServerMessageKey } {
+  const shown = (message: string) => truncate(redactSecrets(message, secrets));
   const text = body.trim();
   if (text === '') return {};
   if (text.startsWith('{')) {
@@ -23,11 +29,11 @@ export function serverErrorOf(body: string): { message?: string; key?: ServerMes
       const json = JSON.parse(text) as Record<string, unknown>;
       for (const key of ['error', 'detail', 'httpReason', 'message'] as const) {
         const value = json[key];
-        if (typeof value === 'string') return { message: truncate(value), key };
+        if (typeof value === 'string') return { message: shown(value), key };
         if (value && typeof value === 'object') {
           const info = (value as Record<string, unknown>).info;
           return {
-            message: truncate(typeof info === 'string' ? info : JSON.stringify(value)),
+            message: shown(typeof info === 'string' ? info : JSON.stringify(value)),
             key,
           };
         }
@@ -36,12 +42,15 @@ export function serverErrorOf(body: string): { message?: string; key?: ServerMes
       // Not JSON after all: report the text as it is.
     }
   }
-  return { message: truncate(text) };
+  return { message: shown(text) };
 }
 
 /** The server's own message in an error body; see {@link serverErrorOf}. */
-export function serverMessageOf(body: string): string | undefined {
-  return serverErrorOf(body).message;
+export function serverMessageOf(
+  body: string,
+  secrets: readonly (string | undefined)[] = [],
+): string | undefined {
+  return serverErrorOf(body, secrets).message;
 }
 
 function truncate(text: string): string {

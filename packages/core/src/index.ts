@@ -20,6 +20,7 @@ export * from './gateway.js';
 export * from './mediawiki.js';
 export * from './model.js';
 export * from './ratelimit.js';
+export { displayUrl, REDACTED } from './redact.js';
 export * from './registry.js';
 export * from './retry.js';
 export * from './updates.js';

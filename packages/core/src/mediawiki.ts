@@ -3,6 +3,7 @@ import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
 import { ConfigError, HttpError, MediaWikiError } from './errors.js';
 import { requestIdOf, sendRequest, serverMessageOf, TRANSIENT_STATUSES } from './http.js';
 import { RateLimiter } from './ratelimit.js';
+import { displayUrl } from './redact.js';
 import {
   parseRetryAfter,
   type ResolvedRetryOptions,
@@ -194,10 +195,10 @@ export class MediaWikiClient {
     this.#hostMode = !this.apiUrlTemplate.includes('{host}');
     try {
       new URL(this.apiUrlTemplate.replaceAll('{host}', 'example.org'));
-    } catch (cause) {
+    } catch {
+      // Not kept as the cause: the TypeError quotes the URL, credentials and all.
       throw new ConfigError(
-        `The MediaWiki API URL ${JSON.stringify(this.apiUrlTemplate)} is not a URL template; set apiUrlTemplate or ${ENV.mwApiUrl} to e.g. ${DEFAULTS.mwApiUrl}.`,
-        { cause },
+        `The MediaWiki API URL ${JSON.stringify(displayUrl(this.apiUrlTemplate))} is not a URL template; set apiUrlTemplate or ${ENV.mwApiUrl} to e.g. ${DEFAULTS.mwApiUrl}.`,
       );
     }
     this.userAgent = buildUserAgent(options);
