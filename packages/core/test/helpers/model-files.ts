@@ -6,7 +6,9 @@ export function fastTextModel(words: string[], labels: string[], dim = 2): Buffe
   header.writeInt32LE(793712314, 0);
   header.writeInt32LE(12, 4);
   // dim ws epoch minCount neg wordNgrams loss(ova) model(supervised) bucket minn maxn lrUpdateRate
-  [dim, 5, 5, 1, 5, 1, 4, 3, 0, 0, 0, 100].forEach((v, i) => header.writeInt32LE(v, 8 + 4 * i));
+  for (const [i, v] of [dim, 5, 5, 1, 5, 1, 4, 3, 0, 0, 0, 100].entries()) {
+    header.writeInt32LE(v, 8 + 4 * i);
+  }
   header.writeDoubleLE(1e-4, 56);
   header.writeInt32LE(words.length + labels.length, 64);
   header.writeInt32LE(words.length, 68);
