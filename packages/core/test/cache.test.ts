@@ -41,7 +41,12 @@ const v1 = bytes(300_000, 1);
 const v2 = bytes(200_000, 2);
 
 function registryJson(
-  overrides: { sha256?: string | null; size?: number | null; path?: string } = {},
+  overrides: {
+    sha256?: string | null;
+    size?: number | null;
+    path?: string;
+    format?: string;
+  } = {},
 ) {
   const version = (id: string, body: Buffer, status: string) => ({
     id,
@@ -52,7 +57,7 @@ function registryJson(
       {
         name: 'model.bin',
         path: id === '1' && overrides.path !== undefined ? overrides.path : `tiny/${id}/model.bin`,
-        format: 'fasttext-bin',
+        format: overrides.format ?? 'file',
         size: id === '1' && overrides.size !== undefined ? overrides.size : body.length,
         sha256: id === '1' && overrides.sha256 !== undefined ? overrides.sha256 : null,
       },
