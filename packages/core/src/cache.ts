@@ -58,7 +58,7 @@ import {
   fileSystemError,
   LiftWingError,
 } from './errors.js';
-import { moveIntoPlace, processUniqueId, writeAtomic, writerPid } from './files.js';
+import { ensureDir, moveIntoPlace, processUniqueId, writeAtomic, writerPid } from './files.js';
 import { processAlive, withLock } from './lock.js';
 import type { ArtifactInfo, Registry, ResolvedVersion } from './registry.js';
 
@@ -328,10 +328,7 @@ export class ArtifactCache {
   async #prepare(): Promise<void> {
     this.#prepared ??= (async () => {
       for (const sub of ['blobs/sha256', 'records', 'models', 'tmp', 'locks']) {
-        const dir = join(this.dir, sub);
-        await mkdir(dir, { recursive: true }).catch((error: unknown) => {
-          throw fileSystemError(error, 'create the cache directory', dir, DISK_HINT);
-        });
+        await ensureDir(join(this.dir, sub), DISK_HINT);
       }
       const tag = join(this.dir, 'CACHEDIR.TAG');
       if (!(await exists(tag))) await writeAtomic(tag, CACHEDIR_TAG, DISK_HINT);

@@ -284,6 +284,15 @@ export function withoutQuery(url: URL): string {
   return `${url.origin}${url.pathname}`;
 }
 
+/**
+ * Stops reading an answer that will not be used. The body's abort error has a listener, so it
+ * is never an uncaught `'error'` event.
+ */
+function discard(response: Dispatcher.ResponseData): void {
+  response.body.on('error', () => {});
+  response.body.destroy();
+}
+
 /** A web page (a login, error or directory page) where a binary artifact was expected. */
 function isWebPage(response: Dispatcher.ResponseData): boolean {
   const type = headerValue(response.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
@@ -386,7 +395,7 @@ async function receive(
   }
   await failOnStatus(response, final);
   if (download.binary && isWebPage(response)) {
-    response.body.destroy();
+    discard(response);
     throw new ArtifactError(
       'download_failed',
       `${withoutQuery(final)} sent a web page (Content-Type ${headerValue(response.headers['content-type'])}) instead of ${artifact}, e.g. a login or error page; nothing was kept. Check the models URL (LIFTWING_MODELS_URL) or your registry.`,
@@ -394,7 +403,7 @@ async function receive(
   }
   const partial = response.statusCode === 206;
   if (partial && rangeStart(response) !== offset) {
-    response.body.destroy();
+    discard(response);
     throw new ArtifactError(
       'download_failed',
       `${withoutQuery(final)} answered a Range request with the wrong range.`,
@@ -403,7 +412,7 @@ async function receive(
   const start = partial ? offset : 0;
   const total = totalSize(response, start);
   if (total !== null && download.expectedSize !== null && total !== download.expectedSize) {
-    response.body.destroy();
+    discard(response);
     throw new ArtifactError(
       'integrity_mismatch',
       `${withoutQuery(final)} is ${total} bytes but the registry says ${artifact} is ${download.expectedSize}; nothing was kept. The registry or the server is wrong.`,
@@ -477,7 +486,7 @@ async function receive(
     await finishWriting();
   } catch (error) {
     if (error instanceof FileSystemError) {
-      response.body.destroy();
+      discard(response);
       throw error;
     }
     await finishWriting();

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileSystemError } from './errors.js';
 
@@ -21,6 +21,34 @@ export function processUniqueId(): string {
 export function writerPid(name: string): number | undefined {
   const pid = /\.(\d+)-[0-9a-f]+\.(?:part|part\.json|tmp)$/.exec(name)?.[1];
   return pid === undefined ? undefined : Number(pid);
+}
+
+/**
+ * Creates `dir` and its parents, failing with a {@link FileSystemError} that names the real cause:
+ * Node's recursive mkdir reports a read-only or full file system as ENOENT, so the first missing
+ * directory is created alone again to learn what the system says.
+ */
+export async function ensureDir(dir: string, hint?: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (error) {
+    let missing = dir;
+    while (dirname(missing) !== missing && !(await exists(dirname(missing)))) {
+      missing = dirname(missing);
+    }
+    const cause = await mkdir(missing).then(
+      () => error,
+      (real: unknown) => real,
+    );
+    throw fileSystemError(cause, 'create the directory', dir, hint);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Flushes a file's bytes to the disk, so that a rename after it never exposes an empty file. */
@@ -62,8 +90,8 @@ export async function moveIntoPlace(temp: string, path: string): Promise<void> {
  */
 export async function writeAtomic(path: string, data: string, hint?: string): Promise<void> {
   const temp = `${path}.${processUniqueId()}.tmp`;
+  await ensureDir(dirname(path), hint);
   try {
-    await mkdir(dirname(path), { recursive: true });
     const handle = await open(temp, 'w');
     try {
       await handle.writeFile(data);

@@ -8,12 +8,12 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { link, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileSystemError, LiftWingError } from './errors.js';
-import { processUniqueId, writeAtomic } from './files.js';
+import { ensureDir, processUniqueId, writeAtomic } from './files.js';
 
 /** How a lock is taken. */
 export interface LockOptions {
@@ -127,9 +127,7 @@ export async function withLock<T>(
 ): Promise<T> {
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const me: Owner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex') };
-  await mkdir(dirname(path), { recursive: true }).catch((error: unknown) => {
-    throw fileSystemError(error, 'create the lock directory', dirname(path));
-  });
+  await ensureDir(dirname(path));
   for (let wait = 20; ; wait = Math.min(wait * 1.5, 250)) {
     if (await createLock(path, me)) break;
     const owner = await readOwner(path);
