@@ -93,6 +93,8 @@ export interface CacheBackend {
   prune(options: { dryRun: boolean }): Promise<{ removed: CacheEntry[]; freedBytes: number }>;
   /** Adds a local file or directory (e.g. a converted ONNX bundle) as a version of a model. */
   add(options: { model: string; version: string; from: string }): Promise<CacheEntry>;
+  /** Removes one cached version, its recorded digests included; rejects if nothing is cached. */
+  remove(model: string, version: string): Promise<{ freedBytes: number }>;
 }
 
 /**
@@ -593,12 +595,13 @@ async function cacheCommand(context: Context, args: string[]): Promise<number> {
   const [action, ...extra] = positionals;
   if (
     action === undefined ||
-    !['ls', 'verify', 'prune', 'path', 'add'].includes(action) ||
-    extra.length !== (action === 'add' ? 2 : 0)
+    !['ls', 'verify', 'prune', 'path', 'add', 'rm'].includes(action) ||
+    extra.length !== ({ add: 2, rm: 1 }[action] ?? 0)
   ) {
     throw new UsageError(
       'Usage: liftwing cache <ls|verify|prune|path> [--json]\n' +
-        '       liftwing cache add <model>@<version> <file-or-directory> [--json]',
+        '       liftwing cache add <model>@<version> <file-or-directory> [--json]\n' +
+        '       liftwing cache rm <model>@<version> [--json]',
     );
   }
   if (values['dry-run'] !== undefined && action !== 'prune') {
@@ -626,6 +629,21 @@ async function cacheCommand(context: Context, args: string[]): Promise<number> {
         entry,
         `Added ${entry.model}@${entry.version} (${formatBytes(entry.bytes)}) at ${entry.path}.\n` +
           `Use it: liftwing predict ${ref} --offline ...`,
+      );
+      return 0;
+    }
+    case 'rm': {
+      const { model, version } = parseModelRef(extra[0]!);
+      if (version === undefined) {
+        throw new UsageError(
+          'Name the version to remove: liftwing cache rm <model>@<version>, e.g. outlink@20221111111111 (liftwing cache ls lists them)',
+        );
+      }
+      const info = findModel(await context.deps.listModels(), model);
+      const { freedBytes } = await cache.remove(info.name, version);
+      out(
+        { model: info.name, version, freedBytes },
+        `Removed ${info.name}@${version} (${formatBytes(freedBytes)} freed); the next pull downloads and checks it afresh.`,
       );
       return 0;
     }

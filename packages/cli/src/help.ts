@@ -41,7 +41,7 @@ Commands:
   pull <model>         download and verify a model's offline artifacts
   predict <model>      one prediction, or a JSONL batch with --input-file
   serve                a local HTTP server speaking Lift Wing's protocol (KServe v1)
-  cache <action>       ls | verify | prune | path | add of the artifact cache
+  cache <action>       ls | verify | prune | path | add | rm of the artifact cache
 
 Options:
   --json               machine-readable output (and errors as JSON on stderr)
@@ -153,15 +153,19 @@ Examples:
 
   cache: `Usage: liftwing cache <ls|verify|prune|path> [--json] [--dry-run]
        liftwing cache add <model>@<version> <file-or-directory> [--json]
+       liftwing cache rm <model>@<version> [--json]
 
   ls        the cached model versions, their sizes and paths
-  verify    checks every cached file against its recorded checksum (exit 1 if any fails)
+  verify    checks every cached file against its recorded checksum, and files trusted on first
+            use against their format (exit 1 if any fails)
   prune     removes cached versions that no registry knows any more, unreferenced files and
             abandoned partial downloads (--dry-run: only list them)
   path      the cache directory
   add       records a local file, or every file of a directory (e.g. a converted ONNX bundle:
             model.onnx + manifest.json), as a version of a model; it then loads offline like a
             downloaded one
+  rm        removes one cached version: its files, and the checksums recorded on first use, so
+            that the next pull downloads and checks it afresh
 
 Options:
   --json               machine-readable output
@@ -171,6 +175,7 @@ Examples:
   liftwing cache ls
   liftwing cache verify --json
   liftwing cache add revertrisk@20231117132654-onnx ./revertrisk-bundle
+  liftwing cache rm outlink@20221111111111
   liftwing predict revertrisk@20231117132654-onnx --offline --lang en --rev-id 12345
   du -sh "$(liftwing cache path)"
 `,

@@ -409,7 +409,12 @@ describe('liftwing cache', () => {
     ],
     prune: async ({ dryRun }) => ({ removed: [entry], freedBytes: dryRun ? 0 : entry.bytes }),
     add: async ({ model, version }) => ({ ...entry, model, version }),
+    remove: async (model, version) => {
+      removed.push(`${model}@${version}`);
+      return { freedBytes: entry.bytes };
+    },
   });
+  const removed: string[] = [];
 
   it('lists, verifies (exit 1 on a bad file), prunes and prints the path', async () => {
     const ok = fakeDeps({ cache: backend(true) }).deps;
@@ -432,6 +437,18 @@ describe('liftwing cache', () => {
     expect(await run(['cache', 'path'], path.io, ok)).toBe(0);
     expect(path.stdout.text).toBe('/c\n');
     expect(await run(['cache', 'ls', '--dry-run'], fakeIo().io, ok)).toBe(2);
+  });
+
+  it('removes one version by its alias, and asks for the version', async () => {
+    const deps = fakeDeps({ cache: backend(true) }).deps;
+    const rm = fakeIo();
+    expect(await run(['cache', 'rm', 'outlink@20221111111111'], rm.io, deps)).toBe(0);
+    expect(removed).toEqual(['outlink-topic-model@20221111111111']);
+    expect(rm.stdout.text).toMatch(/^Removed outlink-topic-model@20221111111111 \(990 MB freed\)/);
+    const bare = fakeIo();
+    expect(await run(['cache', 'rm', 'outlink'], bare.io, deps)).toBe(2);
+    expect(bare.stderr.text).toMatch(/Name the version to remove/);
+    expect(await run(['cache', 'rm'], fakeIo().io, deps)).toBe(2);
   });
 });
 

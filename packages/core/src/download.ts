@@ -6,10 +6,18 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
-import { ArtifactError, ConfigError, HttpError, LiftWingError } from './errors.js';
+import { ENV } from './config.js';
+import {
+  ArtifactError,
+  ConfigError,
+  FileSystemError,
+  fileSystemError,
+  HttpError,
+  LiftWingError,
+} from './errors.js';
 import { displayUrl } from './redact.js';
 import { abortError } from './retry.js';
 import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
@@ -217,6 +225,8 @@ export interface DownloadRequest {
   artifact: string;
   /** Size the registry promises, if it knows. */
   expectedSize: number | null;
+  /** A binary artifact: an answer that is a web page (`text/html`) is refused. */
+  binary?: boolean;
   onProgress?: (progress: DownloadProgress) => void;
 }
 
@@ -282,10 +292,28 @@ function rangeStart(response: Dispatcher.ResponseData): number | undefined {
 }
 
 /**
+ * Stops reading an answer that will not be used. The body's abort error has a listener, so it
+ * is never an uncaught `'error'` event.
+ */
+function discard(response: Dispatcher.ResponseData): void {
+  response.body.on('error', () => {});
+  response.body.destroy();
+}
+
+/** A web page (a login, error or directory page) where a binary artifact was expected. */
+function isWebPage(response: Dispatcher.ResponseData): boolean {
+  const type = headerValue(response.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
+  return type === 'text/html' || type === 'application/xhtml+xml';
+}
+
+const DISK_HINT = `Free some disk space, or set ${ENV.cacheDir} to a writable directory with room for the model.`;
+
+/**
  * Downloads `request.url` into `request.partPath`, resuming what is already there with
  * `Range`/`If-Range` when the server supports it, and retrying (up to 5 attempts) when the
  * connection drops half way. Checks the size against the registry and the server, and returns the
- * SHA-256 computed over every byte of the file. The caller renames the file into place.
+ * SHA-256 computed over every byte of the file, which is flushed to the disk. The caller renames
+ * the file into place. A file system failure is a {@link FileSystemError} and is not retried.
  */
 export async function downloadToFile(
   download: DownloadRequest,
@@ -299,113 +327,189 @@ export async function downloadToFile(
     const meta = offset > 0 ? await readPartMeta(partPath, url) : undefined;
     const validator = meta?.etag ?? meta?.lastModified;
     const resume = offset > 0 && validator !== undefined;
-    const headers: Record<string, string> = resume
-      ? { range: `bytes=${offset}-`, 'if-range': validator }
-      : {};
-    const { url: final, response } = await get(url, options, headers);
-    if (response.statusCode === 416 && resume) {
-      // The partial file is not a prefix of what the server has now: start over.
-      await response.body.dump();
-      await rm(partPath, { force: true });
-      continue;
-    }
-    await failOnStatus(response, final);
-    const partial = response.statusCode === 206;
-    if (partial && rangeStart(response) !== offset) {
-      response.body.destroy();
-      throw new ArtifactError(
-        'download_failed',
-        `${displayUrl(final)} answered a Range request with the wrong range.`,
-      );
-    }
-    const start = partial ? offset : 0;
-    const total = totalSize(response, start);
-    if (total !== null && download.expectedSize !== null && total !== download.expectedSize) {
-      response.body.destroy();
-      throw new ArtifactError(
-        'integrity_mismatch',
-        `${displayUrl(final)} is ${total} bytes but the registry says ${artifact} is ${download.expectedSize}; nothing was kept. The registry or the server is wrong.`,
-      );
-    }
-    const newMeta: PartMeta = { urlSha256: urlSha256(url) };
-    const etag = headerValue(response.headers.etag);
-    const lastModified = headerValue(response.headers['last-modified']);
-    // Weak ETags cannot validate a byte range (RFC 9110 13.1.5).
-    if (etag !== undefined && !etag.startsWith('W/')) newMeta.etag = etag;
-    else if (lastModified !== undefined) newMeta.lastModified = lastModified;
-    await writeFile(partMetaPath(partPath), JSON.stringify(newMeta));
-
-    const hash = start > 0 ? await hashFile(partPath) : createHash('sha256');
-    let done = start;
-    const began = Date.now();
-    let reported = 0;
-    const report = (force: boolean) => {
-      const now = Date.now();
-      if (download.onProgress === undefined || (!force && now - reported < PROGRESS_INTERVAL_MS))
-        return;
-      reported = now;
-      const seconds = Math.max((now - began) / 1000, 1e-3);
-      download.onProgress({
-        artifact,
-        bytesDone: done,
-        bytesTotal: total ?? download.expectedSize,
-        bytesPerSecond: (done - start) / seconds,
-      });
-    };
-    // Chunks are written in batches, and what was received is flushed even when the connection
-    // drops, so the file on disk is always exactly the bytes hashed and can be resumed.
-    const handle = await open(partPath, start > 0 ? 'a' : 'w');
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    // One write in flight while the next batch is received and hashed.
-    let writing: Promise<unknown> = Promise.resolve();
-    const flush = async () => {
-      await writing;
-      if (pendingBytes === 0) return;
-      const batch = pending;
-      pending = [];
-      pendingBytes = 0;
-      writing = handle.writev(batch);
-    };
+    // All file work that does not depend on the answer happens before the request: undici
+    // pauses an unread body, and a server that then closes the connection (HTTP/1.0,
+    // `Connection: close`) makes undici fail an assertion that no one can catch.
+    const resumedHash = resume
+      ? await fileStep(() => hashFile(partPath), 'read', partPath)
+      : undefined;
+    const handle = await fileStep(() => open(partPath, resume ? 'r+' : 'w'), 'write', partPath);
     try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        done += chunk.length;
-        report(false);
-        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
-      }
-      await flush();
-      await writing;
-    } catch (error) {
-      await flush();
-      await writing;
-      if (options.signal?.aborted) throw abortError(options.signal);
-      lastError = error;
-      // Retry only while each attempt makes progress; a server that sends nothing gets no loop.
-      if (done <= previousOffset) break;
-      previousOffset = done;
-      continue;
-    } finally {
-      await handle.close();
-    }
-    report(true);
-    if (total !== null && done !== total) {
-      lastError = new Error(`received ${done} of ${total} bytes`);
-      continue;
-    }
-    if (download.expectedSize !== null && done !== download.expectedSize) {
-      throw new ArtifactError(
-        'integrity_mismatch',
-        `${artifact} from ${displayUrl(final)} is ${done} bytes but the registry says ${download.expectedSize}; nothing was kept.`,
+      const outcome = await receive(
+        download,
+        options,
+        handle,
+        resume ? offset : 0,
+        validator,
+        resumedHash,
       );
+      if (outcome === 'restart') continue;
+      if ('sha256' in outcome) return outcome;
+      if (outcome.received <= previousOffset) break;
+      previousOffset = outcome.received;
+      lastError = outcome.error;
+    } finally {
+      await handle.close().catch(() => {});
     }
-    return { sha256: hash.digest('hex'), size: done };
   }
   throw new ArtifactError(
     'download_failed',
     `Downloading ${artifact} from ${displayUrl(url)} failed after retries: ${(lastError as Error | undefined)?.message ?? 'unknown error'}. Run the command again to resume.`,
     { cause: lastError },
   );
+}
+
+/** Runs a file system step, turning its failure into a {@link FileSystemError}. */
+async function fileStep<T>(step: () => Promise<T>, action: string, path: string): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw fileSystemError(error, action, path, DISK_HINT);
+  }
+}
+
+/** An attempt that ended early, with what it had received, to retry while it makes progress. */
+interface Interrupted {
+  received: number;
+  error: unknown;
+}
+
+/**
+ * One attempt: sends the request, checks the answer and streams the body into `handle` at
+ * positional offsets. Nothing is awaited between the answer and reading its body but the
+ * writes themselves.
+ */
+async function receive(
+  download: DownloadRequest,
+  options: HttpOptions,
+  handle: FileHandle,
+  offset: number,
+  validator: string | undefined,
+  resumedHash: Hash | undefined,
+): Promise<DownloadResult | Interrupted | 'restart'> {
+  const { url, partPath, artifact } = download;
+  const headers: Record<string, string> =
+    validator !== undefined && offset > 0
+      ? { range: `bytes=${offset}-`, 'if-range': validator }
+      : {};
+  const { url: final, response } = await get(url, options, headers);
+  if (response.statusCode === 416 && offset > 0) {
+    // The partial file is not a prefix of what the server has now: start over.
+    await response.body.dump();
+    await fileStep(() => handle.truncate(0), 'write', partPath);
+    await rm(partMetaPath(partPath), { force: true });
+    return 'restart';
+  }
+  await failOnStatus(response, final);
+  if (download.binary && isWebPage(response)) {
+    discard(response);
+    throw new ArtifactError(
+      'download_failed',
+      `${displayUrl(final)} sent a web page (Content-Type ${headerValue(response.headers['content-type'])}) instead of ${artifact}, e.g. a login or error page; nothing was kept. Check the models URL (LIFTWING_MODELS_URL) or your registry.`,
+    );
+  }
+  const partial = response.statusCode === 206;
+  if (partial && rangeStart(response) !== offset) {
+    discard(response);
+    throw new ArtifactError(
+      'download_failed',
+      `${displayUrl(final)} answered a Range request with the wrong range.`,
+    );
+  }
+  const start = partial ? offset : 0;
+  const total = totalSize(response, start);
+  if (total !== null && download.expectedSize !== null && total !== download.expectedSize) {
+    discard(response);
+    throw new ArtifactError(
+      'integrity_mismatch',
+      `${displayUrl(final)} is ${total} bytes but the registry says ${artifact} is ${download.expectedSize}; nothing was kept. The registry or the server is wrong.`,
+    );
+  }
+  const newMeta: PartMeta = { urlSha256: urlSha256(url) };
+  const etag = headerValue(response.headers.etag);
+  const lastModified = headerValue(response.headers['last-modified']);
+  // Weak ETags cannot validate a byte range (RFC 9110 13.1.5).
+  if (etag !== undefined && !etag.startsWith('W/')) newMeta.etag = etag;
+  else if (lastModified !== undefined) newMeta.lastModified = lastModified;
+  // Written while the body streams, and awaited after it.
+  const metaWritten = fileStep(
+    () => writeFile(partMetaPath(partPath), JSON.stringify(newMeta)),
+    'write',
+    partMetaPath(partPath),
+  );
+  metaWritten.catch(() => {});
+
+  const hash = partial && resumedHash !== undefined ? resumedHash : createHash('sha256');
+  let done = start;
+  const began = Date.now();
+  let reported = 0;
+  const report = (force: boolean) => {
+    const now = Date.now();
+    if (download.onProgress === undefined || (!force && now - reported < PROGRESS_INTERVAL_MS))
+      return;
+    reported = now;
+    const seconds = Math.max((now - began) / 1000, 1e-3);
+    download.onProgress({
+      artifact,
+      bytesDone: done,
+      bytesTotal: total ?? download.expectedSize,
+      bytesPerSecond: (done - start) / seconds,
+    });
+  };
+  // Chunks are written in batches at their offsets, and what was received is flushed even when
+  // the connection drops, so the file on disk is always exactly the bytes hashed and can be
+  // resumed. One write is in flight while the next batch is received and hashed; its failure is
+  // handled at once (never an unhandled rejection) and surfaces at the next flush.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let written = start;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await writing;
+    if (pendingBytes === 0) return;
+    const batch = pending;
+    const position = written;
+    written += pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    writing = fileStep(() => handle.writev(batch, position), 'write', partPath).then(() => {});
+    writing.catch(() => {});
+  };
+  const finishWriting = async () => {
+    await flush();
+    await writing;
+    await metaWritten;
+    await fileStep(() => handle.truncate(written), 'write', partPath);
+  };
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      done += chunk.length;
+      report(false);
+      if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+    }
+    await finishWriting();
+  } catch (error) {
+    if (error instanceof FileSystemError) {
+      discard(response);
+      throw error;
+    }
+    await finishWriting();
+    if (options.signal?.aborted) throw abortError(options.signal);
+    return { received: done, error };
+  }
+  report(true);
+  if (total !== null && done !== total) {
+    return { received: done, error: new Error(`received ${done} of ${total} bytes`) };
+  }
+  if (download.expectedSize !== null && done !== download.expectedSize) {
+    throw new ArtifactError(
+      'integrity_mismatch',
+      `${artifact} from ${displayUrl(final)} is ${done} bytes but the registry says ${download.expectedSize}; nothing was kept.`,
+    );
+  }
+  await fileStep(() => handle.sync(), 'write', partPath);
+  return { sha256: hash.digest('hex'), size: done };
 }

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export * from './artifact-format.js';
 export * from './cache.js';
 export * from './catalogue.js';
 export * from './config.js';

@@ -116,7 +116,14 @@ export function fakeDeps(overrides: Partial<CliDeps> = {}) {
       }
       return version ?? '20240101000000';
     },
-    cache: { path: () => '/c', list: notFaked, verify: notFaked, prune: notFaked, add: notFaked },
+    cache: {
+      path: () => '/c',
+      list: notFaked,
+      verify: notFaked,
+      prune: notFaked,
+      add: notFaked,
+      remove: notFaked,
+    },
     isInstalled: (specifier) => specifier.startsWith('@fake/'),
     importPackage: async (specifier) => {
       if (!specifier.startsWith('@fake/')) return import(specifier);
