@@ -1,7 +1,8 @@
 import type { Dispatcher } from 'undici';
-import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
+import { MIB } from './body.js';
+import { DEFAULTS, ENV, envString, positiveInteger, resolveOption } from './config.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
-import { requestIdOf, sendRequest, serverErrorOf } from './http.js';
+import { requestIdOf, type SentResponse, sendRequest, serverErrorOf } from './http.js';
 import type { BatchProgress, BatchResult } from './model.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import {
@@ -37,6 +38,14 @@ export const GATEWAY_RETRY_DEFAULTS: ResolvedRetryOptions = {
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 
+/**
+ * The largest gateway answer read, 16 MiB. Lift Wing's answers are small: an outlink prediction
+ * lists at most its 64 topics (a few KB), a revertrisk batch 20 predictions (under 10 KB), and the
+ * largest of the other models (edit-check, article-descriptions batches) stay well under 1 MiB.
+ * Anything near this is a misconfigured URL or a hostile server, not a prediction.
+ */
+export const GATEWAY_MAX_RESPONSE_BYTES = 16 * MIB;
+
 /** Options of {@link LiftWingClient}. */
 export interface LiftWingClientOptions extends UserAgentOptions {
   /**
@@ -70,6 +79,8 @@ export interface LiftWingClientOptions extends UserAgentOptions {
   hosts?: Record<string, string>;
   /** An undici dispatcher (Agent, ProxyAgent, ...). Default: undici's global dispatcher. */
   dispatcher?: Dispatcher;
+  /** Most bytes of one answer read. Default {@link GATEWAY_MAX_RESPONSE_BYTES} (16 MiB). */
+  maxResponseBytes?: number;
 }
 
 /** Options of a single call. */
@@ -143,6 +154,7 @@ export class LiftWingClient {
   readonly #hosts: Readonly<Record<string, string>>;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #concurrency: number;
+  readonly #maxResponseBytes: number;
   readonly #targets = new Map<string, Target>();
 
   constructor(options: LiftWingClientOptions = {}) {
@@ -177,6 +189,10 @@ export class LiftWingClient {
     this.#timeoutMs = options.timeoutMs ?? 35_000;
     this.#hosts = { ...INTERNAL_HOSTS, ...options.hosts };
     this.#dispatcher = options.dispatcher;
+    this.#maxResponseBytes = positiveInteger(
+      options.maxResponseBytes ?? GATEWAY_MAX_RESPONSE_BYTES,
+      'maxResponseBytes',
+    );
   }
 
   /** True when a token is configured (the token itself is never exposed). */
@@ -310,19 +326,28 @@ export class LiftWingClient {
         timeoutMs: this.#timeoutMs,
         what: 'the Lift Wing gateway',
         model,
+        maxBodyBytes: this.#maxResponseBytes,
+        tooLargeHint: `Check the API URL (${ENV.apiUrl}); if the model really answers that much, raise maxResponseBytes.`,
       });
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        return (await response.body.json()) as T;
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        throw this.#httpError(model, target.url, response);
       }
-      throw this.#httpError(model, target.url, response, await response.body.text());
+      try {
+        return JSON.parse(response.text) as T;
+      } catch (cause) {
+        throw new HttpError(
+          `Lift Wing ${model} answered with something that is not JSON; check the API URL (${ENV.apiUrl}).`,
+          { status: response.statusCode, model, url: target.url, cause },
+        );
+      }
     } finally {
       release();
     }
   }
 
-  #httpError(model: string, url: string, response: Dispatcher.ResponseData, body: string) {
+  #httpError(model: string, url: string, response: SentResponse) {
     const status = response.statusCode;
-    const server = serverErrorOf(body);
+    const server = serverErrorOf(response.text);
     let serverMessage = server.message;
     if (serverMessage && this.#token) serverMessage = serverMessage.replaceAll(this.#token, '***');
     const details = {
