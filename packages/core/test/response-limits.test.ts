@@ -115,7 +115,9 @@ describe('gateway answers', () => {
   });
 
   it('that are not JSON are an http_error naming the API URL', async () => {
-    const fake = await startServer((_req, res) => res.end('<html>a login page</html>'));
+    const fake = await startServer((_req, res) => {
+      res.end('<html>a login page</html>');
+    });
     servers.push(fake);
     await expect(gateway(fake).predict(MODEL, {})).rejects.toMatchObject({
       code: 'http_error',
