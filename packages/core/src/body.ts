@@ -34,8 +34,10 @@ function tooLarge(limit: BodyLimit, status: number): HttpError {
   const what = limit.what.charAt(0).toUpperCase() + limit.what.slice(1);
   const size =
     limit.maxBytes % MIB === 0 ? `${limit.maxBytes / MIB} MiB` : `${limit.maxBytes} bytes`;
+  // The query string stays out of the message: it can be kilobytes of titles.
+  const { origin, pathname } = new URL(limit.url);
   return new HttpError(
-    `${what} sent more than ${size} for ${limit.url}; liftwing stopped reading. ${limit.hint}`,
+    `${what} sent more than ${size} for ${origin}${pathname}; liftwing stopped reading. ${limit.hint}`,
     { status, url: limit.url, model: limit.model },
     'response_too_large',
   );

@@ -141,7 +141,7 @@ describe('MediaWiki answers', () => {
     expect(error).toMatchObject({
       code: 'response_too_large',
       message: expect.stringMatching(
-        /^The MediaWiki API of en\.wikipedia\.org sent more than 2 MiB for .*LIFTWING_MW_API_URL.*raise maxResponseBytes\.$/,
+        /^The MediaWiki API of en\.wikipedia\.org sent more than 2 MiB for http:\/\/127\.0\.0\.1:\d+\/w\/api\.php; liftwing stopped reading\. Check the API URL \(LIFTWING_MW_API_URL\).*raise maxResponseBytes\.$/,
       ),
     });
     await expectCutOff(bodies[0], 2 * MIB);
