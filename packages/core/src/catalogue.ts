@@ -210,7 +210,10 @@ function check(value: unknown, schema: Schema, root: Schema, path: string): stri
   return errors;
 }
 
-/** Semantic rules a JSON Schema cannot express: unique names, aliases and version ids. */
+/**
+ * Semantic rules a JSON Schema cannot express: unique names, aliases and version ids, at most one
+ * production version per model, and artifact names that can all be files side by side.
+ */
 function checkUniqueness(file: RegistryFile): string[] {
   const errors: string[] = [];
   const seen = new Map<string, string>();
@@ -227,17 +230,33 @@ function checkUniqueness(file: RegistryFile): string[] {
       seen.set(key, `${kind} of models[${m}]`);
     }
     const ids = new Set<string>();
+    let production: string | undefined;
     model.versions.forEach((version, v) => {
       if (ids.has(version.id)) {
         errors.push(`$.models[${m}].versions[${v}].id: duplicate version "${version.id}"`);
       }
       ids.add(version.id);
+      // `name@production` and a bare name must mean one version, not whichever sorts first.
+      if (version.status === 'production') {
+        if (production !== undefined) {
+          errors.push(
+            `$.models[${m}].versions[${v}].status: "${model.name}" has two production versions, "${production}" and "${version.id}"; mark all but one staging or archived`,
+          );
+        }
+        production ??= version.id;
+      }
       const names = new Set<string>();
       version.artifacts.forEach((artifact, a) => {
+        const path = `$.models[${m}].versions[${v}].artifacts[${a}].name`;
         if (names.has(artifact.name)) {
-          errors.push(
-            `$.models[${m}].versions[${v}].artifacts[${a}].name: duplicate artifact "${artifact.name}"`,
-          );
+          errors.push(`${path}: duplicate artifact "${artifact.name}"`);
+        }
+        // The cache view holds each artifact as a file, so none can be a directory of another.
+        const parent = [...names].find(
+          (name) => artifact.name.startsWith(`${name}/`) || name.startsWith(`${artifact.name}/`),
+        );
+        if (parent !== undefined) {
+          errors.push(`${path}: "${artifact.name}" and "${parent}" cannot both be files`);
         }
         names.add(artifact.name);
       });

@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { MIB, readBody, readBodyPrefix } from './body.js';
 import { ENV } from './config.js';
 import {
   ArtifactError,
@@ -48,7 +49,12 @@ export interface DownloadProgress {
 }
 
 const MAX_REDIRECTS = 5;
-const MAX_TEXT_BYTES = 8 * 1024 * 1024;
+/**
+ * The largest text document fetched, 8 MiB: the catalogue is about 5 KB, a registry of every
+ * Lift Wing model and version would be some 100 KB, and a directory listing of the published tree
+ * a few KB per version.
+ */
+export const MAX_TEXT_BYTES = 8 * MIB;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PROGRESS_INTERVAL_MS = 200;
 const DOWNLOAD_ATTEMPTS = 5;
@@ -170,7 +176,7 @@ function wrapNetworkError(
 
 async function failOnStatus(response: Dispatcher.ResponseData, url: URL): Promise<void> {
   if (response.statusCode >= 200 && response.statusCode < 300) return;
-  const text = (await response.body.text().catch(() => '')).slice(0, 300).trim();
+  const text = (await readBodyPrefix(response.body)).slice(0, 300).trim();
   throw new HttpError(
     `GET ${displayUrl(url)} answered HTTP ${response.statusCode}${text ? `: ${text}` : ''}`,
     {
@@ -182,8 +188,9 @@ async function failOnStatus(response: Dispatcher.ResponseData, url: URL): Promis
 }
 
 /**
- * Fetches a small text document (a registry file, a directory listing) from an https or loopback
- * URL. Bodies over 8 MiB are refused.
+ * Fetches a small text document (a registry file, a directory listing, the published catalogue)
+ * from an https or loopback URL. Bodies over {@link MAX_TEXT_BYTES} are refused as soon as they
+ * pass it.
  */
 export async function fetchText(
   url: string | URL,
@@ -193,26 +200,16 @@ export async function fetchText(
   const target = checkRemoteUrl(url, what);
   const { url: final, response } = await get(target, options);
   await failOnStatus(response, final);
-  const chunks: Buffer[] = [];
-  let size = 0;
   try {
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_TEXT_BYTES) {
-        response.body.destroy();
-        throw new HttpError(
-          `${what} at ${displayUrl(final)} is larger than ${MAX_TEXT_BYTES} bytes.`,
-          {
-            url: final.href,
-          },
-        );
-      }
-      chunks.push(chunk as Buffer);
-    }
+    return await readBody(response, {
+      maxBytes: MAX_TEXT_BYTES,
+      what,
+      url: final.href,
+      hint: 'Check the URL: no registry, catalogue or directory listing is that large.',
+    });
   } catch (error) {
     throw wrapNetworkError(error, final, options.signal);
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** What a download must produce. */

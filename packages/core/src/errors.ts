@@ -20,6 +20,7 @@ export type LiftWingErrorCode =
   | 'download_failed'
   | 'cache_error'
   | 'http_error'
+  | 'response_too_large'
   | 'rate_limited'
   | 'mediawiki_error'
   | 'invalid_model_file'

@@ -1,8 +1,9 @@
 import type { Dispatcher } from 'undici';
-import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
+import { MIB } from './body.js';
+import { DEFAULTS, ENV, envString, positiveInteger, resolveOption } from './config.js';
 import { isLoopbackHost } from './download.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
-import { requestIdOf, sendRequest, serverErrorOf } from './http.js';
+import { requestIdOf, type SentResponse, sendRequest, serverErrorOf } from './http.js';
 import type { BatchProgress, BatchResult } from './model.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
 import { displayUrl, redactSecrets } from './redact.js';
@@ -39,6 +40,14 @@ export const GATEWAY_RETRY_DEFAULTS: ResolvedRetryOptions = {
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 
+/**
+ * The largest gateway answer read, 16 MiB. Lift Wing's answers are small: an outlink prediction
+ * lists at most its 64 topics (a few KB), a revertrisk batch 20 predictions (under 10 KB), and the
+ * largest of the other models (edit-check, article-descriptions batches) stay well under 1 MiB.
+ * Anything near this is a misconfigured URL or a hostile server, not a prediction.
+ */
+export const GATEWAY_MAX_RESPONSE_BYTES = 16 * MIB;
+
 /** Options of {@link LiftWingClient}. */
 export interface LiftWingClientOptions extends UserAgentOptions {
   /**
@@ -72,6 +81,8 @@ export interface LiftWingClientOptions extends UserAgentOptions {
   hosts?: Record<string, string>;
   /** An undici dispatcher (Agent, ProxyAgent, ...). Default: undici's global dispatcher. */
   dispatcher?: Dispatcher;
+  /** Most bytes of one answer read. Default {@link GATEWAY_MAX_RESPONSE_BYTES} (16 MiB). */
+  maxResponseBytes?: number;
 }
 
 /** Options of a single call. */
@@ -145,6 +156,7 @@ export class LiftWingClient {
   readonly #hosts: Readonly<Record<string, string>>;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #concurrency: number;
+  readonly #maxResponseBytes: number;
   readonly #targets = new Map<string, Target>();
 
   constructor(options: LiftWingClientOptions = {}) {
@@ -192,6 +204,10 @@ export class LiftWingClient {
     this.#timeoutMs = options.timeoutMs ?? 35_000;
     this.#hosts = { ...INTERNAL_HOSTS, ...options.hosts };
     this.#dispatcher = options.dispatcher;
+    this.#maxResponseBytes = positiveInteger(
+      options.maxResponseBytes ?? GATEWAY_MAX_RESPONSE_BYTES,
+      'maxResponseBytes',
+    );
   }
 
   /** True when a token is configured (the token itself is never exposed). */
@@ -325,30 +341,31 @@ export class LiftWingClient {
         timeoutMs: this.#timeoutMs,
         what: 'the Lift Wing gateway',
         model,
+        maxBodyBytes: this.#maxResponseBytes,
+        tooLargeHint: `Check the API URL (${ENV.apiUrl}); if the model really answers that much, raise maxResponseBytes.`,
       });
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        const text = await response.body.text();
-        try {
-          return JSON.parse(text) as T;
-        } catch {
-          // V8's message quotes the text, which may echo the token.
-          throw new HttpError(
-            `Lift Wing ${model} answered HTTP ${response.statusCode} with something that is not JSON; check the API URL (apiUrl or ${ENV.apiUrl}).`,
-            { status: response.statusCode, model, url: target.url },
-          );
-        }
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        throw this.#httpError(model, target.url, response);
       }
-      throw this.#httpError(model, target.url, response, await response.body.text());
+      try {
+        return JSON.parse(response.text) as T;
+      } catch {
+        // No cause: V8's message quotes the text, which may echo the token.
+        throw new HttpError(
+          `Lift Wing ${model} answered HTTP ${response.statusCode} with something that is not JSON; check the API URL (apiUrl or ${ENV.apiUrl}).`,
+          { status: response.statusCode, model, url: target.url },
+        );
+      }
     } finally {
       release();
     }
   }
 
-  #httpError(model: string, url: string, response: Dispatcher.ResponseData, body: string) {
+  #httpError(model: string, url: string, response: SentResponse) {
     const status = response.statusCode;
     // A server may echo the token anywhere it likes: in the body, a header, a redirect's target.
     const secrets = [this.#token];
-    const server = serverErrorOf(body, secrets);
+    const server = serverErrorOf(response.text, secrets);
     const serverMessage = server.message;
     const requestId = requestIdOf(response.headers);
     const details = {

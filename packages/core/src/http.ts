@@ -1,5 +1,6 @@
 import { type Dispatcher, request } from 'undici';
-import { HttpError } from './errors.js';
+import { readBody, readBodyPrefix } from './body.js';
+import { HttpError, LiftWingError } from './errors.js';
 import { redactSecrets } from './redact.js';
 import { abortError, isConnectionError } from './retry.js';
 
@@ -92,19 +93,31 @@ export interface SendOptions {
   /** Names the server in a connection error, e.g. `the Lift Wing gateway`. */
   what: string;
   model?: string | undefined;
+  /** Most bytes of a 2xx body read; more is an {@link HttpError} `response_too_large`. */
+  maxBodyBytes: number;
+  /** How the user allows a larger answer, for that error (e.g. the option to raise). */
+  tooLargeHint: string;
+}
+
+/** An answer as {@link sendRequest} read it. */
+export interface SentResponse {
+  statusCode: number;
+  headers: Dispatcher.ResponseData['headers'];
+  /**
+   * The body: whole for a 2xx answer, else its first 64 KiB (all an error message needs).
+   */
+  text: string;
 }
 
 /**
- * Sends a request with undici. An abort rejects with the signal's error; a network-level failure
- * rejects with an {@link HttpError} naming the server; any HTTP status resolves.
+ * Sends a request with undici and reads the answer into memory, at most `maxBodyBytes` of it. An
+ * abort rejects with an `aborted` error; a network-level failure, headers or body, rejects with an
+ * {@link HttpError} naming the server; any HTTP status resolves.
  */
-export async function sendRequest(
-  url: string,
-  options: SendOptions,
-): Promise<Dispatcher.ResponseData> {
+export async function sendRequest(url: string, options: SendOptions): Promise<SentResponse> {
   const { signal } = options;
   try {
-    return await request(url, {
+    const response = await request(url, {
       method: options.method,
       headers: options.headers,
       body: options.body,
@@ -113,8 +126,21 @@ export async function sendRequest(
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     });
+    const { statusCode, headers } = response;
+    const text =
+      statusCode >= 200 && statusCode < 300
+        ? await readBody(response, {
+            maxBytes: options.maxBodyBytes,
+            what: options.what,
+            url,
+            hint: options.tooLargeHint,
+            model: options.model,
+          })
+        : await readBodyPrefix(response.body);
+    return { statusCode, headers, text };
   } catch (error) {
     if (signal?.aborted) throw abortError(signal);
+    if (error instanceof LiftWingError) throw error;
     throw connectionError(error, options.what, url, options.model) ?? error;
   }
 }
