@@ -121,7 +121,7 @@ describe('gateway answers', () => {
     servers.push(fake);
     await expect(gateway(fake).predict(MODEL, {})).rejects.toMatchObject({
       code: 'http_error',
-      message: expect.stringContaining('not JSON; check the API URL (LIFTWING_API_URL)'),
+      message: expect.stringContaining('not JSON; check the API URL (apiUrl or LIFTWING_API_URL)'),
     });
   });
 

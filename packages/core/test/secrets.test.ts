@@ -178,7 +178,7 @@ describe('userinfo in a models URL', () => {
                   {
                     name: 'model.bin',
                     path: artifactPath,
-                    format: 'fasttext-bin',
+                    format: 'file',
                     size: null,
                     sha256: null,
                   },
