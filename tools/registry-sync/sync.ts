@@ -13,6 +13,7 @@ import {
   type Catalogue,
   checkRemoteUrl,
   DEFAULTS,
+  displayUrl,
   downloadToFile,
   ENV,
   type Env,
@@ -76,7 +77,7 @@ export interface SyncResult {
   changes: ModelChange[];
   /** Files written, relative to the target; empty when the catalogue was already current. */
   written: string[];
-  /** Artifacts downloaded to record their size and digest. */
+  /** Artifacts downloaded to record their size and digest; URLs as `displayUrl` shows them. */
   downloaded: Array<{ url: string; size: number; sha256: string }>;
 }
 
@@ -125,7 +126,7 @@ class Syncer {
     );
     // Only the digest is kept: a model can be gigabytes.
     await rm(partPath, { force: true });
-    this.downloaded.push({ url: url.href, ...result });
+    this.downloaded.push({ url: displayUrl(url), ...result });
     return result;
   }
 

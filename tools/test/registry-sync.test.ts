@@ -200,6 +200,26 @@ describe('registry sync', () => {
     expect(formatJson(JSON.parse(text))).toBe(text);
   });
 
+  it('leaves exactly one production version per model, and refuses a catalogue with two', async () => {
+    await sync();
+    const synced = await readJson<Catalogue>('packages/core/src/catalogue.json');
+    for (const entry of synced.models) {
+      expect(entry.versions.filter((v) => v.status === 'production')).toHaveLength(1);
+    }
+
+    const outlink = model(synced, 'outlink');
+    outlink.versions[2]!.status = 'production';
+    const path = join(target, 'packages/core/src/catalogue.json');
+    const twice = formatJson(synced);
+    await writeFile(path, twice);
+    const error = await sync().catch((e: unknown) => e);
+    expect(isLiftWingError(error, 'invalid_registry')).toBe(true);
+    expect((error as Error).message).toContain(
+      '"outlink-topic-model" has two production versions, "20250101000000" and "20221111111111"',
+    );
+    expect(await readFile(path, 'utf8')).toBe(twice);
+  });
+
   it('changes nothing on a second run', async () => {
     await sync();
     const catalogue = await readFile(join(target, 'packages/core/src/catalogue.json'), 'utf8');

@@ -4,6 +4,7 @@
  * for the model to say, with Lift Wing's own messages.
  */
 import { ConfigError, isJsonObject } from '@liftwing/core';
+import { parseJson } from './json.js';
 
 /** Bad command-line usage (an unknown flag, a missing argument): exit code 2. */
 export class UsageError extends ConfigError {}
@@ -105,7 +106,7 @@ export function requestFromFlags(
 export function requestFromJson(text: string): unknown {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     throw new UsageError(`--input is not valid JSON: ${(error as Error).message}`);
   }

@@ -2,8 +2,10 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { InputError, isLiftWingError, type LiftWingModel } from '@liftwing/core';
+import { fileSystemError, InputError, isLiftWingError, type LiftWingModel } from '@liftwing/core';
 import { UsageError } from './args.js';
+import { checkJsonDepth } from './json.js';
+import { type LongLine, readLines } from './lines.js';
 
 /**
  * The JSONL batch runner of `liftwing predict --input-file`: one request per input line, one
@@ -11,8 +13,15 @@ import { UsageError } from './args.js';
  *
  * Output lines are written whole and end with `\n`; an interruption can only leave a last line
  * without its `\n`, which {@link prepareResume} detects and removes, so a line that ends with `\n`
- * is always complete.
+ * is always complete. When the output fails (a full disk), nothing more is written after the
+ * failure, so the same holds and `--resume` carries on from the last complete line.
  */
+
+/** The default of {@link BatchOptions.maxLineBytes}: 16 MiB. */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/** Characters of a line kept in its error line when it is not a request. */
+const INPUT_PREFIX = 200;
 
 /** Progress of a batch run, reported as lines settle. */
 export interface BatchRunProgress {
@@ -39,6 +48,17 @@ export interface BatchOptions {
   input: Readable;
   /** Where the results go. */
   output: Writable;
+  /** How errors name the input, e.g. its path; default `the input`. */
+  inputName?: string;
+  /** How errors name the output, e.g. its path; default `the output`. */
+  outputName?: string;
+  /** Said after the error of an output that failed, e.g. how to finish the run. */
+  outputHint?: string;
+  /**
+   * Longest input line, in bytes; a longer one is answered with an error line, unread, and the
+   * run carries on. Default {@link DEFAULT_MAX_LINE_BYTES}.
+   */
+  maxLineBytes?: number;
   /** Records at the start of the input that are already answered (see {@link prepareResume}). */
   skip?: number;
   /** Requests in flight at once; default 4. */
@@ -52,7 +72,7 @@ export interface BatchOptions {
 export interface BatchErrorLine {
   /** 1-based line number in the input file. */
   line: number;
-  /** The request as parsed, or the raw text when it was not JSON. */
+  /** The request as parsed, or the first 200 characters of the line when it was not a request. */
   input: unknown;
   error: string;
   /** The liftwing error code, when the error was a liftwing error. */
@@ -61,34 +81,56 @@ export interface BatchErrorLine {
   status?: number;
 }
 
-async function* readLines(input: Readable): AsyncGenerator<string> {
-  input.setEncoding('utf8');
-  let rest = '';
-  for await (const chunk of input as AsyncIterable<string>) {
-    rest += chunk;
-    let start = 0;
-    let end = rest.indexOf('\n', start);
-    while (end !== -1) {
-      yield rest.slice(start, end);
-      start = end + 1;
-      end = rest.indexOf('\n', start);
-    }
-    rest = rest.slice(start);
+/** The lines of `input`, a read failure as the {@link FileSystemError} of `name`. */
+async function* linesOf(input: Readable, maxBytes: number, name: string) {
+  try {
+    yield* readLines(input, maxBytes);
+  } catch (error) {
+    throw fileSystemError(error, 'read', name);
   }
-  if (rest !== '') yield rest;
 }
+
+const CR = 0x0d;
+
+/** A line without the `\r` of a CRLF file, as bytes and as text. */
+function lineOf(line: Buffer): { bytes: Buffer; text: string } {
+  const bytes = line.at(-1) === CR ? line.subarray(0, -1) : line;
+  return { bytes, text: bytes.toString('utf8') };
+}
+
+/** The start of a line that is not a request, for its error line: never the whole of a huge line. */
+const prefixOf = (text: string) =>
+  text.length > INPUT_PREFIX ? text.slice(0, INPUT_PREFIX) : text;
 
 async function answer(
   model: LiftWingModel<unknown, unknown>,
-  text: string,
+  input: { bytes: Buffer; text: string } | LongLine,
   line: number,
+  maxLineBytes: number,
 ): Promise<{ text: string; ok: boolean }> {
   const fail = (record: BatchErrorLine) => ({ text: JSON.stringify(record), ok: false });
+  if ('prefix' in input) {
+    return fail({
+      line,
+      input: prefixOf(input.prefix.toString('utf8')),
+      error:
+        `The line is ${input.bytes} bytes long, over the limit of ${maxLineBytes} bytes ` +
+        '(--max-line); it was not read.',
+      code: 'invalid_input',
+    });
+  }
+  const { bytes, text } = input;
   let request: unknown;
   try {
+    checkJsonDepth(bytes);
     request = JSON.parse(text);
   } catch (error) {
-    return fail({ line, input: text, error: `Invalid JSON: ${(error as Error).message}` });
+    return fail({
+      line,
+      input: prefixOf(text),
+      error: `Invalid JSON: ${(error as Error).message}`,
+      code: 'invalid_input',
+    });
   }
   try {
     return { text: JSON.stringify(await model.handle(request, { rawBody: text })), ok: true };
@@ -125,6 +167,20 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const inFlight = new Set<Promise<void>>();
   let interrupted = false;
 
+  const { output } = options;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  // The first failure of the output (a full disk, a closed pipe) ends the run: nothing is written
+  // after it, so the output ends with complete lines and perhaps one partly written.
+  let outputError: unknown;
+  let onOutputError!: (error: unknown) => void;
+  const outputFailed = new Promise<void>((resolve) => {
+    onOutputError = (error) => {
+      outputError ??= error;
+      resolve();
+    };
+  });
+  output.on('error', onOutputError);
+
   const flush = () => {
     let chunk = '';
     for (let text = settled.get(nextToWrite); text !== undefined; text = settled.get(nextToWrite)) {
@@ -132,36 +188,66 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
       chunk += text + '\n';
       nextToWrite++;
     }
-    if (chunk !== '') options.output.write(chunk);
+    if (chunk !== '' && outputError === undefined) output.write(chunk);
   };
 
-  let lineNumber = 0;
-  for await (const raw of readLines(options.input)) {
-    lineNumber++;
-    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (text.trim() === '') continue;
-    const record = records++;
-    if (record < skip) continue;
-    if (options.signal?.aborted) {
-      interrupted = true;
-      break;
+  try {
+    let lineNumber = 0;
+    for await (const raw of linesOf(
+      options.input,
+      maxLineBytes,
+      options.inputName ?? 'the input',
+    )) {
+      lineNumber++;
+      const line = 'prefix' in raw ? raw : lineOf(raw);
+      if ('text' in line && line.text.trim() === '') continue;
+      const record = records++;
+      if (record < skip) continue;
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      // A slow record holds back the ones after it, which wait in `settled`; bound both.
+      while (inFlight.size >= concurrency || settled.size >= concurrency * 8) {
+        await Promise.race(inFlight);
+      }
+      if (output.writableNeedDrain && outputError === undefined) {
+        await Promise.race([once(output, 'drain').catch(() => {}), outputFailed]);
+      }
+      if (outputError !== undefined) break;
+      const task = answer(options.model, line, lineNumber, maxLineBytes).then((result) => {
+        inFlight.delete(task);
+        settled.set(record, result.text);
+        done++;
+        if (!result.ok) failed++;
+        flush();
+        options.onProgress?.(progress());
+      });
+      inFlight.add(task);
     }
-    // A slow record holds back the ones after it, which wait in `settled`; bound both.
-    while (inFlight.size >= concurrency || settled.size >= concurrency * 8) {
-      await Promise.race(inFlight);
+    await Promise.all(inFlight);
+    // A write's callback runs once every earlier write is done: whether all results got out. The
+    // 'error' event may come later than the callbacks; `errored` has the first error already.
+    if (outputError === undefined) {
+      await new Promise<void>((resolve) =>
+        output.write('', (error) => {
+          if (error) onOutputError(output.errored ?? error);
+          resolve();
+        }),
+      );
     }
-    if (options.output.writableNeedDrain) await once(options.output, 'drain');
-    const task = answer(options.model, text, lineNumber).then((result) => {
-      inFlight.delete(task);
-      settled.set(record, result.text);
-      done++;
-      if (!result.ok) failed++;
-      flush();
-      options.onProgress?.(progress());
-    });
-    inFlight.add(task);
+    if (outputError !== undefined) {
+      throw fileSystemError(
+        outputError,
+        'write',
+        options.outputName ?? 'the output',
+        options.outputHint,
+      );
+    }
+  } finally {
+    // A failed output may still emit its error; the listener stays to take it.
+    if (outputError === undefined) output.off('error', onOutputError);
   }
-  await Promise.all(inFlight);
   return { ...progress(), interrupted };
 }
 
@@ -224,7 +310,9 @@ export async function prepareResume(path: string): Promise<ResumeState> {
 export async function openOutputFile(path: string, resume: boolean): Promise<Writable> {
   if (!resume) {
     // An empty file (made by the shell, say) is fine to use; results are never overwritten.
-    const handle = await open(path, 'a');
+    const handle = await open(path, 'a').catch((error: unknown) => {
+      throw fileSystemError(error, 'open', path);
+    });
     const { size } = await handle.stat();
     await handle.close();
     if (size > 0) {
@@ -232,8 +320,21 @@ export async function openOutputFile(path: string, resume: boolean): Promise<Wri
     }
   }
   const stream = createWriteStream(path, { flags: 'a' });
-  await once(stream, 'open');
+  try {
+    await once(stream, 'open');
+  } catch (error) {
+    throw fileSystemError(error, 'open', path);
+  }
   return stream;
+}
+
+/** Ends an output file of {@link openOutputFile}: resolves once every result is written. */
+export function closeOutputFile(stream: Writable, path: string): Promise<void> {
+  return new Promise((resolve, reject) =>
+    stream.end((error?: Error | null) =>
+      error ? reject(fileSystemError(error, 'write', path)) : resolve(),
+    ),
+  );
 }
 
 /** The output file of a batch already has results and `--resume` was not given. */

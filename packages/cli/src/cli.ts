@@ -14,7 +14,14 @@ import {
   type Mode,
 } from '@liftwing/core';
 import { allRequestFlags, requestFromFlags, requestFromJson, UsageError } from './args.js';
-import { type BatchRunProgress, openOutputFile, prepareResume, runBatch } from './batch.js';
+import {
+  type BatchRunProgress,
+  closeOutputFile,
+  DEFAULT_MAX_LINE_BYTES,
+  openOutputFile,
+  prepareResume,
+  runBatch,
+} from './batch.js';
 import { checkModels } from './check.js';
 import { coreDeps, coreOptions } from './core-deps.js';
 import { HELP } from './help.js';
@@ -32,8 +39,9 @@ import {
   type ProgressRenderer,
   renderTable,
   styleFor,
+  survivingStreamErrors,
 } from './output.js';
-import { createLiftWingServer } from './server.js';
+import { createLiftWingServer, DEFAULT_MAX_BODY_BYTES } from './server.js';
 
 const require = createRequire(import.meta.url);
 
@@ -85,6 +93,8 @@ export interface CacheBackend {
   prune(options: { dryRun: boolean }): Promise<{ removed: CacheEntry[]; freedBytes: number }>;
   /** Adds a local file or directory (e.g. a converted ONNX bundle) as a version of a model. */
   add(options: { model: string; version: string; from: string }): Promise<CacheEntry>;
+  /** Removes one cached version, its recorded digests included; rejects if nothing is cached. */
+  remove(model: string, version: string): Promise<{ freedBytes: number }>;
 }
 
 /**
@@ -300,6 +310,7 @@ const PREDICT_OPTIONS: OptionSpec = {
   'output-file': { type: 'string' },
   resume: { type: 'boolean' },
   concurrency: { type: 'string' },
+  'max-line': { type: 'string' },
   ...Object.fromEntries(
     [...allRequestFlags()].map(([flag, type]) => [
       flag,
@@ -326,7 +337,7 @@ async function predictCommand(context: Context, args: string[]): Promise<number>
   const resume = values.resume === true;
 
   if (inputFile === undefined) {
-    for (const flag of ['output-file', 'resume', 'concurrency']) {
+    for (const flag of ['output-file', 'resume', 'concurrency', 'max-line']) {
       if (values[flag] !== undefined) throw new UsageError(`--${flag} needs --input-file.`);
     }
     if (hasFlags && values.input !== undefined) {
@@ -343,6 +354,7 @@ async function predictCommand(context: Context, args: string[]): Promise<number>
     throw new UsageError('--resume needs --output-file, the file to carry on.');
   }
   const concurrency = positiveInteger('concurrency', values.concurrency, 4);
+  const maxLineBytes = positiveInteger('max-line', values['max-line'], DEFAULT_MAX_LINE_BYTES);
 
   const info = findModel(await context.deps.listModels(), ref.model);
   // Check the request before loading a model, which may take long.
@@ -366,20 +378,21 @@ async function predictCommand(context: Context, args: string[]): Promise<number>
   }
   // The files first: a wrong path should not wait for a model to load.
   const files = await openBatchFiles(context, { inputFile, outputFile, resume });
+  const ownsOutput = files.output !== context.io.stdout;
+  let code: number;
   try {
     const model = await openModel(context, info, mode, ref.version);
     try {
-      return await batch(context, model, files, concurrency);
+      code = await batch(context, model, files, { concurrency, maxLineBytes });
     } finally {
       await model.close();
     }
-  } finally {
-    if (files.output !== context.io.stdout) {
-      await new Promise<void>((resolve, reject) =>
-        files.output.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
-    }
+  } catch (error) {
+    if (ownsOutput) files.output.destroy();
+    throw error;
   }
+  if (ownsOutput && outputFile !== undefined) await closeOutputFile(files.output, outputFile);
+  return code;
 }
 
 interface BatchFiles {
@@ -387,6 +400,7 @@ interface BatchFiles {
   output: Writable;
   /** Records already answered in a resumed output file. */
   skip: number;
+  inputName: string;
   outputFile: string | undefined;
 }
 
@@ -422,14 +436,15 @@ async function openBatchFiles(
       ? (context.io.stdout as Writable)
       : await openOutputFile(options.outputFile, options.resume);
   const input = options.inputFile === '-' ? context.io.stdin : createReadStream(options.inputFile);
-  return { input, output, skip, outputFile: options.outputFile };
+  const inputName = options.inputFile === '-' ? 'stdin' : options.inputFile;
+  return { input, output, skip, inputName, outputFile: options.outputFile };
 }
 
 async function batch(
   context: Context,
   model: LiftWingModel<unknown, unknown>,
   files: BatchFiles,
-  concurrency: number,
+  limits: { concurrency: number; maxLineBytes: number },
 ): Promise<number> {
   const { stderr } = context.io;
   const tty = stderr.isTTY === true;
@@ -455,7 +470,15 @@ async function batch(
       input: files.input,
       output: files.output,
       skip: files.skip,
-      concurrency,
+      ...limits,
+      inputName: files.inputName,
+      outputName: files.outputFile ?? 'stdout',
+      outputHint:
+        files.outputFile === undefined
+          ? 'Whatever reads stdout stopped reading or failed; with --output-file, a run that ' +
+            'stopped can be finished with --resume.'
+          : 'Every line before the failure is complete: make room, then run the same command ' +
+            'with --resume to finish.',
       signal,
       onProgress,
     }),
@@ -493,7 +516,7 @@ async function serveCommand(context: Context, args: string[]): Promise<number> {
   const host = (values.host as string | undefined) ?? '127.0.0.1';
   const port = positiveInteger('port', values.port, 8080, true);
   if (port > 65535) throw new UsageError('--port must be at most 65535.');
-  const maxBodyBytes = positiveInteger('max-body', values['max-body'], 10 * 1024 * 1024);
+  const maxBodyBytes = positiveInteger('max-body', values['max-body'], DEFAULT_MAX_BODY_BYTES);
   const timeoutSeconds = positiveInteger('request-timeout', values['request-timeout'], 30);
 
   const known = await context.deps.listModels();
@@ -570,12 +593,13 @@ async function cacheCommand(context: Context, args: string[]): Promise<number> {
   const [action, ...extra] = positionals;
   if (
     action === undefined ||
-    !['ls', 'verify', 'prune', 'path', 'add'].includes(action) ||
-    extra.length !== (action === 'add' ? 2 : 0)
+    !['ls', 'verify', 'prune', 'path', 'add', 'rm'].includes(action) ||
+    extra.length !== ({ add: 2, rm: 1 }[action] ?? 0)
   ) {
     throw new UsageError(
       'Usage: liftwing cache <ls|verify|prune|path> [--json]\n' +
-        '       liftwing cache add <model>@<version> <file-or-directory> [--json]',
+        '       liftwing cache add <model>@<version> <file-or-directory> [--json]\n' +
+        '       liftwing cache rm <model>@<version> [--json]',
     );
   }
   if (values['dry-run'] !== undefined && action !== 'prune') {
@@ -603,6 +627,21 @@ async function cacheCommand(context: Context, args: string[]): Promise<number> {
         entry,
         `Added ${entry.model}@${entry.version} (${formatBytes(entry.bytes)}) at ${entry.path}.\n` +
           `Use it: liftwing predict ${ref} --offline ...`,
+      );
+      return 0;
+    }
+    case 'rm': {
+      const { model, version } = parseModelRef(extra[0]!);
+      if (version === undefined) {
+        throw new UsageError(
+          'Name the version to remove: liftwing cache rm <model>@<version>, e.g. outlink@20221111111111 (liftwing cache ls lists them)',
+        );
+      }
+      const info = findModel(await context.deps.listModels(), model);
+      const { freedBytes } = await cache.remove(info.name, version);
+      out(
+        { model: info.name, version, freedBytes },
+        `Removed ${info.name}@${version} (${formatBytes(freedBytes)} freed); the next pull downloads and checks it afresh.`,
       );
       return 0;
     }
@@ -717,6 +756,8 @@ export async function run(
   const [command, ...args] = leadingJson ? argv.slice(1) : argv;
   if (leadingJson && command !== undefined && !command.startsWith('-')) args.push('--json');
   const context: Context = { io, deps, json: leadingJson || args.includes('--json') };
+  // A closed stdout or stderr (EPIPE) must not kill a server or lose a batch's results.
+  const stopSurviving = survivingStreamErrors([io.stdout, io.stderr]);
   try {
     if (command === undefined) {
       io.stderr.write(HELP['']!);
@@ -746,5 +787,7 @@ export async function run(
     return await handler(context, args);
   } catch (error) {
     return report(context, error);
+  } finally {
+    stopSurviving();
   }
 }

@@ -106,7 +106,9 @@ function cacheBackend(env: Env): CacheBackend {
         version: entry.version,
         file: entry.name,
         ok: entry.status === 'ok',
-        ...(entry.status === 'ok' ? {} : { problem: entry.status }),
+        ...(entry.status === 'ok'
+          ? {}
+          : { problem: entry.detail ? `${entry.status}: ${entry.detail}` : entry.status }),
       }));
     },
     async prune({ dryRun }) {
@@ -121,6 +123,7 @@ function cacheBackend(env: Env): CacheBackend {
     async add({ model, version, from }) {
       return entryOf(cache(), await addLocalModel({ model, version, from, env }));
     },
+    remove: (model, version) => cache().remove(model, version),
   };
 }
 

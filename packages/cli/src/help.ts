@@ -7,7 +7,7 @@ const ENVIRONMENT_VARIABLES: [string, string][] = [
   [ENV.modelsUrl, `published model tree (default ${DEFAULTS.modelsUrl})`],
   [ENV.registry, 'your registry file or https URL, merged over the built-in catalogue'],
   [ENV.apiUrl, `Lift Wing gateway (default ${DEFAULTS.apiUrl})`],
-  [ENV.apiToken, 'bearer token for the gateway (never logged)'],
+  [ENV.apiToken, 'bearer token for the gateway (sent over https only, never logged)'],
   [
     ENV.userAgent,
     'your User-Agent with a contact: "MyTool/1.0 (https://example.org; me@example.org)"',
@@ -41,7 +41,7 @@ Commands:
   pull <model>         download and verify a model's offline artifacts
   predict <model>      one prediction, or a JSONL batch with --input-file
   serve                a local HTTP server speaking Lift Wing's protocol (KServe v1)
-  cache <action>       ls | verify | prune | path | add of the artifact cache
+  cache <action>       ls | verify | prune | path | add | rm of the artifact cache
 
 Options:
   --json               machine-readable output (and errors as JSON on stderr)
@@ -107,6 +107,7 @@ Options:
   --output-file <path> JSONL results (default stdout); never overwritten without --resume
   --resume             continue an interrupted run into --output-file
   --concurrency <n>    requests in flight at once in a batch (default 4)
+  --max-line <bytes>   longest input line (default 16777216); a longer one gets an error line
   --json               errors and the batch summary as JSON
 
 Request flags:
@@ -140,7 +141,7 @@ Options:
   --offline              run the models on this machine (needs their artifacts: liftwing pull)
   --online               forward to the Lift Wing gateway (the default unless ${ENV.offline}=1)
   --models <names>       comma-separated models to serve (default: every installed model package)
-  --max-body <bytes>     largest request body (default 10485760); larger gets 413
+  --max-body <bytes>     largest request body (default 1048576); larger gets 413
   --request-timeout <s>  seconds a prediction may take before 504 (default 30)
   --quiet                no access log
   --json                 the startup line as JSON
@@ -152,15 +153,19 @@ Examples:
 
   cache: `Usage: liftwing cache <ls|verify|prune|path> [--json] [--dry-run]
        liftwing cache add <model>@<version> <file-or-directory> [--json]
+       liftwing cache rm <model>@<version> [--json]
 
   ls        the cached model versions, their sizes and paths
-  verify    checks every cached file against its recorded checksum (exit 1 if any fails)
+  verify    checks every cached file against its recorded checksum, and files trusted on first
+            use against their format (exit 1 if any fails)
   prune     removes cached versions that no registry knows any more, unreferenced files and
             abandoned partial downloads (--dry-run: only list them)
   path      the cache directory
   add       records a local file, or every file of a directory (e.g. a converted ONNX bundle:
             model.onnx + manifest.json), as a version of a model; it then loads offline like a
             downloaded one
+  rm        removes one cached version: its files, and the checksums recorded on first use, so
+            that the next pull downloads and checks it afresh
 
 Options:
   --json               machine-readable output
@@ -170,6 +175,7 @@ Examples:
   liftwing cache ls
   liftwing cache verify --json
   liftwing cache add revertrisk@20231117132654-onnx ./revertrisk-bundle
+  liftwing cache rm outlink@20221111111111
   liftwing predict revertrisk@20231117132654-onnx --offline --lang en --rev-id 12345
   du -sh "$(liftwing cache path)"
 `,

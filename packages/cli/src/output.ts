@@ -7,6 +7,23 @@ export interface OutputStream {
   columns?: number;
 }
 
+/**
+ * Takes the errors of `streams` (a closed pipe: EPIPE) so that none kills the process: output to
+ * a stream that failed is lost, and the work goes on. Returns the function that stops it. Those
+ * that must know of a failure (a batch's output) listen for it themselves.
+ */
+export function survivingStreamErrors(streams: readonly unknown[]): () => void {
+  const ignore = () => {};
+  const emitters = streams.filter(
+    (stream): stream is NodeJS.EventEmitter =>
+      typeof (stream as Partial<NodeJS.EventEmitter> | null)?.on === 'function',
+  );
+  for (const emitter of emitters) emitter.on('error', ignore);
+  return () => {
+    for (const emitter of emitters) emitter.off('error', ignore);
+  };
+}
+
 /** ANSI styling that is a no-op unless colours are wanted. */
 export interface Style {
   bold(text: string): string;

@@ -2,9 +2,10 @@ import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { FileSystemError } from '@liftwing/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openOutputFile, prepareResume, runBatch } from '../src/batch.js';
-import { FakeModel } from './helpers/fakes.js';
+import { FakeModel, FullDisk } from './helpers/fakes.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -44,7 +45,12 @@ describe('runBatch', () => {
     expect(results).toEqual([
       { model_name: 'fake-model', echo: { id: 1, wait: 30 } },
       { model_name: 'fake-model', echo: { id: 2 } },
-      { line: 3, input: 'not json', error: expect.stringMatching(/^Invalid JSON: /) },
+      {
+        line: 3,
+        input: 'not json',
+        error: expect.stringMatching(/^Invalid JSON: /),
+        code: 'invalid_input',
+      },
       {
         line: 5,
         input: { id: 4, fail: 'detail' },
@@ -104,6 +110,138 @@ describe('runBatch', () => {
     });
     expect(summary.interrupted).toBe(true);
     expect(lines().map((line) => JSON.parse(line).echo.i)).toEqual([0, 1, 2, 3]);
+  });
+});
+
+/** `text` as a stream of `size`-byte chunks. */
+function* chunked(text: string, size: number) {
+  const bytes = Buffer.from(text);
+  for (let start = 0; start < bytes.length; start += size)
+    yield bytes.subarray(start, start + size);
+}
+
+describe('long and deep lines', () => {
+  it('answers a line over the maximum with an error line that keeps only its start, and goes on', async () => {
+    const long = JSON.stringify({ features_str: 'Q1 '.repeat(20_000) });
+    const atLimit = JSON.stringify({ text: 'x'.repeat(1000 - 11) });
+    expect(Buffer.byteLength(atLimit)).toBe(1000);
+    const input = ['{"i": 1}', long, atLimit, '{"i": 4}\r', '{"i": 5}'].join('\n');
+    const { output, lines } = collect();
+    const summary = await runBatch({
+      model: new FakeModel(),
+      input: Readable.from(chunked(input, 4096)),
+      output,
+      maxLineBytes: 1000,
+    });
+    expect(summary).toMatchObject({ done: 5, failed: 1 });
+    const results = lines().map((line) => JSON.parse(line));
+    expect(results[0]).toEqual({ model_name: 'fake-model', echo: { i: 1 } });
+    expect(results[1]).toEqual({
+      line: 2,
+      input: long.slice(0, 200),
+      error: `The line is ${long.length} bytes long, over the limit of 1000 bytes (--max-line); it was not read.`,
+      code: 'invalid_input',
+    });
+    expect(results[2].echo.text).toHaveLength(989);
+    expect(results[3]).toEqual({ model_name: 'fake-model', echo: { i: 4 } });
+    expect(results[4]).toEqual({ model_name: 'fake-model', echo: { i: 5 } });
+  });
+
+  it('reads a long line in small chunks whole', async () => {
+    const features = Array.from({ length: 400_000 }, (_, i) => `Q${i}`).join(' ');
+    const input = `{"i": 0}\n${JSON.stringify({ features_str: features })}\n{"i": 2}`;
+    const { output, lines } = collect();
+    await runBatch({ model: new FakeModel(), input: Readable.from(chunked(input, 1024)), output });
+    const results = lines().map((line) => JSON.parse(line));
+    expect(results.map((result) => result.echo.i ?? result.echo.features_str)).toEqual([
+      0,
+      features,
+      2,
+    ]);
+  });
+
+  it('answers a line nested too deep, or not JSON, with an error line and a short input', async () => {
+    const deep = '['.repeat(100_000);
+    const junk = 'x'.repeat(100_000);
+    const { output, lines } = collect();
+    await runBatch({
+      model: new FakeModel(),
+      input: Readable.from([`${deep}\n${junk}\n{}`]),
+      output,
+    });
+    const [first, second, third] = lines().map((line) => JSON.parse(line));
+    expect(first).toEqual({
+      line: 1,
+      input: '['.repeat(200),
+      error: 'Invalid JSON: JSON nested deeper than 64 levels',
+      code: 'invalid_input',
+    });
+    expect(second.input).toBe('x'.repeat(200));
+    expect(second.error.length).toBeLessThan(200);
+    expect(third).toEqual({ model_name: 'fake-model', echo: {} });
+  });
+});
+
+describe('failures of the streams', () => {
+  const requests = Array.from({ length: 40 }, (_, i) => `{"i": ${i}}`).join('\n');
+
+  it('ends with disk_full when the output fills the disk, and --resume finishes from what was written', async () => {
+    const path = join(dir, 'out.jsonl');
+    const failure = await runBatch({
+      model: new FakeModel(),
+      input: Readable.from([requests]),
+      output: new FullDisk(path, 500),
+      outputName: path,
+      outputHint: 'Free some space.',
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FileSystemError);
+    expect(failure).toMatchObject({
+      code: 'disk_full',
+      path,
+      message: `Cannot write ${path}: the disk is full. Free some space.`,
+    });
+    // The disk took exactly 500 bytes: complete lines and a part of one.
+    expect((await readFile(path)).length).toBe(500);
+
+    const state = await prepareResume(path);
+    expect(state.records).toBeGreaterThan(0);
+    expect(state.truncatedBytes).toBeGreaterThan(0);
+    const output = await openOutputFile(path, true);
+    await runBatch({
+      model: new FakeModel(),
+      input: Readable.from([requests]),
+      output,
+      skip: state.records,
+    });
+    await new Promise((resolve) => output.end(resolve));
+    const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
+    expect(lines.map((line) => JSON.parse(line).echo.i)).toEqual([...Array(40).keys()]);
+  });
+
+  it('stops reading once the output failed', async () => {
+    const model = new FakeModel();
+    const slow = Array.from({ length: 40 }, (_, i) => `{"i": ${i}, "wait": 2}`).join('\n');
+    await expect(
+      runBatch({
+        model,
+        input: Readable.from([slow]),
+        output: new FullDisk(join(dir, 'out.jsonl'), 0),
+        concurrency: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'disk_full', message: /^Cannot write the output: / });
+    expect(model.calls.length).toBeLessThan(5);
+  });
+
+  it('names the input that cannot be read', async () => {
+    const { createReadStream } = await import('node:fs');
+    await expect(
+      runBatch({
+        model: new FakeModel(),
+        input: createReadStream(dir),
+        output: collect().output,
+        inputName: dir,
+      }),
+    ).rejects.toMatchObject({ code: 'is_a_directory', path: dir });
   });
 });
 

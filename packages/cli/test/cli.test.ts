@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CacheBackend, type CliIo, run } from '../src/cli.js';
-import { type FakeModel, fakeDeps, fakeIo } from './helpers/fakes.js';
+import { type FakeModel, FullDisk, fakeDeps, fakeIo } from './helpers/fakes.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -70,6 +71,10 @@ describe('liftwing predict', () => {
     [['predict', 'revertrisk', '--lang', 'en', '--rev-id', 'abc'], /--rev-id must be an integer/],
     [['predict', 'revertrisk', '--input', '[1]'], /--input must be a JSON object/],
     [['predict', 'revertrisk', '--input', '{'], /--input is not valid JSON/],
+    [
+      ['predict', 'revertrisk', '--input', `{"a": ${'['.repeat(100)}`],
+      /--input is not valid JSON: JSON nested deeper than 64 levels/,
+    ],
     [['predict', 'revertrisk'], /No request/],
     [
       ['predict', 'revertrisk', '--offline', '--online', '--input', '{}'],
@@ -81,6 +86,10 @@ describe('liftwing predict', () => {
     [
       ['predict', 'revertrisk', '--input-file', 'x', '--concurrency', '0'],
       /--concurrency must be a positive integer/,
+    ],
+    [
+      ['predict', 'revertrisk', '--input', '{}', '--max-line', '10'],
+      /--max-line needs --input-file/,
     ],
     [['predict', 'revertrisk', '--bogus'], /Unknown option '--bogus'/],
     [['frobnicate'], /Unknown command "frobnicate"/],
@@ -211,6 +220,42 @@ describe('liftwing predict --input-file', () => {
       .map((line) => JSON.parse(line));
     expect(lines.map((line) => line.echo?.i ?? line.input.i)).toEqual([...Array(30).keys()]);
   });
+});
+
+describe('a batch whose output fails', () => {
+  const requests = Array.from({ length: 20 }, (_, i) => `{"i": ${i}}`).join('\n');
+
+  it('on stdout ends with the typed error, --json, exit 1', async () => {
+    const { io, stderr } = fakeIo(requests);
+    io.stdout = new FullDisk(join(dir, 'stdout'), 100);
+    const code = await run(['predict', 'fake', '--input-file', '-', '--json'], io, fakeDeps().deps);
+    expect(code).toBe(1);
+    expect(JSON.parse(stderr.text.trimEnd().split('\n').at(-1)!)).toEqual({
+      error: {
+        code: 'disk_full',
+        message: expect.stringMatching(/^Cannot write stdout: the disk is full\. /),
+      },
+    });
+  });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'on a full disk (/dev/full) says so in one line, exit 1',
+    async () => {
+      const input = join(dir, 'in.jsonl');
+      await writeFile(input, requests);
+      const { io, stderr } = fakeIo();
+      const code = await run(
+        ['predict', 'fake', '--input-file', input, '--output-file', '/dev/full'],
+        io,
+        fakeDeps().deps,
+      );
+      expect(code).toBe(1);
+      expect(stderr.text).toBe(
+        'liftwing: Cannot write /dev/full: the disk is full. Every line before the failure is ' +
+          'complete: make room, then run the same command with --resume to finish.\n',
+      );
+    },
+  );
 });
 
 describe('liftwing serve', () => {
@@ -364,7 +409,12 @@ describe('liftwing cache', () => {
     ],
     prune: async ({ dryRun }) => ({ removed: [entry], freedBytes: dryRun ? 0 : entry.bytes }),
     add: async ({ model, version }) => ({ ...entry, model, version }),
+    remove: async (model, version) => {
+      removed.push(`${model}@${version}`);
+      return { freedBytes: entry.bytes };
+    },
   });
+  const removed: string[] = [];
 
   it('lists, verifies (exit 1 on a bad file), prunes and prints the path', async () => {
     const ok = fakeDeps({ cache: backend(true) }).deps;
@@ -387,6 +437,18 @@ describe('liftwing cache', () => {
     expect(await run(['cache', 'path'], path.io, ok)).toBe(0);
     expect(path.stdout.text).toBe('/c\n');
     expect(await run(['cache', 'ls', '--dry-run'], fakeIo().io, ok)).toBe(2);
+  });
+
+  it('removes one version by its alias, and asks for the version', async () => {
+    const deps = fakeDeps({ cache: backend(true) }).deps;
+    const rm = fakeIo();
+    expect(await run(['cache', 'rm', 'outlink@20221111111111'], rm.io, deps)).toBe(0);
+    expect(removed).toEqual(['outlink-topic-model@20221111111111']);
+    expect(rm.stdout.text).toMatch(/^Removed outlink-topic-model@20221111111111 \(990 MB freed\)/);
+    const bare = fakeIo();
+    expect(await run(['cache', 'rm', 'outlink'], bare.io, deps)).toBe(2);
+    expect(bare.stderr.text).toMatch(/Name the version to remove/);
+    expect(await run(['cache', 'rm'], fakeIo().io, deps)).toBe(2);
   });
 });
 

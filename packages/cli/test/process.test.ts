@@ -93,6 +93,46 @@ describe('liftwing serve in a child process', () => {
   });
 });
 
+describe('a closed stderr', () => {
+  it('does not stop liftwing serve, which goes on answering', async () => {
+    const server = start(['--import', 'tsx', child, 'serve', '--port', '0', '--models', 'fake']);
+    const [, url] = await server.until('stderr', /listening on (http:\/\/\S+)/);
+    // Whoever read the log went away: every access-log line from now on meets EPIPE.
+    server.proc.stderr!.destroy();
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${url}/v1/models/fake-model:predict`, {
+        method: 'POST',
+        body: JSON.stringify({ i }),
+      });
+      expect(await response.json()).toEqual({ model_name: 'fake-model', echo: { i } });
+      // Let the failed log write of this request come back before the next one.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(server.proc.exitCode).toBeNull();
+    server.proc.kill('SIGTERM');
+    expect(await server.exit).toBe(0);
+  });
+
+  it('does not lose a result of a batch', async () => {
+    const input = join(dir, 'in.jsonl');
+    const output = join(dir, 'out.jsonl');
+    const count = 50;
+    await writeFile(input, Array.from({ length: count }, (_, i) => `{"i": ${i}}`).join('\n'));
+    const batch = start(
+      ['--import', 'tsx', child, 'predict', 'fake', '--input-file', input].concat([
+        '--output-file',
+        output,
+      ]),
+    );
+    // Closed from the start: the summary at the end is the batch's first write to stderr.
+    batch.proc.stderr!.destroy();
+    expect(await batch.exit).toBe(0);
+    const lines = (await readFile(output, 'utf8')).split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((line) => JSON.parse(line).echo.i)).toEqual([...Array(count).keys()]);
+  });
+});
+
 describe('a batch killed mid-run', () => {
   it('is finished by --resume with every line exactly once, in order', async () => {
     const input = join(dir, 'in.jsonl');

@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AccessLogEntry, createLiftWingServer, type LiftWingServer } from '../src/server.js';
 import { FakeModel } from './helpers/fakes.js';
 
@@ -216,5 +216,140 @@ describe('observability', () => {
     );
     // Unknown model names from URLs never become label values.
     expect(text).not.toContain('model="nope"');
+  });
+});
+
+describe('bodies nested too deep', () => {
+  it('answers 400 from the depth check without parsing, and /health stays up', async () => {
+    const deep = createLiftWingServer({
+      models: [new FakeModel('outlink-topic-model')],
+      maxBodyBytes: 16 * 1024 * 1024,
+      log: () => {},
+    });
+    const { port } = await deep.listen(0, '127.0.0.1');
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      // Complete (a parser would build every level) and unterminated (it would fail at the end).
+      const bodies = ['['.repeat(5 << 20) + ']'.repeat(5 << 20), '{"a":'.repeat(2 << 20)];
+      const answers = bodies.map((body) =>
+        fetch(`${url}/v1/models/outlink-topic-model:predict`, { method: 'POST', body }),
+      );
+      const health = await fetch(`${url}/health`);
+      expect(health.status).toBe(200);
+      for (const response of await Promise.all(answers)) {
+        expect(response.status).toBe(400);
+        expect(await response.json()).toEqual({
+          error: 'Unrecognized request format: JSON nested deeper than 64 levels',
+        });
+      }
+      // A request of Lift Wing's shape, brackets in its strings included, is answered.
+      const fine = await fetch(`${url}/v1/models/outlink-topic-model:predict`, {
+        method: 'POST',
+        body: JSON.stringify({ lang: 'en', page_title: '[['.repeat(100), nested: [[{ a: 1 }]] }),
+      });
+      expect(fine.status).toBe(200);
+    } finally {
+      await deep.close();
+    }
+  });
+
+  it('has a default body limit of 1 MiB', async () => {
+    const small = createLiftWingServer({ models: [new FakeModel()], log: () => {} });
+    const { port } = await small.listen(0, '127.0.0.1');
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/models/fake-model:predict`, {
+        method: 'POST',
+        body: JSON.stringify({ text: 'x'.repeat(1024 * 1024) }),
+      });
+      expect(response.status).toBe(413);
+      expect(await response.json()).toEqual({
+        error: 'Request body is larger than 1048576 bytes.',
+      });
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('clients that leave before their answer', () => {
+  const gaugeOf = (text: string) =>
+    Number(/^liftwing_http_requests_in_flight (\d+)$/m.exec(text)?.[1] ?? Number.NaN);
+
+  let leaving: LiftWingServer;
+  let port: number;
+  const entries: AccessLogEntry[] = [];
+  const signals: AbortSignal[] = [];
+  let handling: () => void = () => {};
+
+  beforeAll(async () => {
+    const model = new FakeModel('fake-model', 'offline', null, { onHandle: () => handling() });
+    const handle = model.handle.bind(model);
+    model.handle = (body, options) => {
+      if (options?.signal) signals.push(options.signal);
+      return handle(body, options);
+    };
+    leaving = createLiftWingServer({
+      models: [model],
+      requestTimeoutMs: 60_000,
+      log: (entry) => entries.push(entry),
+    });
+    port = (await leaving.listen(0, '127.0.0.1')).port;
+  });
+  afterAll(() => leaving.close(1000));
+
+  /** Sends the headers of a predict request and `body`, which is shorter than it says. */
+  const partialRequest = (body: string, length: number) => {
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: '/v1/models/fake-model:predict',
+      headers: { 'content-length': length },
+    });
+    request.on('error', () => {});
+    request.write(body);
+    return request;
+  };
+
+  async function expectLoggedAs499() {
+    await vi.waitFor(() => expect(entries).toHaveLength(1));
+    expect(entries[0]).toMatchObject({
+      method: 'POST',
+      path: '/v1/models/fake-model:predict',
+      status: 499,
+      model: 'fake-model',
+    });
+    entries.length = 0;
+    expect(gaugeOf(leaving.metrics.render())).toBe(0);
+    // As a scrape sees it: only the scrape itself is in flight.
+    expect(gaugeOf(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())).toBe(1);
+    await vi.waitFor(() => expect(entries).toHaveLength(1));
+    entries.length = 0;
+  }
+
+  it('counts and logs a client that left mid-body as 499', async () => {
+    const request = partialRequest('{"lang": "e', 100);
+    await vi.waitFor(() => expect(gaugeOf(leaving.metrics.render())).toBe(1));
+    request.destroy();
+    await expectLoggedAs499();
+    expect(signals).toHaveLength(0);
+  });
+
+  it('counts and logs a client that left mid-prediction as 499, and aborts the prediction', async () => {
+    const started = new Promise<void>((resolve) => {
+      handling = resolve;
+    });
+    const body = '{"wait": 30000}';
+    const request = partialRequest(body, body.length);
+    request.end();
+    await started;
+    request.destroy();
+    await expectLoggedAs499();
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(true);
+    expect(String(signals[0]!.reason)).toMatch(/client closed the connection/);
+    expect(leaving.metrics.render()).toMatch(
+      /^liftwing_http_requests_total\{model="fake-model",status="499"\} 2$/m,
+    );
   });
 });

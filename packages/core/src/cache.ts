@@ -34,6 +34,11 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import {
+  type ArtifactFormatCheck,
+  checkArtifactFormat,
+  isBinaryFormat,
+} from './artifact-format.js';
 import type { ArtifactEntry, ModelEntry, RegistryFile, VersionStatus } from './catalogue.js';
 import { formatForFile, parseRegistryFile } from './catalogue.js';
 import { ENV, type Env, envFlag, envString, resolveOption } from './config.js';
@@ -45,9 +50,16 @@ import {
   hashFile,
   partMetaPath,
 } from './download.js';
-import { ArtifactError, ConfigError, LiftWingError } from './errors.js';
-import { processUniqueId, writeAtomic } from './files.js';
+import {
+  ArtifactError,
+  ConfigError,
+  FileSystemError,
+  fileSystemError,
+  LiftWingError,
+} from './errors.js';
+import { ensureDir, moveIntoPlace, processUniqueId, writeAtomic, writerPid } from './files.js';
 import { processAlive, withLock } from './lock.js';
+import { displayUrl } from './redact.js';
 import type { ArtifactInfo, Registry, ResolvedVersion } from './registry.js';
 
 /** The file in the cache directory that records versions added from local files. */
@@ -124,6 +136,17 @@ export interface ArtifactCacheOptions extends HttpOptions {
   onProgress?: (progress: DownloadProgress) => void;
   /** See {@link LockOptions.staleMs}. */
   lockStaleMs?: number;
+  /**
+   * Structural checks by artifact format, added to or replacing the built-in ones
+   * ({@link ARTIFACT_FORMAT_CHECKS}), for files with no published digest: a model package can
+   * register a stronger check of its own format here.
+   */
+  formatChecks?: Readonly<Record<string, ArtifactFormatCheck>>;
+  /**
+   * Told of a damaged cache record that `list` and `prune` skip (`verify` reports it as a
+   * problem). Default: a `LIFTWING_CACHE_RECORD` process warning.
+   */
+  onWarning?: (message: string) => void;
   env?: Env;
 }
 
@@ -137,7 +160,19 @@ export interface VerifyEntry {
   expectedSha256: string;
   /** Digest found, when the file could be read. */
   actualSha256: string | null;
-  status: 'ok' | 'missing' | 'size-mismatch' | 'sha256-mismatch';
+  /**
+   * `invalid-format`: a first-use file that fails its format's check (a web page or a truncated
+   * file was trusted); `invalid-record`: the record itself is damaged (see `detail`).
+   */
+  status:
+    | 'ok'
+    | 'missing'
+    | 'size-mismatch'
+    | 'sha256-mismatch'
+    | 'invalid-format'
+    | 'invalid-record';
+  /** What is wrong, for `invalid-format` and `invalid-record`. */
+  detail?: string;
 }
 
 /** The result of {@link ArtifactCache.verify}; `ok` is false when anything is wrong. */
@@ -199,9 +234,44 @@ interface ArtifactRecord {
   trust: Trust;
   url: string | null;
   storedAt: string;
+  /** The catalogue format; absent in records written before it was kept. */
+  format?: string;
+}
+
+/** A record file that cannot be used, and why. */
+interface BadRecord {
+  key: string;
+  path: string;
+  problem: string;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+const TRUSTS: ReadonlySet<string> = new Set(['registry', 'first-use', 'local']);
+/** A temporary file this old is abandoned even if a process with its writer's pid runs. */
+const ABANDONED_MS = 24 * 60 * 60 * 1000;
+
+/** Why a parsed record file cannot be used, or undefined when every field is sound. */
+function recordProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'it is not a JSON object';
+  const r = value as Record<string, unknown>;
+  for (const field of ['model', 'version', 'name', 'storedAt'] as const) {
+    if (typeof r[field] !== 'string' || r[field] === '') return `${field} is not a string`;
+  }
+  if (typeof r.sha256 !== 'string' || !SHA256.test(r.sha256)) return 'sha256 is not a SHA-256';
+  if (!Number.isSafeInteger(r.size) || (r.size as number) < 0) return 'size is not a byte count';
+  if (typeof r.trust !== 'string' || !TRUSTS.has(r.trust)) return 'trust is not known';
+  if (r.url !== null && typeof r.url !== 'string') return 'url is not a string';
+  if (r.format !== undefined && typeof r.format !== 'string') return 'format is not a string';
+  const segments = [r.model, r.version, ...(r.name as string).split('/')] as string[];
+  if (
+    segments.some((part) => part === '' || part === '.' || part === '..' || part.includes('\\'))
+  ) {
+    return 'its model, version or name would leave the cache directory';
+  }
+  return undefined;
+}
+
+const DISK_HINT = `Free some disk space, or set ${ENV.cacheDir} to a writable directory.`;
 
 function recordKey(model: string, version: string, name: string): string {
   return createHash('sha256').update(`${model}\0${version}\0${name}`).digest('hex').slice(0, 40);
@@ -258,21 +328,47 @@ export class ArtifactCache {
   async #prepare(): Promise<void> {
     this.#prepared ??= (async () => {
       for (const sub of ['blobs/sha256', 'records', 'models', 'tmp', 'locks']) {
-        await mkdir(join(this.dir, sub), { recursive: true });
+        await ensureDir(join(this.dir, sub), DISK_HINT);
       }
       const tag = join(this.dir, 'CACHEDIR.TAG');
-      if (!(await exists(tag))) await writeAtomic(tag, CACHEDIR_TAG);
+      if (!(await exists(tag))) await writeAtomic(tag, CACHEDIR_TAG, DISK_HINT);
     })();
+    // A failure (a full or read-only disk) is not remembered: the next call tries again.
+    this.#prepared.catch(() => {
+      this.#prepared = undefined;
+    });
     return this.#prepared;
   }
 
-  async #readRecord(key: string): Promise<ArtifactRecord | undefined> {
+  /** The record of `key`, or a {@link BadRecord} saying why it cannot be used, or undefined. */
+  async #loadRecord(key: string): Promise<ArtifactRecord | BadRecord | undefined> {
+    const path = this.#recordPath(key);
+    let text: string;
     try {
-      const record = JSON.parse(await readFile(this.#recordPath(key), 'utf8')) as ArtifactRecord;
-      return SHA256.test(record.sha256) ? record : undefined;
-    } catch {
-      return undefined;
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      return { key, path, problem: fileSystemError(error, 'read', path).message };
     }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { key, path, problem: 'it is not JSON' };
+    }
+    const problem = recordProblem(value);
+    return problem === undefined ? (value as ArtifactRecord) : { key, path, problem };
+  }
+
+  async #readRecord(key: string): Promise<ArtifactRecord | undefined> {
+    const loaded = await this.#loadRecord(key);
+    return loaded === undefined || 'problem' in loaded ? undefined : loaded;
+  }
+
+  #warn(bad: BadRecord): void {
+    const message = `Skipping the damaged cache record ${bad.path}: ${bad.problem}. Delete it (\`liftwing cache rm\` of its version, or the file); the artifact is downloaded again when needed.`;
+    if (this.#options.onWarning) this.#options.onWarning(message);
+    else process.emitWarning(message, { code: 'LIFTWING_CACHE_RECORD' });
   }
 
   async #toCached(record: ArtifactRecord, key: string): Promise<CachedArtifact> {
@@ -282,6 +378,8 @@ export class ArtifactCache {
     );
     return {
       ...record,
+      // Records written before URLs were stored redacted may still hold a credential.
+      url: record.url === null ? null : displayUrl(record.url),
       path: this.path(record.model, record.version, record.name),
       blobPath: this.#blobPath(record.sha256),
       lastUsedAt,
@@ -318,8 +416,11 @@ export class ArtifactCache {
   }
 
   async #store(record: ArtifactRecord, key: string): Promise<void> {
-    await writeAtomic(this.#recordPath(key), JSON.stringify(record, null, 2));
-    await this.#linkView(record);
+    await writeAtomic(this.#recordPath(key), JSON.stringify(record, null, 2), DISK_HINT);
+    const view = this.path(record.model, record.version, record.name);
+    await this.#linkView(record).catch((error: unknown) => {
+      throw fileSystemError(error, 'link', view, DISK_HINT);
+    });
   }
 
   /** The cached copy of an artifact, without any network, or undefined. */
@@ -346,7 +447,12 @@ export class ArtifactCache {
     if (found !== undefined) {
       const now = new Date();
       await utimes(this.#recordPath(key), now, now).catch(() => {});
-      if (!(await exists(this.path(model, version, artifact.name)))) await this.#linkView(found);
+      const view = this.path(model, version, artifact.name);
+      if (!(await exists(view))) {
+        await this.#linkView(found).catch((error: unknown) => {
+          throw fileSystemError(error, 'link', view, DISK_HINT);
+        });
+      }
       return this.#toCached(found, key);
     }
     if (artifact.url === null) {
@@ -385,6 +491,7 @@ export class ArtifactCache {
           partPath,
           artifact: artifact.name,
           expectedSize: artifact.size,
+          binary: isBinaryFormat(artifact.format),
           onProgress: options.onProgress,
         },
         options,
@@ -396,6 +503,17 @@ export class ArtifactCache {
       }
       throw error;
     }
+    const source = displayUrl(url);
+    if (artifact.sha256 === null) {
+      // Without a published digest, the file's own structure is all there is to check before
+      // its digest is recorded as the truth.
+      try {
+        await checkArtifactFormat(artifact.format, partPath, source, options.formatChecks);
+      } catch (error) {
+        await this.#removePart(partPath);
+        throw fileSystemError(error, 'check', partPath);
+      }
+    }
     const previous = await this.#readRecord(key);
     const expected = artifact.sha256 ?? previous?.sha256 ?? null;
     if (expected !== null && expected !== result.sha256) {
@@ -406,12 +524,16 @@ export class ArtifactCache {
           : `the digest recorded when it was first downloaded on ${previous?.storedAt} is`;
       throw new ArtifactError(
         'integrity_mismatch',
-        `${resolved.ref} ${artifact.name} from ${url} has SHA-256 ${result.sha256} but ${why} ${expected}; nothing was kept. ` +
-          'The file changed on the server or was corrupted on the way; report it if it persists.',
+        `${resolved.ref} ${artifact.name} from ${source} has SHA-256 ${result.sha256} but ${why} ${expected}; nothing was kept. ` +
+          (artifact.sha256 !== null
+            ? 'The file changed on the server or was corrupted on the way; report it if it persists.'
+            : `The file changed on the server, or the first download was wrong: if you trust the new file, \`liftwing cache rm ${resolved.ref}\` forgets the recorded digest.`),
       );
     }
     const blob = this.#blobPath(result.sha256);
-    await rename(partPath, blob);
+    await moveIntoPlace(partPath, blob).catch((error: unknown) => {
+      throw fileSystemError(error, 'store', blob, DISK_HINT);
+    });
     await rm(partMetaPath(partPath), { force: true });
     const trust: Trust = artifact.sha256 !== null ? 'registry' : 'first-use';
     const record: ArtifactRecord = {
@@ -421,8 +543,9 @@ export class ArtifactCache {
       sha256: result.sha256,
       size: result.size,
       trust,
-      url,
+      url: displayUrl(url),
       storedAt: previous?.storedAt ?? new Date().toISOString(),
+      format: artifact.format,
     };
     await this.#store(record, key);
     if (trust === 'first-use' && previous === undefined) {
@@ -460,26 +583,42 @@ export class ArtifactCache {
     await rm(partMetaPath(partPath), { force: true });
   }
 
-  async #records(): Promise<Array<{ key: string; record: ArtifactRecord }>> {
+  async #records(): Promise<{
+    records: Array<{ key: string; record: ArtifactRecord }>;
+    bad: BadRecord[];
+  }> {
+    const records: Array<{ key: string; record: ArtifactRecord }> = [];
+    const bad: BadRecord[] = [];
     let names: string[];
     try {
       names = await readdir(join(this.dir, 'records'));
     } catch {
-      return [];
+      return { records, bad };
     }
-    const out: Array<{ key: string; record: ArtifactRecord }> = [];
     for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
       const key = name.slice(0, -'.json'.length);
-      const record = await this.#readRecord(key);
-      if (record !== undefined) out.push({ key, record });
+      const loaded = await this.#loadRecord(key);
+      if (loaded === undefined) continue;
+      if ('problem' in loaded) bad.push(loaded);
+      else records.push({ key, record: loaded });
     }
-    return out;
+    return { records, bad };
   }
 
-  /** Every cached version, grouped by model, newest version first. */
+  /** The sound records; each damaged one is reported to `onWarning` and skipped. */
+  async #soundRecords(): Promise<Array<{ key: string; record: ArtifactRecord }>> {
+    const { records, bad } = await this.#records();
+    for (const record of bad) this.#warn(record);
+    return records;
+  }
+
+  /**
+   * Every cached version, grouped by model, newest version first. A damaged record is skipped
+   * and reported to {@link ArtifactCacheOptions.onWarning}.
+   */
   async list(): Promise<CachedVersion[]> {
     const versions = new Map<string, CachedVersion>();
-    for (const { key, record } of await this.#records()) {
+    for (const { key, record } of await this.#soundRecords()) {
       if (!(await exists(this.#blobPath(record.sha256)))) continue;
       const cached = await this.#toCached(record, key);
       const id = `${record.model}@${record.version}`;
@@ -506,13 +645,17 @@ export class ArtifactCache {
   }
 
   /**
-   * Re-hashes every cached artifact against its recorded digest. With `repair`, a corrupt blob
-   * is deleted so that the next pull downloads it again (checked against the same digest).
+   * Re-hashes every cached artifact against its recorded digest, and runs the format check of
+   * each file trusted on first use (so a web page or a truncated file recorded before the check
+   * existed shows up as `invalid-format`). A damaged record is an `invalid-record` problem. With
+   * `repair`, a corrupt blob is deleted so that the next pull downloads it again (checked against
+   * the same digest).
    */
   async verify(options: { repair?: boolean } = {}): Promise<VerifyReport> {
     const entries: VerifyEntry[] = [];
     let bytesHashed = 0;
-    for (const { record } of await this.#records()) {
+    const { records, bad } = await this.#records();
+    for (const { record } of records) {
       const blobPath = this.#blobPath(record.sha256);
       const entry: VerifyEntry = {
         model: record.model,
@@ -537,15 +680,96 @@ export class ArtifactCache {
       bytesHashed += size;
       if (size !== record.size) entry.status = 'size-mismatch';
       else if (entry.actualSha256 !== record.sha256) entry.status = 'sha256-mismatch';
+      else if (record.trust === 'first-use') {
+        const format = record.format ?? formatForFile(record.name);
+        const source = `${record.model}@${record.version} ${record.name} (${blobPath})`;
+        try {
+          await checkArtifactFormat(format, blobPath, source, this.#options.formatChecks);
+        } catch (error) {
+          if (!(error instanceof LiftWingError) || error instanceof FileSystemError) throw error;
+          entry.status = 'invalid-format';
+          entry.detail = error.message;
+        }
+      }
       if (entry.status !== 'ok' && options.repair) await rm(blobPath, { force: true });
+    }
+    for (const record of bad) {
+      entries.push({
+        model: '?',
+        version: '?',
+        name: record.path,
+        blobPath: '',
+        trust: 'first-use',
+        expectedSha256: '',
+        actualSha256: null,
+        status: 'invalid-record',
+        detail: record.problem,
+      });
     }
     const problems = entries.filter((e) => e.status !== 'ok');
     return { ok: problems.length === 0, entries, problems, bytesHashed };
   }
 
   /**
+   * Removes one cached version: its records (a digest trusted on first use included, so the
+   * next download is trusted afresh and format-checked), its readable view, the blobs no other
+   * record uses and, for a version added from local files, its local registry entry. Runs under
+   * the locks of its artifacts, so it never interleaves with a download of them. Returns what
+   * was removed; a version with nothing in the cache is an `ArtifactError` (`cache_error`).
+   */
+  async remove(
+    model: string,
+    version: string,
+  ): Promise<{ model: string; version: string; freedBytes: number }> {
+    const { records } = await this.#records();
+    const mine = records.filter((r) => r.record.model === model && r.record.version === version);
+    const view = this.path(model, version);
+    if (mine.length === 0 && !(await exists(view))) {
+      throw new ArtifactError(
+        'cache_error',
+        `${model}@${version} is not in the cache at ${this.dir}; \`liftwing cache ls\` lists what is.`,
+      );
+    }
+    const forget = async (index: number): Promise<void> => {
+      const entry = mine[index];
+      if (entry === undefined) return;
+      await withLock(
+        join(this.dir, 'locks', `${entry.key}.lock`),
+        async () => {
+          await rm(this.#recordPath(entry.key), { force: true });
+          await forget(index + 1);
+        },
+        { signal: this.#options.signal, staleMs: this.#options.lockStaleMs },
+      );
+    };
+    let freedBytes = 0;
+    try {
+      await forget(0);
+      await rm(view, { recursive: true, force: true });
+      const live = new Set((await this.#records()).records.map(({ record }) => record.sha256));
+      for (const sha256 of new Set(mine.map((r) => r.record.sha256))) {
+        if (live.has(sha256)) continue;
+        const blob = this.#blobPath(sha256);
+        freedBytes += await stat(blob).then(
+          (s) => s.size,
+          () => 0,
+        );
+        await rm(blob, { force: true });
+      }
+    } catch (error) {
+      throw fileSystemError(error, 'remove from', this.dir);
+    }
+    if (mine.some((r) => r.record.trust === 'local')) {
+      await this.#forgetLocal([{ model, version, artifacts: [], size: 0, lastUsedAt: new Date() }]);
+    }
+    return { model, version, freedBytes };
+  }
+
+  /**
    * Removes cached versions by the criteria given (any one selects a version; `keep` protects
-   * it), then blobs no record uses and partial downloads of processes that no longer run.
+   * it), then blobs no record uses, and temporary and partial files left by processes that no
+   * longer run (or older than a day). A damaged record is skipped and reported to
+   * {@link ArtifactCacheOptions.onWarning}.
    */
   async prune(options: PruneOptions = {}): Promise<PruneReport> {
     const dryRun = options.dryRun ?? false;
@@ -577,30 +801,17 @@ export class ArtifactCache {
       for (const artifact of version.artifacts)
         doomedKeys.add(recordKey(artifact.model, artifact.version, artifact.name));
     }
-    const records = await this.#records();
+    const { records } = await this.#records();
     const live = new Set(
       records.filter(({ key }) => !doomedKeys.has(key)).map(({ record }) => record.sha256),
     );
     const blobs = await readdir(join(this.dir, 'blobs', 'sha256')).catch(() => [] as string[]);
     for (const blob of blobs) {
       if (live.has(blob)) continue;
-      const path = join(this.dir, 'blobs', 'sha256', blob);
-      freedBytes += await stat(path).then(
-        (s) => s.size,
-        () => 0,
-      );
-      if (!dryRun) await rm(path, { force: true });
+      freedBytes += await this.#removeFile(join(this.dir, 'blobs', 'sha256', blob), dryRun);
     }
-    const tmp = await readdir(join(this.dir, 'tmp')).catch(() => [] as string[]);
-    for (const name of tmp) {
-      const pid = /\.(\d+)-[0-9a-f]+\.(part|part\.json|tmp)$/.exec(name)?.[1];
-      if (pid === undefined || processAlive(Number(pid))) continue;
-      const path = join(this.dir, 'tmp', name);
-      freedBytes += await stat(path).then(
-        (s) => s.size,
-        () => 0,
-      );
-      if (!dryRun) await rm(path, { force: true });
+    for (const path of await this.#abandonedTempFiles()) {
+      freedBytes += await this.#removeFile(path, dryRun);
     }
     if (!dryRun) {
       for (const version of doomed) {
@@ -618,6 +829,42 @@ export class ArtifactCache {
       freedBytes,
       dryRun,
     };
+  }
+
+  /** Deletes a file (unless `dryRun`) and returns its size; 0 when it is already gone. */
+  async #removeFile(path: string, dryRun: boolean): Promise<number> {
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => 0,
+    );
+    if (!dryRun) {
+      await rm(path, { force: true }).catch((error: unknown) => {
+        throw fileSystemError(error, 'remove', path);
+      });
+    }
+    return size;
+  }
+
+  /**
+   * Temporary files (`*.<pid>-<hex>.tmp`, partial downloads and their sidecars) anywhere in the
+   * cache whose writer no longer runs, or that nobody touched for a day.
+   */
+  async #abandonedTempFiles(): Promise<string[]> {
+    const found: string[] = [];
+    const entries = await readdir(this.dir, { recursive: true, withFileTypes: true }).catch(
+      () => [],
+    );
+    for (const entry of entries) {
+      const pid = writerPid(entry.name);
+      if (pid === undefined || entry.isDirectory()) continue;
+      const path = join(entry.parentPath, entry.name);
+      const age = await lstat(path).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => undefined,
+      );
+      if (age !== undefined && (!processAlive(pid) || age > ABANDONED_MS)) found.push(path);
+    }
+    return found;
   }
 
   /**
@@ -712,9 +959,14 @@ export class ArtifactCache {
         },
       }),
       createWriteStream(temp),
-    );
+    ).catch(async (error: unknown) => {
+      await rm(temp, { force: true });
+      throw fileSystemError(error, 'copy into the cache', path, DISK_HINT);
+    });
     const sha256 = hash.digest('hex');
-    await rename(temp, this.#blobPath(sha256));
+    await moveIntoPlace(temp, this.#blobPath(sha256)).catch((error: unknown) => {
+      throw fileSystemError(error, 'store', this.#blobPath(sha256), DISK_HINT);
+    });
     return { sha256, size };
   }
 

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { RegistryError } from './errors.js';
+import { displayUrl } from './redact.js';
 
 /** Deployment status of a model version. */
 export type VersionStatus = 'production' | 'staging' | 'archived';
@@ -172,7 +173,9 @@ function check(value: unknown, schema: Schema, root: Schema, path: string): stri
   }
   if (typeof value === 'string' && schema.pattern !== undefined) {
     if (!new RegExp(schema.pattern).test(value)) {
-      return [`${path}: ${JSON.stringify(value)} does not match ${schema.pattern}`];
+      // A URL (modelsUrl) may carry credentials; other strings are shown as they are.
+      const shown = /^[a-z][a-z0-9+.-]*:/i.test(value) ? displayUrl(value) : value;
+      return [`${path}: ${JSON.stringify(shown)} does not match ${schema.pattern}`];
     }
   }
   if (typeof value === 'number' && schema.minimum !== undefined && value < schema.minimum) {
@@ -207,7 +210,10 @@ function check(value: unknown, schema: Schema, root: Schema, path: string): stri
   return errors;
 }
 
-/** Semantic rules a JSON Schema cannot express: unique names, aliases and version ids. */
+/**
+ * Semantic rules a JSON Schema cannot express: unique names, aliases and version ids, at most one
+ * production version per model, and artifact names that can all be files side by side.
+ */
 function checkUniqueness(file: RegistryFile): string[] {
   const errors: string[] = [];
   const seen = new Map<string, string>();
@@ -224,17 +230,33 @@ function checkUniqueness(file: RegistryFile): string[] {
       seen.set(key, `${kind} of models[${m}]`);
     }
     const ids = new Set<string>();
+    let production: string | undefined;
     model.versions.forEach((version, v) => {
       if (ids.has(version.id)) {
         errors.push(`$.models[${m}].versions[${v}].id: duplicate version "${version.id}"`);
       }
       ids.add(version.id);
+      // `name@production` and a bare name must mean one version, not whichever sorts first.
+      if (version.status === 'production') {
+        if (production !== undefined) {
+          errors.push(
+            `$.models[${m}].versions[${v}].status: "${model.name}" has two production versions, "${production}" and "${version.id}"; mark all but one staging or archived`,
+          );
+        }
+        production ??= version.id;
+      }
       const names = new Set<string>();
       version.artifacts.forEach((artifact, a) => {
+        const path = `$.models[${m}].versions[${v}].artifacts[${a}].name`;
         if (names.has(artifact.name)) {
-          errors.push(
-            `$.models[${m}].versions[${v}].artifacts[${a}].name: duplicate artifact "${artifact.name}"`,
-          );
+          errors.push(`${path}: duplicate artifact "${artifact.name}"`);
+        }
+        // The cache view holds each artifact as a file, so none can be a directory of another.
+        const parent = [...names].find(
+          (name) => artifact.name.startsWith(`${name}/`) || name.startsWith(`${artifact.name}/`),
+        );
+        if (parent !== undefined) {
+          errors.push(`${path}: "${artifact.name}" and "${parent}" cannot both be files`);
         }
         names.add(artifact.name);
       });

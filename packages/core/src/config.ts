@@ -64,3 +64,11 @@ export function envFlag(name: string, env: Env = process.env): boolean | undefin
 export function resolveOption<T>(explicit: T | undefined, fromEnv: T | undefined, fallback: T): T {
   return explicit ?? fromEnv ?? fallback;
 }
+
+/** `value` when it is a whole number >= 1; else a {@link ConfigError} naming the option. */
+export function positiveInteger(value: number, option: string): number {
+  if (!(Number.isSafeInteger(value) && value >= 1)) {
+    throw new ConfigError(`${option} must be a whole number >= 1, got ${value}.`);
+  }
+  return value;
+}

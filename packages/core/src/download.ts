@@ -6,10 +6,20 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
-import { ArtifactError, ConfigError, HttpError, LiftWingError } from './errors.js';
+import { MIB, readBody, readBodyPrefix } from './body.js';
+import { ENV } from './config.js';
+import {
+  ArtifactError,
+  ConfigError,
+  FileSystemError,
+  fileSystemError,
+  HttpError,
+  LiftWingError,
+} from './errors.js';
+import { displayUrl } from './redact.js';
 import { abortError } from './retry.js';
 import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
 
@@ -39,7 +49,12 @@ export interface DownloadProgress {
 }
 
 const MAX_REDIRECTS = 5;
-const MAX_TEXT_BYTES = 8 * 1024 * 1024;
+/**
+ * The largest text document fetched, 8 MiB: the catalogue is about 5 KB, a registry of every
+ * Lift Wing model and version would be some 100 KB, and a directory listing of the published tree
+ * a few KB per version.
+ */
+export const MAX_TEXT_BYTES = 8 * MIB;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PROGRESS_INTERVAL_MS = 200;
 const DOWNLOAD_ATTEMPTS = 5;
@@ -67,13 +82,14 @@ export function checkRemoteUrl(url: string | URL, what: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
-    throw new ConfigError(`${what} ${JSON.stringify(String(url))} is not a URL.`, { cause: error });
+  } catch {
+    // Not kept as the cause: the TypeError quotes the URL, credentials and all.
+    throw new ConfigError(`${what} ${JSON.stringify(displayUrl(url))} is not a URL.`);
   }
   if (parsed.protocol === 'https:') return parsed;
   if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return parsed;
   throw new ConfigError(
-    `${what} ${parsed.href} must use https (plain http is accepted only for localhost/127.0.0.1).`,
+    `${what} ${displayUrl(parsed)} must use https (plain http is accepted only for localhost/127.0.0.1).`,
   );
 }
 
@@ -89,7 +105,7 @@ function redirectTarget(from: URL, location: string): URL {
     return target;
   }
   throw new HttpError(
-    `Refusing to follow a redirect from ${from.href} to ${target.href}: not https.`,
+    `Refusing to follow a redirect from ${displayUrl(from)} to ${displayUrl(target)}: not https.`,
     {
       url: from.href,
     },
@@ -130,7 +146,7 @@ async function get(
     await response.body.dump();
     const location = headerValue(response.headers.location);
     if (location === undefined || hop >= MAX_REDIRECTS) {
-      throw new HttpError(`Too many or empty redirects fetching ${url.href}.`, {
+      throw new HttpError(`Too many or empty redirects fetching ${displayUrl(url)}.`, {
         status: response.statusCode,
         url: url.href,
       });
@@ -149,18 +165,20 @@ function wrapNetworkError(
   if (signal?.aborted) return abortError(signal);
   const name = (error as Error | undefined)?.name;
   if (name === 'AbortError')
-    return new LiftWingError('aborted', `Request to ${url.href} was aborted.`, { cause: error });
+    return new LiftWingError('aborted', `Request to ${displayUrl(url)} was aborted.`, {
+      cause: error,
+    });
   return new HttpError(
-    `No answer from ${url.href}: ${(error as Error).message}. Check the network, proxy (HTTPS_PROXY) and URL.`,
+    `No answer from ${displayUrl(url)}: ${(error as Error).message}. Check the network, proxy (HTTPS_PROXY) and URL.`,
     { url: url.href, cause: error },
   );
 }
 
 async function failOnStatus(response: Dispatcher.ResponseData, url: URL): Promise<void> {
   if (response.statusCode >= 200 && response.statusCode < 300) return;
-  const text = (await response.body.text().catch(() => '')).slice(0, 300).trim();
+  const text = (await readBodyPrefix(response.body)).slice(0, 300).trim();
   throw new HttpError(
-    `GET ${url.href} answered HTTP ${response.statusCode}${text ? `: ${text}` : ''}`,
+    `GET ${displayUrl(url)} answered HTTP ${response.statusCode}${text ? `: ${text}` : ''}`,
     {
       status: response.statusCode,
       serverMessage: text || undefined,
@@ -170,8 +188,9 @@ async function failOnStatus(response: Dispatcher.ResponseData, url: URL): Promis
 }
 
 /**
- * Fetches a small text document (a registry file, a directory listing) from an https or loopback
- * URL. Bodies over 8 MiB are refused.
+ * Fetches a small text document (a registry file, a directory listing, the published catalogue)
+ * from an https or loopback URL. Bodies over {@link MAX_TEXT_BYTES} are refused as soon as they
+ * pass it.
  */
 export async function fetchText(
   url: string | URL,
@@ -181,23 +200,16 @@ export async function fetchText(
   const target = checkRemoteUrl(url, what);
   const { url: final, response } = await get(target, options);
   await failOnStatus(response, final);
-  const chunks: Buffer[] = [];
-  let size = 0;
   try {
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_TEXT_BYTES) {
-        response.body.destroy();
-        throw new HttpError(`${what} at ${final.href} is larger than ${MAX_TEXT_BYTES} bytes.`, {
-          url: final.href,
-        });
-      }
-      chunks.push(chunk as Buffer);
-    }
+    return await readBody(response, {
+      maxBytes: MAX_TEXT_BYTES,
+      what,
+      url: final.href,
+      hint: 'Check the URL: no registry, catalogue or directory listing is that large.',
+    });
   } catch (error) {
     throw wrapNetworkError(error, final, options.signal);
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** What a download must produce. */
@@ -210,6 +222,8 @@ export interface DownloadRequest {
   artifact: string;
   /** Size the registry promises, if it knows. */
   expectedSize: number | null;
+  /** A binary artifact: an answer that is a web page (`text/html`) is refused. */
+  binary?: boolean;
   onProgress?: (progress: DownloadProgress) => void;
 }
 
@@ -221,7 +235,8 @@ export interface DownloadResult {
 
 /** Resume validators saved next to a partial file, so another process can resume it safely. */
 interface PartMeta {
-  url: string;
+  /** SHA-256 of the URL: it identifies the download without storing a credential it may hold. */
+  urlSha256: string;
   etag?: string;
   lastModified?: string;
 }
@@ -231,10 +246,14 @@ export function partMetaPath(partPath: string): string {
   return `${partPath}.json`;
 }
 
+function urlSha256(url: URL): string {
+  return createHash('sha256').update(url.href).digest('hex');
+}
+
 async function readPartMeta(partPath: string, url: URL): Promise<PartMeta | undefined> {
   try {
     const meta = JSON.parse(await readFile(partMetaPath(partPath), 'utf8')) as PartMeta;
-    return meta.url === url.href ? meta : undefined;
+    return meta.urlSha256 === urlSha256(url) ? meta : undefined;
   } catch {
     return undefined;
   }
@@ -270,10 +289,28 @@ function rangeStart(response: Dispatcher.ResponseData): number | undefined {
 }
 
 /**
+ * Stops reading an answer that will not be used. The body's abort error has a listener, so it
+ * is never an uncaught `'error'` event.
+ */
+function discard(response: Dispatcher.ResponseData): void {
+  response.body.on('error', () => {});
+  response.body.destroy();
+}
+
+/** A web page (a login, error or directory page) where a binary artifact was expected. */
+function isWebPage(response: Dispatcher.ResponseData): boolean {
+  const type = headerValue(response.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
+  return type === 'text/html' || type === 'application/xhtml+xml';
+}
+
+const DISK_HINT = `Free some disk space, or set ${ENV.cacheDir} to a writable directory with room for the model.`;
+
+/**
  * Downloads `request.url` into `request.partPath`, resuming what is already there with
  * `Range`/`If-Range` when the server supports it, and retrying (up to 5 attempts) when the
  * connection drops half way. Checks the size against the registry and the server, and returns the
- * SHA-256 computed over every byte of the file. The caller renames the file into place.
+ * SHA-256 computed over every byte of the file, which is flushed to the disk. The caller renames
+ * the file into place. A file system failure is a {@link FileSystemError} and is not retried.
  */
 export async function downloadToFile(
   download: DownloadRequest,
@@ -287,113 +324,189 @@ export async function downloadToFile(
     const meta = offset > 0 ? await readPartMeta(partPath, url) : undefined;
     const validator = meta?.etag ?? meta?.lastModified;
     const resume = offset > 0 && validator !== undefined;
-    const headers: Record<string, string> = resume
-      ? { range: `bytes=${offset}-`, 'if-range': validator }
-      : {};
-    const { url: final, response } = await get(url, options, headers);
-    if (response.statusCode === 416 && resume) {
-      // The partial file is not a prefix of what the server has now: start over.
-      await response.body.dump();
-      await rm(partPath, { force: true });
-      continue;
-    }
-    await failOnStatus(response, final);
-    const partial = response.statusCode === 206;
-    if (partial && rangeStart(response) !== offset) {
-      response.body.destroy();
-      throw new ArtifactError(
-        'download_failed',
-        `${final.href} answered a Range request with the wrong range.`,
-      );
-    }
-    const start = partial ? offset : 0;
-    const total = totalSize(response, start);
-    if (total !== null && download.expectedSize !== null && total !== download.expectedSize) {
-      response.body.destroy();
-      throw new ArtifactError(
-        'integrity_mismatch',
-        `${final.href} is ${total} bytes but the registry says ${artifact} is ${download.expectedSize}; nothing was kept. The registry or the server is wrong.`,
-      );
-    }
-    const newMeta: PartMeta = { url: url.href };
-    const etag = headerValue(response.headers.etag);
-    const lastModified = headerValue(response.headers['last-modified']);
-    // Weak ETags cannot validate a byte range (RFC 9110 13.1.5).
-    if (etag !== undefined && !etag.startsWith('W/')) newMeta.etag = etag;
-    else if (lastModified !== undefined) newMeta.lastModified = lastModified;
-    await writeFile(partMetaPath(partPath), JSON.stringify(newMeta));
-
-    const hash = start > 0 ? await hashFile(partPath) : createHash('sha256');
-    let done = start;
-    const began = Date.now();
-    let reported = 0;
-    const report = (force: boolean) => {
-      const now = Date.now();
-      if (download.onProgress === undefined || (!force && now - reported < PROGRESS_INTERVAL_MS))
-        return;
-      reported = now;
-      const seconds = Math.max((now - began) / 1000, 1e-3);
-      download.onProgress({
-        artifact,
-        bytesDone: done,
-        bytesTotal: total ?? download.expectedSize,
-        bytesPerSecond: (done - start) / seconds,
-      });
-    };
-    // Chunks are written in batches, and what was received is flushed even when the connection
-    // drops, so the file on disk is always exactly the bytes hashed and can be resumed.
-    const handle = await open(partPath, start > 0 ? 'a' : 'w');
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    // One write in flight while the next batch is received and hashed.
-    let writing: Promise<unknown> = Promise.resolve();
-    const flush = async () => {
-      await writing;
-      if (pendingBytes === 0) return;
-      const batch = pending;
-      pending = [];
-      pendingBytes = 0;
-      writing = handle.writev(batch);
-    };
+    // All file work that does not depend on the answer happens before the request: undici
+    // pauses an unread body, and a server that then closes the connection (HTTP/1.0,
+    // `Connection: close`) makes undici fail an assertion that no one can catch.
+    const resumedHash = resume
+      ? await fileStep(() => hashFile(partPath), 'read', partPath)
+      : undefined;
+    const handle = await fileStep(() => open(partPath, resume ? 'r+' : 'w'), 'write', partPath);
     try {
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        done += chunk.length;
-        report(false);
-        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
-      }
-      await flush();
-      await writing;
-    } catch (error) {
-      await flush();
-      await writing;
-      if (options.signal?.aborted) throw abortError(options.signal);
-      lastError = error;
-      // Retry only while each attempt makes progress; a server that sends nothing gets no loop.
-      if (done <= previousOffset) break;
-      previousOffset = done;
-      continue;
-    } finally {
-      await handle.close();
-    }
-    report(true);
-    if (total !== null && done !== total) {
-      lastError = new Error(`received ${done} of ${total} bytes`);
-      continue;
-    }
-    if (download.expectedSize !== null && done !== download.expectedSize) {
-      throw new ArtifactError(
-        'integrity_mismatch',
-        `${artifact} from ${final.href} is ${done} bytes but the registry says ${download.expectedSize}; nothing was kept.`,
+      const outcome = await receive(
+        download,
+        options,
+        handle,
+        resume ? offset : 0,
+        validator,
+        resumedHash,
       );
+      if (outcome === 'restart') continue;
+      if ('sha256' in outcome) return outcome;
+      if (outcome.received <= previousOffset) break;
+      previousOffset = outcome.received;
+      lastError = outcome.error;
+    } finally {
+      await handle.close().catch(() => {});
     }
-    return { sha256: hash.digest('hex'), size: done };
   }
   throw new ArtifactError(
     'download_failed',
-    `Downloading ${artifact} from ${url.href} failed after retries: ${(lastError as Error | undefined)?.message ?? 'unknown error'}. Run the command again to resume.`,
+    `Downloading ${artifact} from ${displayUrl(url)} failed after retries: ${(lastError as Error | undefined)?.message ?? 'unknown error'}. Run the command again to resume.`,
     { cause: lastError },
   );
+}
+
+/** Runs a file system step, turning its failure into a {@link FileSystemError}. */
+async function fileStep<T>(step: () => Promise<T>, action: string, path: string): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    throw fileSystemError(error, action, path, DISK_HINT);
+  }
+}
+
+/** An attempt that ended early, with what it had received, to retry while it makes progress. */
+interface Interrupted {
+  received: number;
+  error: unknown;
+}
+
+/**
+ * One attempt: sends the request, checks the answer and streams the body into `handle` at
+ * positional offsets. Nothing is awaited between the answer and reading its body but the
+ * writes themselves.
+ */
+async function receive(
+  download: DownloadRequest,
+  options: HttpOptions,
+  handle: FileHandle,
+  offset: number,
+  validator: string | undefined,
+  resumedHash: Hash | undefined,
+): Promise<DownloadResult | Interrupted | 'restart'> {
+  const { url, partPath, artifact } = download;
+  const headers: Record<string, string> =
+    validator !== undefined && offset > 0
+      ? { range: `bytes=${offset}-`, 'if-range': validator }
+      : {};
+  const { url: final, response } = await get(url, options, headers);
+  if (response.statusCode === 416 && offset > 0) {
+    // The partial file is not a prefix of what the server has now: start over.
+    await response.body.dump();
+    await fileStep(() => handle.truncate(0), 'write', partPath);
+    await rm(partMetaPath(partPath), { force: true });
+    return 'restart';
+  }
+  await failOnStatus(response, final);
+  if (download.binary && isWebPage(response)) {
+    discard(response);
+    throw new ArtifactError(
+      'download_failed',
+      `${displayUrl(final)} sent a web page (Content-Type ${headerValue(response.headers['content-type'])}) instead of ${artifact}, e.g. a login or error page; nothing was kept. Check the models URL (LIFTWING_MODELS_URL) or your registry.`,
+    );
+  }
+  const partial = response.statusCode === 206;
+  if (partial && rangeStart(response) !== offset) {
+    discard(response);
+    throw new ArtifactError(
+      'download_failed',
+      `${displayUrl(final)} answered a Range request with the wrong range.`,
+    );
+  }
+  const start = partial ? offset : 0;
+  const total = totalSize(response, start);
+  if (total !== null && download.expectedSize !== null && total !== download.expectedSize) {
+    discard(response);
+    throw new ArtifactError(
+      'integrity_mismatch',
+      `${displayUrl(final)} is ${total} bytes but the registry says ${artifact} is ${download.expectedSize}; nothing was kept. The registry or the server is wrong.`,
+    );
+  }
+  const newMeta: PartMeta = { urlSha256: urlSha256(url) };
+  const etag = headerValue(response.headers.etag);
+  const lastModified = headerValue(response.headers['last-modified']);
+  // Weak ETags cannot validate a byte range (RFC 9110 13.1.5).
+  if (etag !== undefined && !etag.startsWith('W/')) newMeta.etag = etag;
+  else if (lastModified !== undefined) newMeta.lastModified = lastModified;
+  // Written while the body streams, and awaited after it.
+  const metaWritten = fileStep(
+    () => writeFile(partMetaPath(partPath), JSON.stringify(newMeta)),
+    'write',
+    partMetaPath(partPath),
+  );
+  metaWritten.catch(() => {});
+
+  const hash = partial && resumedHash !== undefined ? resumedHash : createHash('sha256');
+  let done = start;
+  const began = Date.now();
+  let reported = 0;
+  const report = (force: boolean) => {
+    const now = Date.now();
+    if (download.onProgress === undefined || (!force && now - reported < PROGRESS_INTERVAL_MS))
+      return;
+    reported = now;
+    const seconds = Math.max((now - began) / 1000, 1e-3);
+    download.onProgress({
+      artifact,
+      bytesDone: done,
+      bytesTotal: total ?? download.expectedSize,
+      bytesPerSecond: (done - start) / seconds,
+    });
+  };
+  // Chunks are written in batches at their offsets, and what was received is flushed even when
+  // the connection drops, so the file on disk is always exactly the bytes hashed and can be
+  // resumed. One write is in flight while the next batch is received and hashed; its failure is
+  // handled at once (never an unhandled rejection) and surfaces at the next flush.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let written = start;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await writing;
+    if (pendingBytes === 0) return;
+    const batch = pending;
+    const position = written;
+    written += pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    writing = fileStep(() => handle.writev(batch, position), 'write', partPath).then(() => {});
+    writing.catch(() => {});
+  };
+  const finishWriting = async () => {
+    await flush();
+    await writing;
+    await metaWritten;
+    await fileStep(() => handle.truncate(written), 'write', partPath);
+  };
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      done += chunk.length;
+      report(false);
+      if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+    }
+    await finishWriting();
+  } catch (error) {
+    if (error instanceof FileSystemError) {
+      discard(response);
+      throw error;
+    }
+    await finishWriting();
+    if (options.signal?.aborted) throw abortError(options.signal);
+    return { received: done, error };
+  }
+  report(true);
+  if (total !== null && done !== total) {
+    return { received: done, error: new Error(`received ${done} of ${total} bytes`) };
+  }
+  if (download.expectedSize !== null && done !== download.expectedSize) {
+    throw new ArtifactError(
+      'integrity_mismatch',
+      `${artifact} from ${displayUrl(final)} is ${done} bytes but the registry says ${download.expectedSize}; nothing was kept.`,
+    );
+  }
+  await fileStep(() => handle.sync(), 'write', partPath);
+  return { sha256: hash.digest('hex'), size: done };
 }

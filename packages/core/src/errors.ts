@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { displayUrl } from './redact.js';
 
 /** Stable machine-readable error codes. New codes may be added; existing ones never change. */
 export type LiftWingErrorCode =
@@ -19,6 +20,7 @@ export type LiftWingErrorCode =
   | 'download_failed'
   | 'cache_error'
   | 'http_error'
+  | 'response_too_large'
   | 'rate_limited'
   | 'mediawiki_error'
   | 'invalid_model_file'
@@ -33,6 +35,7 @@ export type FileSystemErrorCode =
   | 'not_a_directory'
   | 'is_a_directory'
   | 'file_not_found'
+  | 'broken_pipe'
   | 'file_error';
 
 /** Options common to every liftwing error. */
@@ -183,7 +186,10 @@ export interface HttpErrorDetails extends LiftWingErrorOptions {
   model?: string;
   /** The server's request id (`x-request-id`), if it sent one. */
   requestId?: string;
-  /** The URL requested. Never carries a token. */
+  /**
+   * The URL requested. Kept as {@link displayUrl} shows it (no userinfo, no query or fragment),
+   * so that it never carries a credential.
+   */
   url?: string;
   /** How long the server asked the client to wait (`Retry-After`), in milliseconds. */
   retryAfterMs?: number;
@@ -195,7 +201,7 @@ const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503
 /** An HTTP request that failed: a non-2xx answer or no answer at all. */
 export class HttpError extends LiftWingError {
   static override readonly [BRAND]: string = 'liftwing.HttpError';
-  declare readonly code: 'http_error' | 'rate_limited';
+  declare readonly code: 'http_error' | 'rate_limited' | 'response_too_large';
   readonly status: number | undefined;
   readonly serverMessage: string | undefined;
   readonly serverMessageKey: string | undefined;
@@ -208,7 +214,7 @@ export class HttpError extends LiftWingError {
   constructor(
     message: string,
     details: HttpErrorDetails = {},
-    code: 'http_error' | 'rate_limited' = 'http_error',
+    code: 'http_error' | 'rate_limited' | 'response_too_large' = 'http_error',
   ) {
     super(code, message, details);
     this.status = details.status;
@@ -216,7 +222,7 @@ export class HttpError extends LiftWingError {
     this.serverMessageKey = details.serverMessageKey;
     this.model = details.model;
     this.requestId = details.requestId;
-    this.url = details.url;
+    this.url = details.url === undefined ? undefined : displayUrl(details.url);
     this.retryAfterMs = details.retryAfterMs;
   }
 
@@ -296,6 +302,7 @@ const FILE_SYSTEM_CODES: Readonly<Record<string, FileSystemErrorCode>> = {
   ENOTDIR: 'not_a_directory',
   EISDIR: 'is_a_directory',
   ENOENT: 'file_not_found',
+  EPIPE: 'broken_pipe',
 };
 
 const FILE_SYSTEM_PROBLEMS: Readonly<Record<FileSystemErrorCode, string>> = {
@@ -305,6 +312,7 @@ const FILE_SYSTEM_PROBLEMS: Readonly<Record<FileSystemErrorCode, string>> = {
   not_a_directory: 'a part of the path is a file, not a directory',
   is_a_directory: 'it is a directory',
   file_not_found: 'it does not exist',
+  broken_pipe: 'the program reading it has stopped',
   file_error: 'the file system failed',
 };
 
@@ -375,6 +383,7 @@ const CLASS_OF_CODE = {
   download_failed: ArtifactError,
   cache_error: ArtifactError,
   http_error: HttpError,
+  response_too_large: HttpError,
   rate_limited: RateLimitError,
   mediawiki_error: MediaWikiError,
   invalid_model_file: ModelFormatError,
@@ -385,6 +394,7 @@ const CLASS_OF_CODE = {
   not_a_directory: FileSystemError,
   is_a_directory: FileSystemError,
   file_not_found: FileSystemError,
+  broken_pipe: FileSystemError,
   file_error: FileSystemError,
 } as const satisfies Record<LiftWingErrorCode, abstract new (...args: never[]) => LiftWingError>;
 

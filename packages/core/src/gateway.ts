@@ -1,9 +1,12 @@
 import type { Dispatcher } from 'undici';
 import type { BatchProgress, BatchResult } from './batch.js';
-import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
+import { MIB } from './body.js';
+import { DEFAULTS, ENV, envString, positiveInteger, resolveOption } from './config.js';
+import { isLoopbackHost } from './download.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
-import { requestIdOf, sendRequest, serverErrorOf } from './http.js';
+import { requestIdOf, type SentResponse, sendRequest, serverErrorOf } from './http.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
+import { displayUrl, redactSecrets } from './redact.js';
 import {
   abortError,
   parseRetryAfter,
@@ -36,6 +39,14 @@ export const GATEWAY_RETRY_DEFAULTS: ResolvedRetryOptions = {
 };
 
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+
+/**
+ * The largest gateway answer read, 16 MiB. Lift Wing's answers are small: an outlink prediction
+ * lists at most its 64 topics (a few KB), a revertrisk batch 20 predictions (under 10 KB), and the
+ * largest of the other models (edit-check, article-descriptions batches) stay well under 1 MiB.
+ * Anything near this is a misconfigured URL or a hostile server, not a prediction.
+ */
+export const GATEWAY_MAX_RESPONSE_BYTES = 16 * MIB;
 
 /** Options of {@link LiftWingClient}. */
 export interface LiftWingClientOptions extends UserAgentOptions {
@@ -70,6 +81,8 @@ export interface LiftWingClientOptions extends UserAgentOptions {
   hosts?: Record<string, string>;
   /** An undici dispatcher (Agent, ProxyAgent, ...). Default: undici's global dispatcher. */
   dispatcher?: Dispatcher;
+  /** Most bytes of one answer read. Default {@link GATEWAY_MAX_RESPONSE_BYTES} (16 MiB). */
+  maxResponseBytes?: number;
 }
 
 /** Options of a single call. */
@@ -143,6 +156,7 @@ export class LiftWingClient {
   readonly #hosts: Readonly<Record<string, string>>;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #concurrency: number;
+  readonly #maxResponseBytes: number;
   readonly #targets = new Map<string, Target>();
 
   constructor(options: LiftWingClientOptions = {}) {
@@ -153,17 +167,30 @@ export class LiftWingClient {
       envString(ENV.apiUrl, env),
       this.#internal ? INTERNAL_API_URL : DEFAULTS.apiUrl,
     );
+    let parsed: URL;
     try {
-      this.apiUrl = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`).href;
-    } catch (cause) {
+      parsed = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
+    } catch {
+      // Not kept as the cause: the TypeError quotes the URL, credentials and all.
       throw new ConfigError(
-        `The Lift Wing API URL ${JSON.stringify(apiUrl)} is not a URL; set apiUrl or ${ENV.apiUrl} to e.g. ${DEFAULTS.apiUrl}.`,
-        { cause },
+        `The Lift Wing API URL ${JSON.stringify(displayUrl(apiUrl))} is not a URL; set apiUrl or ${ENV.apiUrl} to e.g. ${DEFAULTS.apiUrl}.`,
       );
     }
+    this.apiUrl = parsed.href;
     this.#token = options.token ?? envString(ENV.apiToken, env);
     if (this.#token !== undefined && /[\r\n]/.test(this.#token)) {
       throw new ConfigError(`The API token contains a line break; check ${ENV.apiToken}.`);
+    }
+    const encrypted =
+      parsed.protocol === 'https:' ||
+      (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname));
+    if (this.#token !== undefined && !encrypted) {
+      const setting = options.apiUrl !== undefined ? 'apiUrl' : ENV.apiUrl;
+      throw new ConfigError(
+        `The Lift Wing API URL ${displayUrl(parsed)} (${setting}) is not https, and a token ` +
+          `(${options.token !== undefined ? 'token' : ENV.apiToken}) must not travel unencrypted; ` +
+          `use an https:// URL in ${setting} (plain http is accepted only for localhost/127.0.0.1).`,
+      );
     }
     this.userAgent = buildUserAgent(options);
     const limits =
@@ -177,6 +204,10 @@ export class LiftWingClient {
     this.#timeoutMs = options.timeoutMs ?? 35_000;
     this.#hosts = { ...INTERNAL_HOSTS, ...options.hosts };
     this.#dispatcher = options.dispatcher;
+    this.#maxResponseBytes = positiveInteger(
+      options.maxResponseBytes ?? GATEWAY_MAX_RESPONSE_BYTES,
+      'maxResponseBytes',
+    );
   }
 
   /** True when a token is configured (the token itself is never exposed). */
@@ -310,28 +341,40 @@ export class LiftWingClient {
         timeoutMs: this.#timeoutMs,
         what: 'the Lift Wing gateway',
         model,
+        maxBodyBytes: this.#maxResponseBytes,
+        tooLargeHint: `Check the API URL (${ENV.apiUrl}); if the model really answers that much, raise maxResponseBytes.`,
       });
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        return (await response.body.json()) as T;
+      if (response.statusCode < 200 || response.statusCode >= 300) {
+        throw this.#httpError(model, target.url, response);
       }
-      throw this.#httpError(model, target.url, response, await response.body.text());
+      try {
+        return JSON.parse(response.text) as T;
+      } catch {
+        // No cause: V8's message quotes the text, which may echo the token.
+        throw new HttpError(
+          `Lift Wing ${model} answered HTTP ${response.statusCode} with something that is not JSON; check the API URL (apiUrl or ${ENV.apiUrl}).`,
+          { status: response.statusCode, model, url: target.url },
+        );
+      }
     } finally {
       release();
     }
   }
 
-  #httpError(model: string, url: string, response: Dispatcher.ResponseData, body: string) {
+  #httpError(model: string, url: string, response: SentResponse) {
     const status = response.statusCode;
-    const server = serverErrorOf(body);
-    let serverMessage = server.message;
-    if (serverMessage && this.#token) serverMessage = serverMessage.replaceAll(this.#token, '***');
+    // A server may echo the token anywhere it likes: in the body, a header, a redirect's target.
+    const secrets = [this.#token];
+    const server = serverErrorOf(response.text, secrets);
+    const serverMessage = server.message;
+    const requestId = requestIdOf(response.headers);
     const details = {
       status,
       serverMessage,
       serverMessageKey: server.key,
       model,
       url,
-      requestId: requestIdOf(response.headers),
+      requestId: requestId === undefined ? undefined : redactSecrets(requestId, secrets),
     };
     const said = serverMessage ? `: ${serverMessage}` : '';
     if (status === 429) {
@@ -343,9 +386,11 @@ export class LiftWingClient {
       );
     }
     if (status >= 300 && status < 400) {
-      const location = response.headers.location;
+      const location = [response.headers.location].flat()[0];
+      const target =
+        location === undefined ? 'nowhere' : redactSecrets(displayUrl(location), secrets);
       return new HttpError(
-        `The Lift Wing gateway redirected ${model} (HTTP ${status}) to ${String(location)}. ` +
+        `The Lift Wing gateway redirected ${model} (HTTP ${status}) to ${target}. ` +
           `Redirects are not followed, so a token never reaches another host; set apiUrl to the final URL.`,
         details,
       );

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+export * from './artifact-format.js';
 export * from './batch.js';
 export * from './cache.js';
 export * from './catalogue.js';
@@ -22,6 +23,7 @@ export * from './gateway.js';
 export * from './mediawiki.js';
 export * from './model.js';
 export * from './ratelimit.js';
+export { displayUrl, REDACTED } from './redact.js';
 export * from './registry.js';
 export * from './retry.js';
 export * from './updates.js';

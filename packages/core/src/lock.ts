@@ -8,11 +8,12 @@
  * @packageDocumentation
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rm, stat, utimes } from 'node:fs/promises';
+import { link, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LiftWingError } from './errors.js';
+import { fileSystemError, LiftWingError } from './errors.js';
+import { ensureDir, processUniqueId, writeAtomic } from './files.js';
 
 /** How a lock is taken. */
 export interface LockOptions {
@@ -43,20 +44,75 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-async function readOwner(path: string): Promise<Owner | undefined> {
+/**
+ * The lock's holder; `garbage` when the file holds no owner (a lock file is always complete, see
+ * {@link createLock}, so that is never one being written). A directory where the lock file
+ * should be is an error: nothing liftwing makes, and removing it could destroy someone's data.
+ */
+async function readOwner(path: string): Promise<Owner | 'garbage' | undefined> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as Owner;
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw fileSystemError(
+      error,
+      'read the lock file',
+      path,
+      'Remove it: it is not a liftwing lock.',
+    );
+  }
+  try {
+    const owner = JSON.parse(text) as Partial<Owner>;
+    const valid =
+      typeof owner.pid === 'number' &&
+      typeof owner.host === 'string' &&
+      typeof owner.token === 'string';
+    return valid ? (owner as Owner) : 'garbage';
   } catch {
-    return undefined;
+    return 'garbage';
   }
 }
 
-async function isStale(path: string, owner: Owner | undefined, staleMs: number): Promise<boolean> {
+function tokenOf(owner: Owner | 'garbage' | undefined): string | undefined {
+  return typeof owner === 'object' ? owner.token : owner;
+}
+
+async function isStale(
+  path: string,
+  owner: Owner | 'garbage' | undefined,
+  staleMs: number,
+): Promise<boolean> {
+  if (owner === 'garbage') return true;
   if (owner !== undefined && owner.host === hostname() && !processAlive(owner.pid)) return true;
   try {
     return Date.now() - (await stat(path)).mtimeMs > staleMs;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Creates the lock file with `me` in it, or returns false when it exists. The owner is written
+ * to a temporary file that is then hard-linked into place, so the lock file appears complete,
+ * never empty or half written.
+ */
+async function createLock(path: string, me: Owner): Promise<boolean> {
+  const temp = `${path}.${processUniqueId()}.tmp`;
+  try {
+    await writeAtomic(
+      temp,
+      JSON.stringify(me),
+      'Free some disk space or use a writable cache directory.',
+    );
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fileSystemError(error, 'create the lock file', path, 'Use a writable cache directory.');
+  } finally {
+    await rm(temp, { force: true }).catch(() => {});
   }
 }
 
@@ -71,24 +127,13 @@ export async function withLock<T>(
 ): Promise<T> {
   const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
   const me: Owner = { pid: process.pid, host: hostname(), token: randomBytes(8).toString('hex') };
-  await mkdir(dirname(path), { recursive: true });
+  await ensureDir(dirname(path));
   for (let wait = 20; ; wait = Math.min(wait * 1.5, 250)) {
-    try {
-      const handle = await open(path, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(me));
-      } finally {
-        await handle.close();
-      }
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
+    if (await createLock(path, me)) break;
     const owner = await readOwner(path);
     if (await isStale(path, owner, staleMs)) {
       // Remove only the lock we judged stale, not one a third process has taken since.
-      const again = await readOwner(path);
-      if (again?.token === owner?.token) await rm(path, { force: true });
+      if (tokenOf(await readOwner(path)) === tokenOf(owner)) await rm(path, { force: true });
       continue;
     }
     if (options.signal?.aborted) {
@@ -107,6 +152,7 @@ export async function withLock<T>(
     return await fn();
   } finally {
     clearInterval(heartbeat);
-    if ((await readOwner(path))?.token === me.token) await rm(path, { force: true });
+    const owner = await readOwner(path).catch(() => undefined);
+    if (tokenOf(owner) === me.token) await rm(path, { force: true });
   }
 }

@@ -1,8 +1,10 @@
 import type { Dispatcher } from 'undici';
-import { DEFAULTS, ENV, envString, resolveOption } from './config.js';
+import { MIB } from './body.js';
+import { DEFAULTS, ENV, envString, positiveInteger, resolveOption } from './config.js';
 import { ConfigError, HttpError, MediaWikiError } from './errors.js';
 import { requestIdOf, sendRequest, serverMessageOf, TRANSIENT_STATUSES } from './http.js';
 import { RateLimiter } from './ratelimit.js';
+import { displayUrl } from './redact.js';
 import {
   parseRetryAfter,
   type ResolvedRetryOptions,
@@ -45,6 +47,23 @@ export function isTransientMediaWikiCode(code: string): boolean {
   return TRANSIENT_MEDIAWIKI_CODES.has(code) || code.startsWith('internal_api_error');
 }
 
+/**
+ * The largest MediaWiki answer read, 32 MiB. MediaWiki cuts an API result at
+ * `$wgAPIMaxResultSize`, 8 MiB on Wikimedia's wikis (counted before JSON encoding), and continues
+ * the rest in a later request; JSON escaping (`\n`, `\"`, `\uXXXX`) can grow that, so this allows
+ * four times as much. More is not an answer from MediaWiki.
+ */
+export const MEDIAWIKI_MAX_RESPONSE_BYTES = 32 * MIB;
+
+/**
+ * Most requests one {@link MediaWikiClient.queryAll} makes, 100. The longest queries Lift Wing's
+ * models make need a handful: outlink's links come 500 a request and it stops after 1000 Wikidata
+ * items (a list article with 20,000 links needs 40), revertrisk's 50 revisions with their content
+ * at least 4 a request (a wikitext is at most 2 MiB). A query that still continues after this many
+ * is a server that never ends, and it fails rather than returning a part of the result.
+ */
+export const MEDIAWIKI_MAX_QUERY_REQUESTS = 100;
+
 /** Options of {@link MediaWikiClient}. */
 export interface MediaWikiClientOptions extends UserAgentOptions {
   /**
@@ -63,6 +82,10 @@ export interface MediaWikiClientOptions extends UserAgentOptions {
   concurrency?: number;
   /** An undici dispatcher (Agent, ProxyAgent, ...). Default: undici's global dispatcher. */
   dispatcher?: Dispatcher;
+  /** Most bytes of one answer read. Default {@link MEDIAWIKI_MAX_RESPONSE_BYTES} (32 MiB). */
+  maxResponseBytes?: number;
+  /** Most requests of one `queryAll`. Default {@link MEDIAWIKI_MAX_QUERY_REQUESTS} (100). */
+  maxQueryRequests?: number;
 }
 
 /** A parameter value: arrays are joined with `|`; `true` sends the flag, `false`/undefined omit it. */
@@ -183,6 +206,8 @@ export class MediaWikiClient {
   readonly #limiter: RateLimiter;
   readonly #dispatcher: Dispatcher | undefined;
   readonly #hostMode: boolean;
+  readonly #maxResponseBytes: number;
+  readonly #maxQueryRequests: number;
 
   constructor(options: MediaWikiClientOptions = {}) {
     const env = options.env ?? process.env;
@@ -194,10 +219,10 @@ export class MediaWikiClient {
     this.#hostMode = !this.apiUrlTemplate.includes('{host}');
     try {
       new URL(this.apiUrlTemplate.replaceAll('{host}', 'example.org'));
-    } catch (cause) {
+    } catch {
+      // Not kept as the cause: the TypeError quotes the URL, credentials and all.
       throw new ConfigError(
-        `The MediaWiki API URL ${JSON.stringify(this.apiUrlTemplate)} is not a URL template; set apiUrlTemplate or ${ENV.mwApiUrl} to e.g. ${DEFAULTS.mwApiUrl}.`,
-        { cause },
+        `The MediaWiki API URL ${JSON.stringify(displayUrl(this.apiUrlTemplate))} is not a URL template; set apiUrlTemplate or ${ENV.mwApiUrl} to e.g. ${DEFAULTS.mwApiUrl}.`,
       );
     }
     this.userAgent = buildUserAgent(options);
@@ -206,6 +231,14 @@ export class MediaWikiClient {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#limiter = new RateLimiter({ concurrency: options.concurrency ?? 8 });
     this.#dispatcher = options.dispatcher;
+    this.#maxResponseBytes = positiveInteger(
+      options.maxResponseBytes ?? MEDIAWIKI_MAX_RESPONSE_BYTES,
+      'maxResponseBytes',
+    );
+    this.#maxQueryRequests = positiveInteger(
+      options.maxQueryRequests ?? MEDIAWIKI_MAX_QUERY_REQUESTS,
+      'maxQueryRequests',
+    );
   }
 
   /**
@@ -256,18 +289,40 @@ export class MediaWikiClient {
   /**
    * `action=query` following `continue` until the result is complete: yields each response.
    * Stop iterating to stop requesting.
+   *
+   * @throws {@link MediaWikiError} `repeatedcontinue` (permanent) as soon as the server sends a
+   *   `continue` it sent before, which would loop for ever, and `toomanyrequests` when the result
+   *   still continues after `maxQueryRequests` requests; no further request is made.
    */
   async *queryAll(
     host: string,
     params: ApiParams,
     options: { signal?: AbortSignal } = {},
   ): AsyncGenerator<ApiResponse, void, undefined> {
+    const seen = new Set<string>();
     let cont: Record<string, string> | undefined;
-    do {
+    for (let requests = 1; ; requests++) {
       const response = await this.query(host, { ...params, ...cont }, options);
       yield response;
       cont = response.continue;
-    } while (cont);
+      if (cont === undefined) return;
+      const key = JSON.stringify(Object.entries(cont).sort(([a], [b]) => (a < b ? -1 : 1)));
+      if (seen.has(key)) {
+        throw new MediaWikiError(
+          'repeatedcontinue',
+          `The MediaWiki API of ${host} sent the same continuation twice (${JSON.stringify(cont)}), so the query would never end; liftwing stopped after ${requests} requests. Check the API URL (${ENV.mwApiUrl}).`,
+          { permanent: true },
+        );
+      }
+      seen.add(key);
+      if (requests >= this.#maxQueryRequests) {
+        throw new MediaWikiError(
+          'toomanyrequests',
+          `The MediaWiki API of ${host} still had more after ${requests} requests for one query; liftwing stopped rather than use a part of the result. Check the API URL (${ENV.mwApiUrl}); if the query really is that long, raise maxQueryRequests.`,
+          { permanent: true },
+        );
+      }
+    }
   }
 
   /**
@@ -371,8 +426,10 @@ export class MediaWikiClient {
         dispatcher: this.#dispatcher,
         timeoutMs: this.#timeoutMs,
         what: `the MediaWiki API of ${host}`,
+        maxBodyBytes: this.#maxResponseBytes,
+        tooLargeHint: `Check the API URL (${ENV.mwApiUrl}); if the wiki really answers that much, raise maxResponseBytes.`,
       });
-      const text = await response.body.text();
+      const { text } = response;
       const retryAfterMs = parseRetryAfter(response.headers['retry-after']);
       if (response.statusCode !== 200) {
         const serverMessage = serverMessageOf(text);

@@ -28,6 +28,7 @@ import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './co
 import { checkRemoteUrl, fetchText, type HttpOptions } from './download.js';
 import { ArtifactError, RegistryError } from './errors.js';
 import { writeAtomic } from './files.js';
+import { displayUrl } from './redact.js';
 
 /** Where a version entry came from. */
 export type VersionOrigin = 'built-in' | 'user' | 'local' | 'listing';
@@ -106,7 +107,7 @@ function artifactUrl(baseUrl: string, artifact: ArtifactEntry): string | null {
   if (!url.href.startsWith(baseUrl)) {
     throw new RegistryError(
       'invalid_registry',
-      `Artifact path ${artifact.path} escapes ${baseUrl}.`,
+      `Artifact path ${artifact.path} escapes ${displayUrl(baseUrl)}.`,
     );
   }
   return url.href;
@@ -446,6 +447,7 @@ async function readUserRegistry(
     return { file: parseRegistryFile(text, path), source: path };
   }
   const url = checkRemoteUrl(location, `The registry (${ENV.registry})`);
+  const shown = displayUrl(url);
   const copy = join(
     cacheDir,
     'registries',
@@ -456,15 +458,15 @@ async function readUserRegistry(
     if (text === undefined) {
       throw new ArtifactError(
         'offline_miss',
-        `The registry ${url.href} has never been fetched and ${ENV.offline} is set; run once online.`,
+        `The registry ${shown} has never been fetched and ${ENV.offline} is set; run once online.`,
       );
     }
-    const source = `${url.href} (cached copy ${copy})`;
+    const source = `${shown} (cached copy ${copy})`;
     return { file: parseRegistryFile(text, source), source };
   }
   const text = await fetchText(url, 'The registry', http);
   // Validate before keeping a copy, so a broken answer never replaces a good offline copy.
-  const file = parseRegistryFile(text, url.href);
+  const file = parseRegistryFile(text, shown);
   await writeAtomic(copy, text);
-  return { file, source: url.href };
+  return { file, source: shown };
 }

@@ -10,6 +10,7 @@ import { type Catalogue, loadBuiltInCatalogue, parseRegistryFile } from './catal
 import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './config.js';
 import { checkRemoteUrl, fetchText, type HttpOptions } from './download.js';
 import { ArtifactError } from './errors.js';
+import { displayUrl } from './redact.js';
 
 /** Options of {@link checkForUpdates}. */
 export interface UpdateCheckOptions extends HttpOptions {
@@ -46,7 +47,7 @@ export interface ModelUpdate {
 
 /** The result of {@link checkForUpdates}. */
 export interface UpdateReport {
-  /** Where the published catalogue was read. */
+  /** Where the published catalogue was read, without credentials (see `displayUrl`). */
   catalogueUrl: string;
   /** One entry per model of the published catalogue, in its order. */
   models: ModelUpdate[];
@@ -83,14 +84,15 @@ export async function checkForUpdates(options: UpdateCheckOptions = {}): Promise
     resolveOption(options.catalogueUrl, envString(ENV.catalogueUrl, env), DEFAULTS.catalogueUrl),
     `The published catalogue (${ENV.catalogueUrl})`,
   ).href;
+  const shown = displayUrl(catalogueUrl);
   if (resolveOption(options.offline, envFlag(ENV.offline, env), false)) {
     throw new ArtifactError(
       'offline_miss',
-      `Checking for newer model versions reads ${catalogueUrl}, but ${ENV.offline} is set; unset it to check.`,
+      `Checking for newer model versions reads ${shown}, but ${ENV.offline} is set; unset it to check.`,
     );
   }
   const text = await fetchText(catalogueUrl, 'The published catalogue', options);
-  const latest = parseRegistryFile(text, catalogueUrl, { complete: true }) as Catalogue;
+  const latest = parseRegistryFile(text, shown, { complete: true }) as Catalogue;
   const installed = options.installed ?? loadBuiltInCatalogue();
   const cache = new ArtifactCache({ cacheDir: options.cacheDir, env, offline: true });
   const cachedVersions = await cache.list();
@@ -110,5 +112,5 @@ export async function checkForUpdates(options: UpdateCheckOptions = {}): Promise
       updateAvailable: latestId !== null && had.every((id) => isNewer(latestId, id)),
     };
   });
-  return { catalogueUrl, models, updatesAvailable: models.some((m) => m.updateAvailable) };
+  return { catalogueUrl: shown, models, updatesAvailable: models.some((m) => m.updateAvailable) };
 }

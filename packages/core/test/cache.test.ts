@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   lstat,
   mkdir,
@@ -41,7 +41,7 @@ const v1 = bytes(300_000, 1);
 const v2 = bytes(200_000, 2);
 
 function registryJson(
-  overrides: { sha256?: string | null; size?: number | null; path?: string } = {},
+  overrides: { sha256?: string | null; size?: number | null; path?: string; format?: string } = {},
 ) {
   const version = (id: string, body: Buffer, status: string) => ({
     id,
@@ -52,7 +52,7 @@ function registryJson(
       {
         name: 'model.bin',
         path: id === '1' && overrides.path !== undefined ? overrides.path : `tiny/${id}/model.bin`,
-        format: 'fasttext-bin',
+        format: overrides.format ?? 'file',
         size: id === '1' && overrides.size !== undefined ? overrides.size : body.length,
         sha256: id === '1' && overrides.sha256 !== undefined ? overrides.sha256 : null,
       },
@@ -317,6 +317,101 @@ describe('management', () => {
     expect(() => resolveCacheDir('/app/node_modules/.cache/liftwing', {})).toThrow(
       /inside node_modules/,
     );
+  });
+});
+
+describe('trust and robustness', () => {
+  it('skips a damaged record in ls and prune with a warning, and reports it in verify', async () => {
+    await ensureModel('tiny@1', options());
+    await writeFile(
+      join(cacheDir, 'records', 'damaged.json'),
+      JSON.stringify({ model: 42, version: '9', name: '../x', sha256: 'zz', size: -1 }),
+    );
+    const warnings: string[] = [];
+    const cache = new ArtifactCache({ cacheDir, onWarning: (m) => warnings.push(m) });
+    expect((await cache.list()).map((v) => v.version)).toEqual(['1']);
+    expect((await cache.prune()).removed).toEqual([]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/damaged cache record .*damaged\.json: model is not a string/);
+    const report = await cache.verify();
+    expect(report.ok).toBe(false);
+    expect(report.problems).toMatchObject([{ status: 'invalid-record' }]);
+  });
+
+  it('prune collects temporary files of dead writers anywhere in the cache, and keeps live ones', async () => {
+    await ensureModel('tiny@1', options());
+    const dead = 2 ** 22 + 12345; // above the default pid_max, so no process has it
+    const stale = [
+      join(cacheDir, 'records', `abc.json.${dead}-0badc0de.tmp`),
+      join(cacheDir, 'models', 'tiny-test-model', '1', `model.bin.${dead}-0badc0de.tmp`),
+      join(cacheDir, 'tmp', `abc.${dead}-0badc0de.part`),
+      join(cacheDir, `CACHEDIR.TAG.${dead}-0badc0de.tmp`),
+    ];
+    const live = join(cacheDir, 'tmp', `abc.${process.pid}-0badc0de.part`);
+    for (const path of [...stale, live]) await writeFile(path, 'x');
+    const report = await new ArtifactCache({ cacheDir }).prune();
+    expect(report.freedBytes).toBe(stale.length);
+    for (const path of stale) await expect(stat(path)).rejects.toThrow();
+    await expect(stat(live)).resolves.toBeDefined();
+  });
+
+  it('verify reports a first-use file that fails its format check, and cache.remove gets out of it', async () => {
+    // A record made before downloads were format-checked: a web page trusted on first use.
+    const page = Buffer.from('<html>Log in</html>');
+    await writeRegistry({ size: null });
+    server.files.set(`${MODEL_DIR}1/model.bin`, { body: page });
+    await ensureModel('tiny@1', options());
+    const record = (await files('records'))[0]!;
+    const path = join(cacheDir, 'records', record);
+    const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    await writeFile(path, JSON.stringify({ ...json, format: 'fasttext-bin', size: page.length }));
+    const cache = new ArtifactCache({ cacheDir });
+    expect((await cache.verify()).problems).toMatchObject([
+      { version: '1', status: 'invalid-format', detail: expect.stringMatching(/fastText magic/) },
+    ]);
+
+    await ensureModel('tiny@2', options());
+    const removed = await cache.remove('tiny-test-model', '1');
+    expect(removed).toEqual({ model: 'tiny-test-model', version: '1', freedBytes: page.length });
+    expect((await cache.list()).map((v) => v.version)).toEqual(['2']);
+    expect(await files('records')).toHaveLength(1);
+    expect(await files('models/tiny-test-model')).toEqual(['2']);
+    expect(await files('blobs/sha256')).toEqual([sha256(v2)]);
+    await expect(cache.remove('tiny-test-model', '1')).rejects.toMatchObject({
+      code: 'cache_error',
+      message: expect.stringContaining('not in the cache'),
+    });
+
+    // Forgotten, the version is trusted afresh: the real file is accepted.
+    server.files.set(`${MODEL_DIR}1/model.bin`, { body: v1 });
+    const again = await ensureModel('tiny@1', options());
+    expect(sha256(await readFile(again.files['model.bin']!))).toBe(sha256(v1));
+  });
+
+  describe.each([
+    ['read-only', 'ro,size=1m', 'read_only', /read-only/],
+    ['full', 'size=64k', 'disk_full', /the disk is full/],
+  ])('a %s cache directory (tmpfs)', (_, mountOptions, code, message) => {
+    let mount: string;
+    let mounted = false;
+    beforeEach(async () => {
+      mount = join(root, 'tmpfs');
+      await mkdir(mount);
+      const result = spawnSync('mount', ['-t', 'tmpfs', '-o', mountOptions, 'tmpfs', mount]);
+      mounted = result.status === 0;
+    });
+    afterEach(() => {
+      if (mounted) spawnSync('umount', [mount]);
+    });
+
+    it('fails the pull with a typed file system error', async (context) => {
+      if (!mounted) context.skip('mount -t tmpfs is not allowed here (needs root)');
+      await expect(ensureModel('tiny@1', options({ cacheDir: mount }))).rejects.toMatchObject({
+        name: 'FileSystemError',
+        code,
+        message,
+      });
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -102,9 +102,9 @@ describe('errors from another installed copy of @liftwing/core', () => {
   // A second copy of the module, as an app gets when a model package resolves its own core.
   const secondCopy = async () => {
     const dir = await mkdtemp(join(tmpdir(), 'liftwing-errors-copy-'));
-    const file = join(dir, 'errors.ts');
-    await copyFile(fileURLToPath(new URL('../src/errors.ts', import.meta.url)), file);
-    return (await import(pathToFileURL(file).href)) as typeof import('../src/errors.js');
+    await cp(fileURLToPath(new URL('../src', import.meta.url)), dir, { recursive: true });
+    const file = pathToFileURL(join(dir, 'errors.ts')).href;
+    return (await import(file)) as typeof import('../src/errors.js');
   };
 
   it('are recognised by instanceof, isInstance and isLiftWingError', async () => {

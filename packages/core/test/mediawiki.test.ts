@@ -104,6 +104,66 @@ describe('MediaWikiClient', () => {
     expect(paramsOf(fake.requests[2]).get('list')).toBe('allpages');
   });
 
+  it('ends a continuation that never ends after 100 requests, with a typed error', async () => {
+    let next = 0;
+    const fake = await mediawiki((_p, res) => {
+      next++;
+      json(res, 200, { continue: { apcontinue: `P${next}`, continue: '-||' }, query: {} });
+    });
+    const responses: unknown[] = [];
+    const error = await (async () => {
+      for await (const response of client(fake).queryAll('en.wikipedia.org', {})) {
+        responses.push(response);
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MediaWikiError);
+    expect(error).toMatchObject({
+      code: 'mediawiki_error',
+      apiCode: 'toomanyrequests',
+      permanent: true,
+      message: expect.stringContaining('still had more after 100 requests'),
+    });
+    expect(fake.requests).toHaveLength(100);
+    expect(responses).toHaveLength(100);
+  });
+
+  it('takes the most requests of one query from maxQueryRequests', async () => {
+    let next = 0;
+    const fake = await mediawiki((_p, res) => {
+      next++;
+      json(res, 200, { continue: { apcontinue: `P${next}` }, query: {} });
+    });
+    const pages = client(fake, { maxQueryRequests: 3 }).pageProps('en.wikipedia.org', ['A']);
+    await expect(pages).rejects.toMatchObject({ apiCode: 'toomanyrequests' });
+    expect(fake.requests).toHaveLength(3);
+    expect(() => client(fake, { maxQueryRequests: 0 })).toThrow(
+      /maxQueryRequests must be a whole number >= 1/,
+    );
+  });
+
+  it.each([
+    ['the same continuation again', ['A', 'A'], 2],
+    ['an earlier continuation (a cycle)', ['A', 'B', 'A'], 3],
+  ])('stops at once when the server sends %s', async (_, sequence, requests) => {
+    let call = 0;
+    const fake = await mediawiki((_p, res) => {
+      const from = sequence[Math.min(call++, sequence.length - 1)];
+      // Keys in another order are still the same continuation.
+      const cont =
+        call % 2 ? { continue: '-||', apcontinue: from } : { apcontinue: from, continue: '-||' };
+      json(res, 200, { continue: cont, query: {} });
+    });
+    const all = client(fake).queryAll('en.wikipedia.org', { list: 'allpages' });
+    const consume = async () => {
+      for await (const _response of all);
+    };
+    await expect(consume()).rejects.toMatchObject({
+      apiCode: 'repeatedcontinue',
+      message: expect.stringContaining('sent the same continuation twice'),
+    });
+    expect(fake.requests).toHaveLength(requests);
+  });
+
   it('retries maxlag and HTTP 503, then succeeds', async () => {
     let calls = 0;
     const fake = await mediawiki((_p, res) => {

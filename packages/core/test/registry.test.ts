@@ -180,6 +180,44 @@ describe('registry validation', () => {
       ).message,
     ).toContain('duplicate version "1"');
   });
+  it('refuses two production versions of one model, naming the model and both versions', () => {
+    const production = { status: 'production' };
+    const file = {
+      schemaVersion: 1,
+      models: [
+        {
+          name: 'outlink',
+          versions: [
+            version('2', 'a/2/m', production),
+            version('3', 'a/3/m'),
+            version('1', 'a/1/m', production),
+          ],
+        },
+        // One production version per model: another model's is no conflict.
+        { name: 'revertrisk', versions: [version('9', 'r/9/m', production)] },
+      ],
+    };
+    const error = thrown(() => validateRegistryFile(file, 'two.json'));
+    expect(error.code).toBe('invalid_registry');
+    expect(error.message).toContain(
+      '$.models[0].versions[2].status: "outlink" has two production versions, "2" and "1"',
+    );
+    expect(error.message).not.toContain('models[1]');
+  });
+
+  it('refuses an artifact name that is a directory of another', () => {
+    const nested = version('1', 'a/1/model.bin');
+    nested.artifacts.push({ ...nested.artifacts[0]!, name: 'model.bin/x', path: 'a/1/x' });
+    const message = thrown(() =>
+      validateRegistryFile(
+        { schemaVersion: 1, models: [{ name: 'outlink', versions: [nested] }] },
+        'nested.json',
+      ),
+    ).message;
+    expect(message).toContain(
+      'artifacts[1].name: "model.bin/x" and "model.bin" cannot both be files',
+    );
+  });
 });
 
 describe('user registries', () => {

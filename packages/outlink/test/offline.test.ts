@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InputError, MediaWikiClient } from '@liftwing/core';
+import { InputError, MediaWikiClient, MediaWikiError } from '@liftwing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createModel,
@@ -57,6 +57,9 @@ const pages: Record<string, FakePage> = {
   'Project page': { pageid: 6, ns: 4, qid: 'Q999' },
   'Old name': { pageid: 7, links: ['Ulm'] },
   Huge: { pageid: 8, links: [...Object.keys(big)] },
+  // One link more than 100 requests of 500 hold, none to an existing article: the 1000 items
+  // that end the gathering never come.
+  'Red links': { pageid: 9, links: [...Array(100 * 500 + 1).keys()].map((i) => `Red ${i}`) },
 };
 // 203 UTF-8 bytes each (+3 counted per title): 29 fit in 6000 bytes.
 const longTitles = [...Array(60).keys()].map(
@@ -238,6 +241,15 @@ describe('outlinks of the current page', () => {
     expect(limited).toHaveLength(500);
   });
 
+  it('fails, rather than score a part of the links, when the links continue past 100 requests', async () => {
+    wiki.seen.length = 0;
+    const error = await model.predict({ lang: 'en', page_id: 9 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MediaWikiError);
+    expect(error).toMatchObject({ apiCode: 'toomanyrequests', permanent: true });
+    expect(wiki.seen).toHaveLength(100);
+    expect(wiki.seen[99]?.params.get('gplcontinue')).toBe(String(99 * 500));
+  });
+
   it('scores a title that does not exist as a page without links, as Lift Wing does', async () => {
     wiki.seen.length = 0;
     const response = await model.predict({ lang: 'en', page_title: 'Nothing here' });
@@ -349,8 +361,9 @@ describe('batches', () => {
       });
     }
     // Lift Wing's server rejects an integer threshold; only the raw text tells 1 from 1.0.
-    expect(results[1]?.ok === false && results[1].error.message).toBe(
-      (await model.handle(undefined, { rawBody: bodies[1] }).catch((e: Error) => e)).message,
+    const rejected = model.handle(undefined, { rawBody: bodies[1] });
+    await expect(rejected).rejects.toThrow(
+      results[1]?.ok === false ? results[1].error.message : 'results[1] should have failed',
     );
     expect(results[2]?.ok === false && results[2].error.message).toMatch(
       /^Unrecognized request format/,

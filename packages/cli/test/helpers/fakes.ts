@@ -1,4 +1,5 @@
-import { PassThrough, Readable } from 'node:stream';
+import { appendFile } from 'node:fs/promises';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import {
   ArtifactError,
   bodyOf,
@@ -123,7 +124,14 @@ export function fakeDeps(overrides: Partial<CliDeps> = {}) {
       }
       return version ?? '20240101000000';
     },
-    cache: { path: () => '/c', list: notFaked, verify: notFaked, prune: notFaked, add: notFaked },
+    cache: {
+      path: () => '/c',
+      list: notFaked,
+      verify: notFaked,
+      prune: notFaked,
+      add: notFaked,
+      remove: notFaked,
+    },
     isInstalled: (specifier) => specifier.startsWith('@fake/'),
     importPackage: async (specifier) => {
       if (!specifier.startsWith('@fake/')) return import(specifier);
@@ -161,4 +169,34 @@ export function fakeIo(stdin = '', env: Record<string, string> = {}) {
   const stderr = new Capture();
   const io: CliIo = { stdout, stderr, stdin: Readable.from([stdin]), env };
   return { io, stdout, stderr };
+}
+
+/**
+ * A file on a disk with `capacity` bytes free: writes go to `path` until the disk is full; the
+ * write that does not fit is written in part and fails with ENOSPC, as a real full disk does.
+ */
+export class FullDisk extends Writable {
+  private written = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly capacity: number,
+  ) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error) => void) {
+    const room = Math.max(0, this.capacity - this.written);
+    const part = chunk.subarray(0, room);
+    this.written += part.length;
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      syscall: 'write',
+    });
+    if (part.length === 0) return callback(full);
+    appendFile(this.path, part).then(
+      () => callback(part.length === chunk.length ? undefined : full),
+      callback,
+    );
+  }
 }

@@ -8,13 +8,11 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { ModelFormatError } from '@liftwing/core';
+import { FASTTEXT_MAGIC, FASTTEXT_VERSION, ModelFormatError } from '@liftwing/core';
 import { FNV_OFFSET, fnvStep, type Vocabulary, VocabularyBuilder } from './vocabulary.js';
 
-/** The int32 every fastText model file starts with. */
-export const FASTTEXT_MAGIC = 793712314;
-/** The model format version fastText 0.9.x writes. */
-export const FASTTEXT_VERSION = 12;
+// The format's constants live in core, whose structural check of downloads shares them.
+export { FASTTEXT_MAGIC, FASTTEXT_VERSION };
 
 /** fastText's loss functions, by the number stored in the file. */
 export type FastTextLoss = 'hs' | 'ns' | 'softmax' | 'ova';

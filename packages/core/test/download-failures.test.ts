@@ -1,0 +1,177 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ArtifactCache, ensureModel } from '../src/index.js';
+import { bytes, sha256 } from './helpers/artifact-server.js';
+import { fastTextModel } from './helpers/model-files.js';
+import { http10Head, startRawServer } from './helpers/raw-server.js';
+
+let root: string;
+const cleanup: Array<() => Promise<void>> = [];
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'liftwing-download-failures-'));
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(cleanup.splice(0).map((close) => close()));
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A registry with one version of one artifact under `url`, of `format`. */
+async function registryAt(url: string, format: string): Promise<string> {
+  const file = join(root, 'registry.json');
+  await writeFile(
+    file,
+    JSON.stringify({
+      schemaVersion: 1,
+      modelsUrl: `${url}/`,
+      models: [
+        {
+          name: 'tiny-test-model',
+          alias: 'tiny',
+          package: '@liftwing/tiny',
+          description: 'A test model',
+          modes: ['offline'],
+          request: { fields: {} },
+          modelCard: null,
+          apiDocs: null,
+          versions: [
+            {
+              id: '1',
+              modelVersion: null,
+              status: 'production',
+              pin: null,
+              artifacts: [
+                { name: 'model.bin', path: 'tiny/model.bin', format, size: null, sha256: null },
+              ],
+            },
+          ],
+        },
+      ],
+    }),
+  );
+  return file;
+}
+
+function pull(registry: string, cacheDir = join(root, 'cache')) {
+  return ensureModel('tiny', { cacheDir, registry, userAgent: 'tests@example.org', env: {} });
+}
+
+async function listing(dir: string): Promise<string[]> {
+  return readdir(dir).catch(() => []);
+}
+
+describe('servers that close the connection', () => {
+  it('pulls small files from an HTTP/1.0 server many times in a row without a crash or a lock left', async () => {
+    // fastText models of 64 KiB to 700 KB: an answer that fits in undici's buffers while the
+    // body is not read yet, then the connection closes, made undici assert on a paused parser.
+    const models = [16_000, 25_000, 58_000].map((dim) =>
+      fastTextModel(['Q1'], ['__label__a'], dim),
+    );
+    let served = 0;
+    const server = await startRawServer((socket) => {
+      const body = models[served++ % models.length]!;
+      socket.write(
+        http10Head({ 'content-type': 'application/octet-stream', 'content-length': body.length }),
+      );
+      socket.end(body);
+    });
+    cleanup.push(server.close);
+    const registry = await registryAt(server.url, 'fasttext-bin');
+    for (let i = 0; i < 12; i++) {
+      const cacheDir = join(root, `cache-${i}`);
+      const { files } = await pull(registry, cacheDir);
+      expect(sha256(await readFile(files['model.bin']!))).toBe(sha256(models[i % models.length]!));
+      expect(await listing(join(cacheDir, 'locks'))).toEqual([]);
+      expect(await listing(join(cacheDir, 'tmp'))).toEqual([]);
+    }
+  }, 60_000);
+});
+
+describe('wrong bytes never reach the cache', () => {
+  it('refuses an HTML page served with 200 for a binary artifact, naming the URL without its query', async () => {
+    const page = '<html><body>Please log in</body></html>';
+    const server = await startRawServer((socket) => {
+      socket.end(
+        http10Head({ 'content-type': 'text/html; charset=utf-8', 'content-length': page.length }) +
+          page,
+      );
+    });
+    cleanup.push(server.close);
+    const registry = await registryAt(`${server.url}/models`, 'fasttext-bin');
+    const error = await pull(registry).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'download_failed' });
+    expect((error as Error).message).toContain(
+      `${server.url}/models/tiny/model.bin sent a web page`,
+    );
+    expect((error as Error).message).toMatch(/login or error page/);
+    const cache = join(root, 'cache');
+    expect(await listing(join(cache, 'records'))).toEqual([]);
+    expect(await listing(join(cache, 'blobs', 'sha256'))).toEqual([]);
+  });
+
+  it('fails a body shorter than its Content-Length, keeping only a part file, never a cache entry', async () => {
+    const body = bytes(50_000);
+    const server = await startRawServer((socket) => {
+      socket.write(http10Head({ 'content-length': body.length + 1000 }));
+      socket.end(body);
+    });
+    cleanup.push(server.close);
+    const registry = await registryAt(server.url, 'file');
+    await expect(pull(registry)).rejects.toMatchObject({ code: 'download_failed' });
+    const cache = join(root, 'cache');
+    expect(await listing(join(cache, 'records'))).toEqual([]);
+    expect(await listing(join(cache, 'blobs', 'sha256'))).toEqual([]);
+    expect(await listing(join(cache, 'locks'))).toEqual([]);
+    const parts = (await listing(join(cache, 'tmp'))).filter((n) => n.endsWith('.part'));
+    expect(parts).toHaveLength(1);
+    expect((await stat(join(cache, 'tmp', parts[0]!))).size).toBe(body.length);
+  });
+
+  it('refuses a first-use file that fails its format check, and records nothing', async () => {
+    const model = fastTextModel(['Q1'], ['__label__a']);
+    const server = await startRawServer((socket) => {
+      const cut = model.subarray(0, model.length - 4);
+      socket.end(Buffer.concat([Buffer.from(http10Head({ 'content-length': cut.length })), cut]));
+    });
+    cleanup.push(server.close);
+    const registry = await registryAt(server.url, 'fasttext-bin');
+    await expect(pull(registry)).rejects.toMatchObject({
+      name: 'ModelFormatError',
+      code: 'invalid_model_file',
+      message: expect.stringContaining(`${server.url}/tiny/model.bin is not a valid model file`),
+    });
+    const cache = join(root, 'cache');
+    expect(await listing(join(cache, 'records'))).toEqual([]);
+    expect(await listing(join(cache, 'tmp'))).toEqual([]);
+    expect(await new ArtifactCache({ cacheDir: cache }).list()).toEqual([]);
+  });
+});
+
+describe('file system failures', () => {
+  it('turns a full disk during the download into a disk_full error and leaves no lock', async () => {
+    const body = bytes(3 << 20);
+    const server = await startRawServer((socket) => {
+      socket.write(http10Head({ 'content-length': body.length }));
+      socket.end(body);
+    });
+    cleanup.push(server.close);
+    const registry = await registryAt(server.url, 'file');
+    const { open } = await import('node:fs/promises');
+    const probe = await open(registry, 'r');
+    const FileHandle = Object.getPrototypeOf(probe) as { writev: (...args: unknown[]) => unknown };
+    await probe.close();
+    vi.spyOn(FileHandle, 'writev').mockRejectedValue(
+      Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+    );
+    await expect(pull(registry)).rejects.toMatchObject({
+      name: 'FileSystemError',
+      code: 'disk_full',
+      message: expect.stringMatching(/\.part: the disk is full\. Free some disk space/),
+    });
+    expect(await listing(join(root, 'cache', 'locks'))).toEqual([]);
+    expect(await listing(join(root, 'cache', 'records'))).toEqual([]);
+  });
+});
