@@ -1,24 +1,38 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat, truncate } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { fileSystemError, InputError, isLiftWingError, type LiftWingModel } from '@liftwing/core';
-import { UsageError } from './args.js';
+import {
+  type BatchResult,
+  fileSystemError,
+  InputError,
+  isLiftWingError,
+  type LiftWingModel,
+} from '@liftwing/core';
 import { checkJsonDepth } from './json.js';
 import { type LongLine, readLines } from './lines.js';
 
 /**
  * The JSONL batch runner of `liftwing predict --input-file`: one request per input line, one
- * result per output line in input order, streaming both ways with bounded concurrency.
+ * result per output line in input order, streaming both ways with bounded work in flight. Lines
+ * reach the model in batches through its `handleMany`, so a model whose server batches (revert
+ * risk's `instances`) spends few requests of the user's rate limit.
  *
  * Output lines are written whole and end with `\n`; an interruption can only leave a last line
- * without its `\n`, which {@link prepareResume} detects and removes, so a line that ends with `\n`
+ * without its `\n`, which `prepareResume` detects and removes, so a line that ends with `\n`
  * is always complete. When the output fails (a full disk), nothing more is written after the
  * failure, so the same holds and `--resume` carries on from the last complete line.
  */
 
 /** The default of {@link BatchOptions.maxLineBytes}: 16 MiB. */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/** The default of {@link BatchOptions.batchSize}. */
+export const DEFAULT_BATCH_SIZE = 50;
+
+/**
+ * How long a started batch waits for more lines before it goes to the model: a slow stream
+ * (`tail -f | liftwing predict ...`) is answered line by line rather than held back.
+ */
+const BATCH_WAIT_MS = 20;
 
 /** Characters of a line kept in its error line when it is not a request. */
 const INPUT_PREFIX = 200;
@@ -42,7 +56,7 @@ export interface BatchSummary extends BatchRunProgress {
 }
 
 export interface BatchOptions {
-  /** The model that answers each line, through `handle` as `liftwing serve` does. */
+  /** The model that answers the lines, through `handleMany`. */
   model: LiftWingModel<unknown, unknown>;
   /** JSONL requests. Blank lines are ignored (and do not count as records). */
   input: Readable;
@@ -59,9 +73,11 @@ export interface BatchOptions {
    * run carries on. Default {@link DEFAULT_MAX_LINE_BYTES}.
    */
   maxLineBytes?: number;
-  /** Records at the start of the input that are already answered (see {@link prepareResume}). */
+  /** Records at the start of the input that are already answered (see `prepareResume`). */
   skip?: number;
-  /** Requests in flight at once; default 4. */
+  /** Lines handed to the model at once; default {@link DEFAULT_BATCH_SIZE}. */
+  batchSize?: number;
+  /** Batches in flight at once; default 4. */
   concurrency?: number;
   /** Stops reading new lines; lines in flight are still answered and written. */
   signal?: AbortSignal;
@@ -79,6 +95,14 @@ export interface BatchErrorLine {
   code?: string;
   /** The HTTP status Lift Wing would have answered, for input errors. */
   status?: number;
+}
+
+/** A line that is a request, waiting for its batch. */
+interface Pending {
+  record: number;
+  line: number;
+  body: unknown;
+  text: string;
 }
 
 /** The lines of `input`, a read failure as the {@link FileSystemError} of `name`. */
@@ -102,54 +126,82 @@ function lineOf(line: Buffer): { bytes: Buffer; text: string } {
 const prefixOf = (text: string) =>
   text.length > INPUT_PREFIX ? text.slice(0, INPUT_PREFIX) : text;
 
-async function answer(
-  model: LiftWingModel<unknown, unknown>,
+/** The request a line holds, or the error line of a line that holds none. */
+function parseLine(
   input: { bytes: Buffer; text: string } | LongLine,
   line: number,
   maxLineBytes: number,
-): Promise<{ text: string; ok: boolean }> {
-  const fail = (record: BatchErrorLine) => ({ text: JSON.stringify(record), ok: false });
+): { body: unknown; text: string } | BatchErrorLine {
   if ('prefix' in input) {
-    return fail({
+    return {
       line,
       input: prefixOf(input.prefix.toString('utf8')),
       error:
         `The line is ${input.bytes} bytes long, over the limit of ${maxLineBytes} bytes ` +
         '(--max-line); it was not read.',
       code: 'invalid_input',
-    });
+    };
   }
   const { bytes, text } = input;
-  let request: unknown;
   try {
     checkJsonDepth(bytes);
-    request = JSON.parse(text);
+    return { body: JSON.parse(text), text };
   } catch (error) {
-    return fail({
+    return {
       line,
       input: prefixOf(text),
       error: `Invalid JSON: ${(error as Error).message}`,
       code: 'invalid_input',
-    });
+    };
   }
+}
+
+/** The error line of a request that failed. */
+function errorLine(item: Pending, error: unknown): BatchErrorLine {
+  const record: BatchErrorLine = { line: item.line, input: item.body, error: String(error) };
+  if (error instanceof Error) record.error = error.message;
+  if (isLiftWingError(error)) record.code = error.code;
+  if (error instanceof InputError) record.status = error.status;
+  return record;
+}
+
+/**
+ * The results of one batch. A batch the model rejects as a whole (a bug in the model, not a bad
+ * request) is answered line by line, so that the failure is pinned on its line and the others
+ * still get answers.
+ */
+async function answerBatch(
+  model: LiftWingModel<unknown, unknown>,
+  items: readonly Pending[],
+): Promise<{ text: string; ok: boolean }[]> {
+  let results: BatchResult<unknown>[];
   try {
-    return { text: JSON.stringify(await model.handle(request, { rawBody: text })), ok: true };
-  } catch (error) {
-    const record: BatchErrorLine = { line, input: request, error: String(error) };
-    if (error instanceof Error) record.error = error.message;
-    if (isLiftWingError(error)) record.code = error.code;
-    if (error instanceof InputError) record.status = error.status;
-    return fail(record);
+    results = await model.handleMany(items.map(({ body, text }) => ({ body, rawBody: text })));
+  } catch {
+    results = await Promise.all(
+      items.map((item) =>
+        model.handle(item.body, { rawBody: item.text }).then(
+          (value): BatchResult<unknown> => ({ ok: true, value }),
+          (error): BatchResult<unknown> => ({ ok: false, error }),
+        ),
+      ),
+    );
   }
+  return results.map((result, i) =>
+    result.ok
+      ? { text: JSON.stringify(result.value), ok: true }
+      : { text: JSON.stringify(errorLine(items[i]!, result.error)), ok: false },
+  );
 }
 
 /**
  * Answers every record of `input` and writes the results to `output` in input order. Per-record
  * failures become error lines ({@link BatchErrorLine}) and the run carries on. Reading pauses while
- * `concurrency` requests are in flight, so memory stays bounded whatever the input size.
+ * `concurrency` batches are in flight, so memory stays bounded whatever the input size.
  */
 export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const concurrency = options.concurrency ?? 4;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const skip = options.skip ?? 0;
   const started = performance.now();
   const progress = (): BatchRunProgress => ({
@@ -166,6 +218,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   const settled = new Map<number, string>();
   const inFlight = new Set<Promise<void>>();
   let interrupted = false;
+  let batch: Pending[] = [];
 
   const { output } = options;
   const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -190,14 +243,50 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
     }
     if (chunk !== '' && outputError === undefined) output.write(chunk);
   };
+  const settle = (record: number, text: string, ok: boolean) => {
+    settled.set(record, text);
+    done++;
+    if (!ok) failed++;
+  };
+  const dispatch = () => {
+    const items = batch;
+    batch = [];
+    if (items.length === 0) return;
+    const task = answerBatch(options.model, items).then((answers) => {
+      inFlight.delete(task);
+      answers.forEach((answer, i) => {
+        settle(items[i]!.record, answer.text, answer.ok);
+      });
+      flush();
+      options.onProgress?.(progress());
+    });
+    inFlight.add(task);
+  };
+  // A slow batch holds back the ones after it, which wait in `settled`; bound both.
+  const room = async () => {
+    while (inFlight.size >= concurrency || settled.size >= concurrency * batchSize * 2) {
+      await Promise.race(inFlight);
+    }
+    if (output.writableNeedDrain && outputError === undefined) {
+      await Promise.race([once(output, 'drain').catch(() => {}), outputFailed]);
+    }
+  };
 
   try {
+    const lines = linesOf(options.input, maxLineBytes, options.inputName ?? 'the input');
     let lineNumber = 0;
-    for await (const raw of linesOf(
-      options.input,
-      maxLineBytes,
-      options.inputName ?? 'the input',
-    )) {
+    let next = lines.next();
+    for (;;) {
+      let step = batch.length === 0 ? await next : await raceTimer(next, BATCH_WAIT_MS);
+      if (step === undefined) {
+        // No line for a while: the started batch goes now.
+        await room();
+        dispatch();
+        step = await next;
+      }
+      if (step.done) break;
+      next = lines.next();
+      const raw = step.value;
       lineNumber++;
       const line = 'prefix' in raw ? raw : lineOf(raw);
       if ('text' in line && line.text.trim() === '') continue;
@@ -207,24 +296,26 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
         interrupted = true;
         break;
       }
-      // A slow record holds back the ones after it, which wait in `settled`; bound both.
-      while (inFlight.size >= concurrency || settled.size >= concurrency * 8) {
-        await Promise.race(inFlight);
-      }
-      if (output.writableNeedDrain && outputError === undefined) {
-        await Promise.race([once(output, 'drain').catch(() => {}), outputFailed]);
-      }
-      if (outputError !== undefined) break;
-      const task = answer(options.model, line, lineNumber, maxLineBytes).then((result) => {
-        inFlight.delete(task);
-        settled.set(record, result.text);
-        done++;
-        if (!result.ok) failed++;
+      const parsed = parseLine(line, lineNumber, maxLineBytes);
+      if ('error' in parsed) {
+        settle(record, JSON.stringify(parsed), false);
         flush();
         options.onProgress?.(progress());
-      });
-      inFlight.add(task);
+      } else {
+        batch.push({ record, line: lineNumber, ...parsed });
+      }
+      if (batch.length >= batchSize) {
+        await room();
+        if (outputError !== undefined) break;
+        dispatch();
+      }
+      if (outputError !== undefined) break;
     }
+    if (outputError === undefined) dispatch();
+    // A read still pending when the loop stopped early must not reject unobserved, and the
+    // input is closed once it settles.
+    next.catch(() => {});
+    lines.return(undefined).catch(() => {});
     await Promise.all(inFlight);
     // A write's callback runs once every earlier write is done: whether all results got out. The
     // 'error' event may come later than the callbacks; `errored` has the first error already.
@@ -251,98 +342,17 @@ export async function runBatch(options: BatchOptions): Promise<BatchSummary> {
   return { ...progress(), interrupted };
 }
 
-/** What {@link prepareResume} found in an output file. */
-export interface ResumeState {
-  /** Complete records in the file: the number of input records to skip. */
-  records: number;
-  /** Bytes removed from the end: a partly written last line, or lines after a corrupt one. */
-  truncatedBytes: number;
-}
-
-/**
- * Reads an output file left by an interrupted run, counts its complete lines, and cuts off what
- * follows the last complete one: a line without its `\n`, or anything from the first line that is
- * not JSON (a crash of the machine, rather than of the process, can leave such bytes). A missing
- * file is an empty one.
- */
-export async function prepareResume(path: string): Promise<ResumeState> {
-  let size: number;
+/** `promise`'s value, or undefined when it takes longer than `ms`. */
+async function raceTimer<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
   try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return { records: 0, truncatedBytes: 0 };
-    throw error;
-  }
-  let records = 0;
-  let goodBytes = 0;
-  let pending: Buffer[] = [];
-  let corrupt = false;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    let start = 0;
-    let end = chunk.indexOf(0x0a, start);
-    while (end !== -1) {
-      pending.push(chunk.subarray(start, end));
-      const line = Buffer.concat(pending);
-      pending = [];
-      try {
-        JSON.parse(line.toString('utf8'));
-      } catch {
-        corrupt = true;
-        break;
-      }
-      records++;
-      goodBytes += line.length + 1;
-      start = end + 1;
-      end = chunk.indexOf(0x0a, start);
-    }
-    if (corrupt) break;
-    pending.push(chunk.subarray(start));
-  }
-  if (goodBytes < size) await truncate(path, goodBytes);
-  return { records, truncatedBytes: size - goodBytes };
-}
-
-/**
- * Opens the output file of a batch: appended to after {@link prepareResume} when resuming, else
- * created, refusing to overwrite a file that has content.
- */
-export async function openOutputFile(path: string, resume: boolean): Promise<Writable> {
-  if (!resume) {
-    // An empty file (made by the shell, say) is fine to use; results are never overwritten.
-    const handle = await open(path, 'a').catch((error: unknown) => {
-      throw fileSystemError(error, 'open', path);
-    });
-    const { size } = await handle.stat();
-    await handle.close();
-    if (size > 0) {
-      throw new OutputExistsError(path);
-    }
-  }
-  const stream = createWriteStream(path, { flags: 'a' });
-  try {
-    await once(stream, 'open');
-  } catch (error) {
-    throw fileSystemError(error, 'open', path);
-  }
-  return stream;
-}
-
-/** Ends an output file of {@link openOutputFile}: resolves once every result is written. */
-export function closeOutputFile(stream: Writable, path: string): Promise<void> {
-  return new Promise((resolve, reject) =>
-    stream.end((error?: Error | null) =>
-      error ? reject(fileSystemError(error, 'write', path)) : resolve(),
-    ),
-  );
-}
-
-/** The output file of a batch already has results and `--resume` was not given. */
-export class OutputExistsError extends UsageError {
-  constructor(readonly path: string) {
-    super(
-      `${path} already has results. Add --resume to carry on where that run stopped, ` +
-        'or remove the file to start over.',
-    );
+    return await Promise.race([
+      promise,
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }

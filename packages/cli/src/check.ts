@@ -1,5 +1,5 @@
 import { checkForUpdates, type UpdateReport } from '@liftwing/core';
-import type { CliIo } from './cli.js';
+import type { CliIo } from './deps.js';
 import { renderTable, styleFor } from './output.js';
 
 /**

@@ -5,48 +5,22 @@
  *
  * @packageDocumentation
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import {
   ArtifactCache,
   ArtifactError,
   addLocalModel,
-  ENV,
   type Env,
   ensureModel,
   type ModelPin,
   Registry,
   type ResolvedVersion,
 } from '@liftwing/core';
-import type { CacheBackend, CacheEntry, CliDeps, PullResult } from './cli.js';
-import type { ModelInfo } from './models.js';
+import type { CacheBackend, CacheEntry, CliDeps, PullResult } from './deps.js';
+import { type ImportPackage, loadDefinition, type ModelInfo } from './models.js';
 
-const isInstalled = (specifier: string) => {
-  try {
-    import.meta.resolve(specifier);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
-/**
- * The version an installed model package was released against: its published
- * `src/model-pin.json`. Undefined when the package is not installed or has no pin, and a bare
- * model name then means the registry's production version.
- */
-async function packagePin(packageName: string): Promise<ModelPin | undefined> {
-  try {
-    const manifest = import.meta.resolve(`${packageName}/package.json`);
-    const pin = JSON.parse(
-      await readFile(new URL('src/model-pin.json', manifest), 'utf8'),
-    ) as Partial<ModelPin>;
-    return typeof pin.model === 'string' && typeof pin.version === 'string'
-      ? { model: pin.model, version: pin.version }
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** The version the model's installed package was released against, from its definition. */
+const packagePin = (model: ModelInfo): ModelPin | undefined => model.definition?.pin ?? undefined;
 
 /** The ref core resolves: `name@version`, or the bare name (the package's pin, else production). */
 const refOf = (model: ModelInfo, version: string | undefined) =>
@@ -60,24 +34,6 @@ async function isCached(cache: ArtifactCache, resolved: ResolvedVersion): Promis
     }
   }
   return true;
-}
-
-/**
- * The options of `@liftwing/core` that the CLI passes on to a model package's `createModel`: the
- * environment, from which core's clients read every `LIFTWING_*` variable (gateway URL and token,
- * MediaWiki API URL, offline), and the cache and registry options it sets.
- */
-export function coreOptions(env: Env): Record<string, unknown> {
-  const options: Record<string, unknown> = { env };
-  const set = (key: string, variable: string) => {
-    const value = env[variable]?.trim();
-    if (value !== undefined && value !== '') options[key] = value;
-  };
-  set('cacheDir', ENV.cacheDir);
-  set('registry', ENV.registry);
-  set('modelsUrl', ENV.modelsUrl);
-  set('userAgent', ENV.userAgent);
-  return options;
 }
 
 /** A version as core's cache reports it (listed, pruned or added), as `liftwing cache` shows it. */
@@ -127,8 +83,14 @@ function cacheBackend(env: Env): CacheBackend {
   };
 }
 
-/** The dependencies of the CLI as published, reading `env`: core's registry and cache. */
-export function coreDeps(env: Env): CliDeps {
+/**
+ * The dependencies of the CLI as published, reading `env`: core's registry and cache, and the
+ * model packages `importPackage` finds (default: a dynamic `import()` from here).
+ */
+export function coreDeps(
+  env: Env,
+  importPackage: ImportPackage = (specifier) => import(specifier),
+): CliDeps {
   return {
     async listModels() {
       const registry = await Registry.load({ env });
@@ -141,6 +103,7 @@ export function coreDeps(env: Env): CliDeps {
             alias: model.alias,
             package: model.package,
             modes: model.modes,
+            definition: await loadDefinition(model.package, importPackage),
             productionVersion: production?.id,
             cached:
               production === undefined
@@ -150,12 +113,11 @@ export function coreDeps(env: Env): CliDeps {
         }),
       );
     },
-    importPackage: (specifier) => import(specifier),
-    isInstalled,
+    importPackage,
     async pull(model, version, { onProgress, signal }) {
       const cache = new ArtifactCache({ env });
       const registry = await Registry.load({ env, signal });
-      const pinned = await packagePin(model.package);
+      const pinned = packagePin(model);
       // What is already cached is not counted as downloaded.
       let before: ResolvedVersion | undefined;
       try {
@@ -188,7 +150,7 @@ export function coreDeps(env: Env): CliDeps {
     async checkCached(model, version) {
       const registry = await Registry.load({ env, offline: true });
       const resolved = registry.resolve(refOf(model, version), {
-        pinned: await packagePin(model.package),
+        pinned: packagePin(model),
       });
       const cache = new ArtifactCache({ env });
       if (!(await isCached(cache, resolved))) {

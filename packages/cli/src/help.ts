@@ -1,5 +1,5 @@
-import { DEFAULTS, ENV } from '@liftwing/core';
-import { REQUEST_FLAGS } from './args.js';
+import { DEFAULTS, ENV, type ModelDefinition } from '@liftwing/core';
+import { requestFlags } from './args.js';
 
 const ENVIRONMENT_VARIABLES: [string, string][] = [
   [ENV.cacheDir, 'artifact cache (default $XDG_CACHE_HOME/liftwing, else ~/.cache/liftwing)'],
@@ -20,15 +20,6 @@ const nameWidth = Math.max(...ENVIRONMENT_VARIABLES.map(([name]) => name.length)
 const ENVIRONMENT = `Environment:\n${ENVIRONMENT_VARIABLES.map(
   ([name, help]) => `  ${name.padEnd(nameWidth)}${help}`,
 ).join('\n')}`;
-
-const requestFlagLines = () =>
-  Object.entries(REQUEST_FLAGS)
-    .map(
-      ([model, flags]) =>
-        `  ${model}:\n` +
-        flags.map(({ flag, help }) => `    --${flag.padEnd(13)} ${help}`).join('\n'),
-    )
-    .join('\n');
 
 /** `--help` of each command, and of liftwing itself under `''`. */
 export const HELP: Readonly<Record<string, string>> = {
@@ -53,8 +44,9 @@ Exit codes: 0 success, 1 failure, 2 bad usage.
 ${ENVIRONMENT}
 
 Examples:
-  liftwing predict revertrisk --lang en --rev-id 12345
-  liftwing pull outlink && liftwing predict outlink --offline --lang en --page-title Albert_Einstein
+  liftwing models                          the models, and the alias to name each by
+  liftwing predict <model> --help          a model's request flags and examples
+  liftwing pull <model> && liftwing predict <model> --offline <request flags>
   liftwing serve --offline --port 8080
 `,
 
@@ -85,9 +77,9 @@ Options:
   --json               the result as JSON
 
 Examples:
-  liftwing pull outlink
-  liftwing pull revertrisk-language-agnostic@20231117132654
-  LIFTWING_CACHE_DIR=/data/liftwing liftwing pull outlink
+  liftwing pull <model>
+  liftwing pull <model>@production
+  LIFTWING_CACHE_DIR=/data/liftwing liftwing pull <model>
 `,
 
   predict: `Usage: liftwing predict <model>[@<version>] [--offline|--online] (<request flags> | --input <json>)
@@ -106,20 +98,20 @@ Options:
   --input-file <path>  JSONL requests, - for stdin
   --output-file <path> JSONL results (default stdout); never overwritten without --resume
   --resume             continue an interrupted run into --output-file
-  --concurrency <n>    requests in flight at once in a batch (default 4)
+  --batch-size <n>     lines handed to the model at once (default 50): the model groups them
+                       into as few server requests as its server allows
+  --concurrency <n>    batches in flight at once (default 4)
   --max-line <bytes>   longest input line (default 16777216); a longer one gets an error line
   --json               errors and the batch summary as JSON
 
-Request flags:
-${requestFlagLines()}
+Request flags: each model's own, one per request field (liftwing predict <model> --help).
 
 Examples:
-  liftwing predict revertrisk --lang en --rev-id 12345
-  liftwing predict outlink --lang en --page-title Albert_Einstein --threshold 0.1
-  liftwing predict outlink --offline --input '{"lang": "en", "page_id": 736}'
-  liftwing predict revertrisk --input-file edits.jsonl --output-file risks.jsonl --concurrency 8
-  liftwing predict revertrisk --input-file edits.jsonl --output-file risks.jsonl --resume
-  cat edits.jsonl | liftwing predict revertrisk --input-file - > risks.jsonl
+  liftwing predict <model> --help
+  liftwing predict <model> --input '<request JSON>'
+  liftwing predict <model> --input-file requests.jsonl --output-file results.jsonl
+  liftwing predict <model> --input-file requests.jsonl --output-file results.jsonl --resume
+  cat requests.jsonl | liftwing predict <model> --input-file - > results.jsonl
 `,
 
   serve: `Usage: liftwing serve [--host 127.0.0.1] [--port 8080] [--offline|--online] [--models <names>]
@@ -147,8 +139,8 @@ Options:
   --json                 the startup line as JSON
 
 Examples:
-  liftwing serve --offline --models outlink
-  curl -s localhost:8080/v1/models/outlink-topic-model:predict -d '{"lang":"en","page_title":"Frida_Kahlo"}'
+  liftwing serve --offline --models <model>
+  curl -s localhost:8080/v1/models/<model name>:predict -d '<request JSON>'
 `,
 
   cache: `Usage: liftwing cache <ls|verify|prune|path> [--json] [--dry-run]
@@ -174,9 +166,64 @@ Options:
 Examples:
   liftwing cache ls
   liftwing cache verify --json
-  liftwing cache add revertrisk@20231117132654-onnx ./revertrisk-bundle
-  liftwing cache rm outlink@20221111111111
-  liftwing predict revertrisk@20231117132654-onnx --offline --lang en --rev-id 12345
+  liftwing cache add <model>@local-1 ./converted-model
+  liftwing cache rm <model>@<version>
+  liftwing predict <model>@local-1 --offline <request flags>
   du -sh "$(liftwing cache path)"
 `,
 };
+
+/** A value as a command-line word. */
+function word(value: unknown): string {
+  const text = String(value);
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** `liftwing predict <model> --help`: the model's request flags and examples, from its definition. */
+export function modelHelp(definition: ModelDefinition): string {
+  const flags = requestFlags(definition);
+  const required = new Set(definition.request.required ?? []);
+  const width = Math.max(...flags.map(({ flag, spec }) => flag.length + spec.type.length + 5), 0);
+  const lines = flags.map(({ flag, field, spec }) => {
+    const head = `--${flag} <${spec.type}>`.padEnd(width);
+    const notes = [
+      required.has(field) ? 'required' : undefined,
+      spec.default === undefined ? undefined : `default ${JSON.stringify(spec.default)}`,
+    ].filter(Boolean);
+    return `  ${head} ${spec.description}${notes.length > 0 ? ` (${notes.join(', ')})` : ''}`;
+  });
+  const examples = definition.request.examples.map((example) => {
+    const byField = new Map(flags.map((flag) => [flag.field, flag]));
+    const asFlags = Object.entries(example).every(
+      ([field, value]) => byField.has(field) && typeof value !== 'object',
+    );
+    const request = asFlags
+      ? Object.entries(example)
+          .map(([field, value]) => {
+            const { flag, spec } = byField.get(field)!;
+            return spec.type === 'boolean'
+              ? value
+                ? `--${flag}`
+                : ''
+              : `--${flag} ${word(value)}`;
+          })
+          .filter(Boolean)
+          .join(' ')
+      : `--input ${word(JSON.stringify(example))}`;
+    return `  liftwing predict ${definition.alias} ${request}`;
+  });
+  return `Usage: liftwing predict ${definition.alias}[@<version>] [--offline|--online] (<flags> | --input <json>)
+
+${definition.name} (${definition.package}): ${definition.description}
+Modes: ${definition.modes.join(', ')}.${definition.request.description ? `\n${definition.request.description}` : ''}
+
+Request flags:
+${lines.join('\n')}
+
+The options of every model (--input, --input-file, ...): liftwing predict --help.
+
+Examples:
+${examples.join('\n')}
+  liftwing predict ${definition.alias} --input-file requests.jsonl --output-file results.jsonl
+`;
+}

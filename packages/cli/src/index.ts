@@ -4,35 +4,44 @@
  *
  * @packageDocumentation
  */
-export { REQUEST_FLAGS, type RequestFlag, requestFromFlags, UsageError } from './args.js';
+export {
+  type RequestFlag,
+  requestFlags,
+  requestFromFlags,
+  UsageError,
+} from './args.js';
 export {
   type BatchErrorLine,
   type BatchOptions,
   type BatchRunProgress,
   type BatchSummary,
+  DEFAULT_BATCH_SIZE,
+  runBatch,
+} from './batch.js';
+export {
+  closeOutputFile,
   OutputExistsError,
   openOutputFile,
   prepareResume,
   type ResumeState,
-  runBatch,
-} from './batch.js';
-export {
-  type CacheBackend,
-  type CacheCheck,
-  type CacheEntry,
-  CLI_VERSION,
-  type CliDeps,
-  type CliIo,
-  type PullResult,
-  run,
-} from './cli.js';
-export { coreDeps, coreOptions } from './core-deps.js';
+} from './batch-output.js';
+export { CLI_VERSION, run } from './cli.js';
+export { coreDeps } from './core-deps.js';
+export { coreOptions } from './core-options.js';
+export type {
+  CacheBackend,
+  CacheCheck,
+  CacheEntry,
+  CliDeps,
+  CliIo,
+  PullResult,
+} from './deps.js';
 export { LATENCY_BUCKETS, METRICS_CONTENT_TYPE, ServerMetrics } from './metrics.js';
 export {
-  type CreateModel,
   type CreateModelOptions,
   findModel,
   type ImportPackage,
+  loadDefinition,
   loadModel,
   MissingPackageError,
   type ModelInfo,

@@ -1,19 +1,28 @@
+/**
+ * The models the CLI knows: the registry's entries, each with the definition its model package
+ * exports at `<package>/definition` when the package is installed. Everything model-specific
+ * (request flags, help, examples, how to create it) comes from that definition.
+ *
+ * @packageDocumentation
+ */
 import {
   ConfigError,
   type DownloadProgress,
   type Env,
+  isModelDefinition,
   type LiftWingModel,
   type Mode,
+  type ModelDefinition,
   RegistryError,
 } from '@liftwing/core';
 
 /** What the CLI knows of a model: what `liftwing models` lists and how a model gets loaded. */
 export interface ModelInfo {
-  /** The Lift Wing name, e.g. `outlink-topic-model`. */
+  /** The Lift Wing name, e.g. `revertrisk-language-agnostic`. */
   name: string;
-  /** A short name accepted wherever a model is named, e.g. `outlink`. */
+  /** A short name accepted wherever a model is named, e.g. `revertrisk`. */
   alias?: string;
-  /** The npm package that implements the model, e.g. `@liftwing/outlink`. */
+  /** The npm package that implements the model. */
   package: string;
   /** The modes the model supports, when the registry says. */
   modes?: readonly Mode[];
@@ -21,11 +30,13 @@ export interface ModelInfo {
   productionVersion?: string;
   /** Whether the production version's artifacts are in the local cache, when known. */
   cached?: boolean;
+  /** The model package's definition; undefined when the package is not installed. */
+  definition?: ModelDefinition;
 }
 
 /**
- * Options every model package's `createModel` takes (model-specific options pass through). The
- * CLI also passes the options of `@liftwing/core` it was configured with: `env` (core reads every
+ * Options every model package's `create` takes (model-specific options pass through). The CLI
+ * also passes the options of `@liftwing/core` it was configured with: `env` (core reads every
  * `LIFTWING_*` variable from it), `cacheDir`, `registry`, `modelsUrl` and `userAgent`, each when set.
  */
 export interface CreateModelOptions {
@@ -41,10 +52,7 @@ export interface CreateModelOptions {
   [option: string]: unknown;
 }
 
-/** The function every model package exports as `createModel`. */
-export type CreateModel = (options: CreateModelOptions) => Promise<LiftWingModel<unknown, unknown>>;
-
-/** Imports a package by name; the default is a dynamic `import()`. Tests inject their own. */
+/** Imports a module by specifier; the default is a dynamic `import()`. Tests inject their own. */
 export type ImportPackage = (specifier: string) => Promise<unknown>;
 
 /** The model package a model needs is not installed. */
@@ -79,36 +87,52 @@ export function findModel(models: readonly ModelInfo[], nameOrAlias: string): Mo
   );
 }
 
-const isModuleNotFound = (error: unknown, specifier: string) =>
-  error instanceof Error &&
-  (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' &&
-  // A package that is installed but misses one of its own dependencies is a different problem.
-  error.message.includes(`'${specifier}'`);
+const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
 
 /**
- * Imports the package of `model` only now that it is used, and creates the model with it. A
- * package that is not installed gives a {@link MissingPackageError} naming the install command.
+ * The definition `packageName` exports at its `./definition` subpath, or undefined when the
+ * package is not installed. Reading it never loads the model's runtime.
+ *
+ * @throws {ConfigError} for a package that is installed but has no definition (too old, or not a
+ *   liftwing model package).
+ */
+export async function loadDefinition(
+  packageName: string,
+  importPackage: ImportPackage = (specifier) => import(specifier),
+): Promise<ModelDefinition | undefined> {
+  const specifier = `${packageName}/definition`;
+  let exports: unknown;
+  try {
+    exports = await importPackage(specifier);
+  } catch (error) {
+    // A package that is installed but misses one of its own dependencies is another problem.
+    const message = error instanceof Error ? error.message : '';
+    if (
+      errorCode(error) === 'ERR_MODULE_NOT_FOUND' &&
+      (message.includes(`'${packageName}'`) || message.includes(`'${specifier}'`))
+    ) {
+      return undefined;
+    }
+    if (errorCode(error) !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
+  }
+  const definition = (exports as { definition?: unknown } | undefined)?.definition;
+  if (!isModelDefinition(definition)) {
+    throw new ConfigError(
+      `The package ${packageName} exports no liftwing model definition (${specifier}); it is too ` +
+        `old or not a liftwing model package. Update it: npm install ${packageName}@latest`,
+    );
+  }
+  return definition;
+}
+
+/**
+ * Creates the model with its package's definition. A package that is not installed gives a
+ * {@link MissingPackageError} naming the install command.
  */
 export async function loadModel(
   model: ModelInfo,
   options: CreateModelOptions,
-  importPackage: ImportPackage = (specifier) => import(specifier),
 ): Promise<LiftWingModel<unknown, unknown>> {
-  let exports: unknown;
-  try {
-    exports = await importPackage(model.package);
-  } catch (error) {
-    if (isModuleNotFound(error, model.package)) {
-      throw new MissingPackageError(model.name, model.package, { cause: error });
-    }
-    throw error;
-  }
-  const createModel = (exports as { createModel?: unknown } | null)?.createModel;
-  if (typeof createModel !== 'function') {
-    throw new ConfigError(
-      `The package ${model.package} does not export createModel(); it is too old or not a ` +
-        `liftwing model package. Update it: npm install ${model.package}@latest`,
-    );
-  }
-  return (createModel as CreateModel)(options);
+  if (model.definition === undefined) throw new MissingPackageError(model.name, model.package);
+  return model.definition.create(options);
 }

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { FileSystemError } from '@liftwing/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openOutputFile, prepareResume, runBatch } from '../src/batch.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runBatch } from '../src/batch.js';
+import { openOutputFile, prepareResume } from '../src/batch-output.js';
 import { FakeModel, FullDisk } from './helpers/fakes.js';
 
 let dir: string;
@@ -72,7 +73,7 @@ describe('runBatch', () => {
     expect(lines().map((line) => JSON.parse(line).echo.title)).toEqual(['Zürich', '東京']);
   });
 
-  it('never has more than `concurrency` requests in flight', async () => {
+  it('never has more than `concurrency` batches in flight', async () => {
     let inFlight = 0;
     let most = 0;
     const model = new FakeModel();
@@ -87,9 +88,62 @@ describe('runBatch', () => {
     };
     const input = Array.from({ length: 50 }, (_, i) => `{"i": ${i}, "wait": ${i % 3}}`).join('\n');
     const { output, lines } = collect();
-    await runBatch({ model, input: Readable.from([input]), output, concurrency: 5 });
+    await runBatch({ model, input: Readable.from([input]), output, concurrency: 5, batchSize: 1 });
     expect(most).toBe(5);
     expect(lines()).toHaveLength(50);
+  });
+
+  it('hands the model batches of `batchSize` lines, results in input order', async () => {
+    const model = new FakeModel();
+    const sizes: number[] = [];
+    const handleMany = model.handleMany.bind(model);
+    model.handleMany = (bodies, options) => {
+      sizes.push(bodies.length);
+      return handleMany(bodies, options);
+    };
+    const input = Array.from({ length: 45 }, (_, i) => `{"i": ${i}, "wait": ${(7 * i) % 4}}`);
+    input.splice(12, 0, 'not json');
+    const { output, lines } = collect();
+    const summary = await runBatch({
+      model,
+      input: Readable.from([input.join('\n')]),
+      output,
+      batchSize: 20,
+    });
+    expect(sizes).toEqual([20, 20, 5]);
+    expect(summary).toMatchObject({ done: 46, failed: 1 });
+    const written = lines().map((line) => JSON.parse(line));
+    expect(written[12]).toMatchObject({ line: 13, code: 'invalid_input' });
+    expect(written.filter((_, i) => i !== 12).map((line) => line.echo.i)).toEqual([
+      ...Array(45).keys(),
+    ]);
+  });
+
+  it('sends a started batch on when the input pauses, rather than holding it back', async () => {
+    const model = new FakeModel();
+    const input = new PassThrough();
+    const { output, lines } = collect();
+    const running = runBatch({ model, input, output, batchSize: 50 });
+    input.write('{"i": 0}\n');
+    await vi.waitFor(() => expect(lines()).toHaveLength(1));
+    input.end('{"i": 1}\n');
+    await running;
+    expect(lines().map((line) => JSON.parse(line).echo.i)).toEqual([0, 1]);
+  });
+
+  it('answers line by line when the model rejects a whole batch (a bug), pinning it on its line', async () => {
+    const model = new FakeModel();
+    model.handleMany = () => Promise.reject(new TypeError('boom'));
+    const { output, lines } = collect();
+    await runBatch({
+      model,
+      input: Readable.from(['{"i": 0}\n{"fail": "crash"}\n{"i": 2}']),
+      output,
+    });
+    const written = lines().map((line) => JSON.parse(line));
+    expect(written[0].echo.i).toBe(0);
+    expect(written[1]).toMatchObject({ line: 2, error: 'boom' });
+    expect(written[2].echo.i).toBe(2);
   });
 
   it('stops reading when its signal aborts, and still writes the lines in flight', async () => {
@@ -106,6 +160,7 @@ describe('runBatch', () => {
       input: Readable.from([input]),
       output,
       concurrency: 2,
+      batchSize: 1,
       signal: controller.signal,
     });
     expect(summary.interrupted).toBe(true);
@@ -227,6 +282,7 @@ describe('failures of the streams', () => {
         input: Readable.from([slow]),
         output: new FullDisk(join(dir, 'out.jsonl'), 0),
         concurrency: 1,
+        batchSize: 1,
       }),
     ).rejects.toMatchObject({ code: 'disk_full', message: /^Cannot write the output: / });
     expect(model.calls.length).toBeLessThan(5);

@@ -6,8 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CacheBackend, type CliIo, run } from '../src/cli.js';
-import { type FakeModel, FullDisk, fakeDeps, fakeIo } from './helpers/fakes.js';
+import { run } from '../src/cli.js';
+import type { CacheBackend, CliIo } from '../src/deps.js';
+import { FakeModel, FullDisk, fakeDeps, fakeIo } from './helpers/fakes.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -91,7 +92,10 @@ describe('liftwing predict', () => {
       ['predict', 'revertrisk', '--input', '{}', '--max-line', '10'],
       /--max-line needs --input-file/,
     ],
-    [['predict', 'revertrisk', '--bogus'], /Unknown option '--bogus'/],
+    [
+      ['predict', 'revertrisk', '--bogus'],
+      /--bogus does not apply to revertrisk-language-agnostic\. Its flags: --lang, --rev-id; or give the request as JSON with --input\./,
+    ],
     [['frobnicate'], /Unknown command "frobnicate"/],
     [
       ['predict', 'fake', '--input-file', '/nonexistent/in.jsonl'],
@@ -164,23 +168,21 @@ describe('liftwing predict --input-file', () => {
     const output = join(dir, 'out.jsonl');
     await writeFile(input, requests.join('\n'));
     const signals = new EventEmitter();
-    const interrupting = fakeDeps({
-      importPackage: async () => ({
-        createModel: async () => {
-          const { FakeModel } = await import('./helpers/fakes.js');
-          return new FakeModel('fake-model', 'offline', null, {
-            onHandle: (body) => {
-              if ((body as { i: number }).i === 10) signals.emit('SIGINT', 'SIGINT');
-            },
-          });
-        },
-      }),
-    });
+    const interrupting = fakeDeps(
+      {},
+      (name, mode) =>
+        new FakeModel(name, mode, null, {
+          onHandle: (body) => {
+            if ((body as { i: number }).i === 10) signals.emit('SIGINT', 'SIGINT');
+          },
+        }),
+    );
     const first = fakeIo();
     first.io.signals = signals as unknown as CliIo['signals'];
     expect(
       await run(
-        ['predict', 'fake', '--input-file', input, '--output-file', output],
+        // One line a batch, so that the signal arrives while lines are still being read.
+        ['predict', 'fake', '--input-file', input, '--output-file', output, '--batch-size', '1'],
         first.io,
         interrupting.deps,
       ),
@@ -347,7 +349,10 @@ describe('liftwing models', () => {
       name: 'outlink-topic-model',
       alias: 'outlink',
       package: '@fake/outlink',
+      description:
+        'Topics of a Wikipedia article (64 WikiProject topics) from the Wikidata items its outlinks point to.',
       modes: ['online', 'offline'],
+      pinnedVersion: '20221111111111',
       productionVersion: '20221111111111',
       cached: true,
       installed: true,
@@ -476,5 +481,3 @@ describe('help', () => {
     }
   });
 });
-
-export type { FakeModel };

@@ -154,6 +154,8 @@ describe('a batch killed mid-run', () => {
       output,
       '--concurrency',
       '4',
+      '--batch-size',
+      '1',
     ]);
     // Kill it without warning once some results are out.
     await batch.until('stdout', /(handling\n){24}/);

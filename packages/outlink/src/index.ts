@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 
+export { definition } from './definition.js';
 export {
   FastTextModel,
   type FastTextPrediction,

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export * from './bundle.js';
+export * from './definition.js';
 export * from './features.js';
 export * from './model.js';
 export * from './offline.js';

@@ -4,17 +4,15 @@
  * stdout each time a request reaches it.
  */
 import { run } from '../../src/cli.js';
-import type { CreateModelOptions } from '../../src/models.js';
 import { FakeModel, fakeDeps } from './fakes.js';
 
-const { deps } = fakeDeps({
-  importPackage: async () => ({
-    createModel: async (options: CreateModelOptions) =>
-      new FakeModel('fake-model', options.mode, null, {
-        onHandle: () => process.stdout.write('handling\n'),
-      }),
-  }),
-});
+const { deps } = fakeDeps(
+  {},
+  (name, mode) =>
+    new FakeModel(name, mode, null, {
+      onHandle: () => process.stdout.write('handling\n'),
+    }),
+);
 
 process.exitCode = await run(
   process.argv.slice(2),

@@ -3,15 +3,20 @@ import { PassThrough, Readable, Writable } from 'node:stream';
 import {
   ArtifactError,
   bodyOf,
+  defineModel,
   handleEach,
   InputError,
   type LiftWingModel,
   type Mode,
+  type ModelDefinition,
+  type ModelOptions,
   type PredictManyOptions,
   type PredictOptions,
   type RawRequest,
 } from '@liftwing/core';
-import type { CliDeps, CliIo } from '../../src/cli.js';
+import { definition as outlink } from '@liftwing/outlink/definition';
+import { definition as revertrisk } from '@liftwing/revertrisk/definition';
+import type { CliDeps, CliIo } from '../../src/deps.js';
 import type { CreateModelOptions, ModelInfo } from '../../src/models.js';
 
 /**
@@ -84,39 +89,94 @@ export class FakeModel implements LiftWingModel<unknown, unknown> {
   }
 }
 
-/** Models shaped like the catalogue of `@liftwing/core`. */
-export const FAKE_MODELS: ModelInfo[] = [
-  {
-    name: 'outlink-topic-model',
-    alias: 'outlink',
-    package: '@fake/outlink',
-    modes: ['online', 'offline'],
-    productionVersion: '20221111111111',
-    cached: true,
-  },
-  {
-    name: 'revertrisk-language-agnostic',
-    alias: 'revertrisk',
-    package: '@fake/revertrisk',
-    modes: ['online', 'offline'],
-    productionVersion: '20231117132654',
-    cached: false,
-  },
-  { name: 'fake-model', alias: 'fake', package: '@fake/fake' },
-  { name: 'ghost-model', package: '@liftwing/ghost-package-that-does-not-exist' },
-];
+/** Every fake model made by a fake definition's `create`, with the options it was given. */
+type Created = { model: FakeModel; options: CreateModelOptions }[];
+
+/**
+ * A definition like `real`'s (its request schema: the flags the CLI derives) under a fake
+ * package, whose `create` makes a {@link FakeModel} and records it in `created`.
+ */
+function fakeDefinition(
+  real: ModelDefinition,
+  packageName: string,
+  created: Created,
+  make: MakeModel,
+) {
+  return defineModel({
+    ...real,
+    package: packageName,
+    create: async (options: ModelOptions = {}) => {
+      const mode = options.mode ?? 'online';
+      const model = make(real.name, mode, options.version ?? '20240101000000');
+      created.push({ model, options: { ...options, mode } });
+      return model;
+    },
+  });
+}
+
+/** Makes the model a fake definition creates. */
+export type MakeModel = (name: string, mode: Mode, version: string) => FakeModel;
+
+const makeFake: MakeModel = (name, mode, version) => new FakeModel(name, mode, version);
+
+/** Models shaped like the catalogue of `@liftwing/core`, installed but for `ghost-model`. */
+export function fakeModels(created: Created = [], make: MakeModel = makeFake): ModelInfo[] {
+  const fake = defineModel({
+    name: 'fake-model',
+    alias: 'fake',
+    package: '@fake/fake',
+    description: 'A fake model with no request flags.',
+    pin: null,
+    modes: ['online'],
+    request: { type: 'object', properties: {}, examples: [{ echo: 1 }] },
+    create: async () => {
+      throw new Error('replaced below');
+    },
+  });
+  return [
+    {
+      name: 'outlink-topic-model',
+      alias: 'outlink',
+      package: '@fake/outlink',
+      modes: ['online', 'offline'],
+      productionVersion: '20221111111111',
+      cached: true,
+      definition: fakeDefinition(outlink, '@fake/outlink', created, make),
+    },
+    {
+      name: 'revertrisk-language-agnostic',
+      alias: 'revertrisk',
+      package: '@fake/revertrisk',
+      modes: ['online', 'offline'],
+      productionVersion: '20231117132654',
+      cached: false,
+      definition: fakeDefinition(revertrisk, '@fake/revertrisk', created, make),
+    },
+    {
+      name: 'fake-model',
+      alias: 'fake',
+      package: '@fake/fake',
+      definition: fakeDefinition(fake, '@fake/fake', created, make),
+    },
+    { name: 'ghost-model', package: '@liftwing/ghost-package-that-does-not-exist' },
+  ];
+}
+
+/** The models of {@link fakeModels}, for tests that only read them. */
+export const FAKE_MODELS: ModelInfo[] = fakeModels();
 
 /**
  * Deps whose model packages create {@link FakeModel}s; `created` records every model made. Every
  * version but `missing` counts as cached; pull and the cache are not faked unless given.
  */
-export function fakeDeps(overrides: Partial<CliDeps> = {}) {
-  const created: { model: FakeModel; options: CreateModelOptions }[] = [];
+export function fakeDeps(overrides: Partial<CliDeps> = {}, make: MakeModel = makeFake) {
+  const created: Created = [];
+  const models = fakeModels(created, make);
   const notFaked = async (): Promise<never> => {
     throw new Error('not faked in this test');
   };
   const deps: CliDeps = {
-    listModels: async () => FAKE_MODELS,
+    listModels: async () => models,
     pull: notFaked,
     checkCached: async (model, version) => {
       if (version === 'missing') {
@@ -132,18 +192,7 @@ export function fakeDeps(overrides: Partial<CliDeps> = {}) {
       add: notFaked,
       remove: notFaked,
     },
-    isInstalled: (specifier) => specifier.startsWith('@fake/'),
-    importPackage: async (specifier) => {
-      if (!specifier.startsWith('@fake/')) return import(specifier);
-      const name = FAKE_MODELS.find((model) => model.package === specifier)!.name;
-      return {
-        createModel: async (options: CreateModelOptions) => {
-          const model = new FakeModel(name, options.mode, options.version ?? '20240101000000');
-          created.push({ model, options });
-          return model;
-        },
-      };
-    },
+    importPackage: (specifier) => import(specifier),
     ...overrides,
   };
   return { deps, created };
