@@ -18,9 +18,9 @@ import {
 
 /** What the CLI knows of a model: what `liftwing models` lists and how a model gets loaded. */
 export interface ModelInfo {
-  /** The Lift Wing name, e.g. `revertrisk-language-agnostic`. */
+  /** The Lift Wing name, e.g. `articlequality`. */
   name: string;
-  /** A short name accepted wherever a model is named, e.g. `revertrisk`. */
+  /** A short name accepted wherever a model is named. */
   alias?: string;
   /** The npm package that implements the model. */
   package: string;

@@ -117,7 +117,7 @@ export interface ProgressRenderer {
 }
 
 export interface ProgressOptions {
-  /** Named in every line, e.g. `outlink-topic-model@20221111111111`. */
+  /** Named in every line, e.g. `<model>@20221111111111`. */
   label: string;
   /** Whether the stream is a terminal: a redrawn bar if so, plain lines otherwise. */
   tty: boolean;

@@ -29,6 +29,11 @@ export function displayUrl(url: string | URL): string {
       .replace(/\?.*$/s, `?${REDACTED}`)
       .replace(/#.*$/s, `#${REDACTED}`);
   }
+  // Nothing to hide: the URL as the user wrote it, not as the parser normalises it (an added
+  // `/` would make a message about the URL's form wrong).
+  if (shown.username === '' && shown.password === '' && shown.search === '' && shown.hash === '') {
+    return String(url);
+  }
   shown.username = '';
   shown.password = '';
   if (shown.search !== '') shown.search = REDACTED;

@@ -40,3 +40,10 @@ describe('redactSecrets', () => {
     expect(redactSecrets('text', [undefined, ''])).toBe('text');
   });
 });
+
+describe('displayUrl of a URL with nothing to hide', () => {
+  it('is the URL as written, not as the parser normalises it', () => {
+    expect(displayUrl('http://127.0.0.1:9')).toBe('http://127.0.0.1:9');
+    expect(displayUrl(new URL('https://example.org/a'))).toBe('https://example.org/a');
+  });
+});
