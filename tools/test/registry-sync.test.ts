@@ -4,13 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Catalogue, isLiftWingError } from '@liftwing/core';
+import { type ArtifactServer, bytes, sha256, startArtifactServer } from '@liftwing/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type ArtifactServer,
-  bytes,
-  sha256,
-  startArtifactServer,
-} from '../../packages/core/test/helpers/artifact-server.js';
 import { localCharts, readPin, remoteCharts } from '../registry-sync/deployment-charts.js';
 import { formatJson } from '../registry-sync/json-format.js';
 import { syncRegistry } from '../registry-sync/sync.js';

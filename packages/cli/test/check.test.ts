@@ -1,14 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Catalogue, loadBuiltInCatalogue } from '@liftwing/core';
+import { type LoopbackServer, startLoopbackServer } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
 import { fakeIo } from './helpers/fakes.js';
 
-let server: Server;
+let server: LoopbackServer;
 let catalogueUrl: string;
 let cacheDir: string;
 
@@ -26,15 +25,13 @@ function published(): Catalogue {
 }
 
 beforeAll(async () => {
-  const body = JSON.stringify(published());
-  server = createServer((_req, res) => res.end(body));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  catalogueUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/catalogue.json`;
+  const body = published();
+  server = await startLoopbackServer(() => ({ body }));
+  catalogueUrl = `${server.url}/catalogue.json`;
   cacheDir = await mkdtemp(join(tmpdir(), 'liftwing-cli-check-'));
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await rm(cacheDir, { recursive: true, force: true });
 });
 

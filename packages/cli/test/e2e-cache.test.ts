@@ -6,15 +6,9 @@
 import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ArtifactServer, sha256, startArtifactServer } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CLI_ROOT,
-  type LoopbackServer,
-  runCli,
-  sha256,
-  startArtifactServer,
-  writeOutlinkRegistry,
-} from './helpers/loopback.js';
+import { CLI_ROOT, runCli, writeOutlinkRegistry } from './helpers/run-cli.js';
 
 const VERSION = '20250101000000';
 const ARTIFACT = `articletopic/outlink/${VERSION}/model.bin`;
@@ -22,12 +16,12 @@ const ARTIFACT = `articletopic/outlink/${VERSION}/model.bin`;
 const BODY = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251));
 
 let dir: string;
-let tree: LoopbackServer;
+let tree: ArtifactServer;
 let env: Record<string, string>;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'liftwing-e2e-cache-'));
-  tree = await startArtifactServer(new Map([[`/${ARTIFACT}`, BODY]]));
+  tree = await startArtifactServer({ [`/${ARTIFACT}`]: BODY });
   const registry = join(dir, 'registry.json');
   await writeOutlinkRegistry(registry, {
     modelsUrl: `${tree.origin}/`,

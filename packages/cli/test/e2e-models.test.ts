@@ -7,17 +7,16 @@
 import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CLI_ROOT,
+  type ArtifactServer,
+  type FakeGateway,
   type LoopbackServer,
-  runCli,
-  sendJson,
   startArtifactServer,
-  startCli,
-  startServer,
-  writeOutlinkRegistry,
-} from './helpers/loopback.js';
+  startFakeGateway,
+  startLoopbackServer,
+} from '@liftwing/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_ROOT, runCli, startCli, writeOutlinkRegistry } from './helpers/run-cli.js';
 
 const FASTTEXT = join(CLI_ROOT, '..', 'outlink', 'test', 'fixtures', 'fasttext');
 const ONNX = join(CLI_ROOT, '..', 'revertrisk', 'test', 'fixtures', 'classifier-zipmap');
@@ -64,8 +63,8 @@ const request = (text: number, title = 'Test_page') => ({
 });
 
 let dir: string;
-let tree: LoopbackServer;
-let gateway: LoopbackServer;
+let tree: ArtifactServer;
+let gateway: FakeGateway;
 let mediawiki: LoopbackServer;
 let env: Record<string, string>;
 const running: ReturnType<typeof startCli>['proc'][] = [];
@@ -89,19 +88,18 @@ const REVERTRISK_ANSWER = {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'liftwing-e2e-models-'));
   const model = await readFile(join(FASTTEXT, 'ova.bin'));
-  tree = await startArtifactServer(new Map([[`/${ARTIFACT}`, model]]));
-  gateway = await startServer((seen, response) => {
-    if (seen.url.includes('revertrisk')) {
-      sendJson(response, 200, { ...REVERTRISK_ANSWER, revision_id: JSON.parse(seen.body).rev_id });
-      return;
-    }
-    const body = JSON.parse(seen.body) as { page_title?: string };
-    if (body.page_title === undefined) {
-      sendJson(response, 400, { error: 'You must pass either `page_title` or `page_id`.' });
-    } else sendJson(response, 200, GATEWAY_ANSWER);
+  tree = await startArtifactServer({ [`/${ARTIFACT}`]: model });
+  gateway = await startFakeGateway({
+    'revertrisk-language-agnostic': ({ json }) => ({
+      body: { ...REVERTRISK_ANSWER, revision_id: (json as { rev_id: number }).rev_id },
+    }),
+    'outlink-topic-model': ({ json }) =>
+      (json as { page_title?: string }).page_title === undefined
+        ? { status: 400, body: { error: 'You must pass either `page_title` or `page_id`.' } }
+        : { body: GATEWAY_ANSWER },
   });
   // Offline scoring with features_str, or of the pre-save form of an anonymous edit, asks nothing.
-  mediawiki = await startServer((_seen, response) => sendJson(response, 500, {}));
+  mediawiki = await startLoopbackServer(() => ({ status: 500, body: {} }));
   const registry = join(dir, 'registry.json');
   await writeOutlinkRegistry(registry, {
     modelsUrl: `${tree.origin}/`,
@@ -115,8 +113,8 @@ beforeAll(async () => {
     LIFTWING_CACHE_DIR: join(dir, 'cache'),
     LIFTWING_REGISTRY: registry,
     LIFTWING_MODELS_URL: 'http://127.0.0.1:9/',
-    LIFTWING_API_URL: `${gateway.origin}/v1/models/`,
-    LIFTWING_MW_API_URL: `${mediawiki.origin}/w/api.php`,
+    LIFTWING_API_URL: `${gateway.url}/v1/models/`,
+    LIFTWING_MW_API_URL: `${mediawiki.url}/w/api.php`,
     LIFTWING_USER_AGENT: 'liftwing-tests/1.0 (test@example.org)',
   };
   expect((await runCli(['pull', OUTLINK], env)).code).toBe(0);

@@ -6,15 +6,14 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type ArtifactServer,
   type LoopbackServer,
-  runCli,
   startArtifactServer,
-  startCli,
-  startServer,
-  writeOutlinkRegistry,
-} from './helpers/loopback.js';
+  startLoopbackServer,
+} from '@liftwing/test-utils';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli, writeOutlinkRegistry } from './helpers/run-cli.js';
 
 const TOKEN = 'sekrit-token-0123456789';
 const PASSWORD = 'pw-s3cr3t';
@@ -25,14 +24,14 @@ const PAGE = ['--lang', 'en', '--page-title', 'Douglas_Adams'];
 
 let dir: string;
 let gateway: LoopbackServer;
-let tree: LoopbackServer;
+let tree: ArtifactServer;
 let env: Record<string, string>;
 const running: ReturnType<typeof startCli>['proc'][] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'liftwing-e2e-secrets-'));
   // A gateway that sends the token back in a redirect's target and a header.
-  gateway = await startServer((_seen, response) => {
+  gateway = await startLoopbackServer((_seen, response) => {
     response
       .writeHead(302, {
         location: `https://login.example/${TOKEN}?token=${TOKEN}`,
@@ -40,7 +39,7 @@ beforeAll(async () => {
       })
       .end();
   });
-  tree = await startArtifactServer(new Map([[`/${ARTIFACT}`, BODY]]));
+  tree = await startArtifactServer({ [`/${ARTIFACT}`]: BODY });
   const registry = join(dir, 'registry.json');
   await writeOutlinkRegistry(registry, {
     modelsUrl: `${tree.origin.replace('http://', `http://mirror:${PASSWORD}@`)}/`,
@@ -54,7 +53,7 @@ beforeAll(async () => {
     LIFTWING_CACHE_DIR: join(dir, 'cache'),
     LIFTWING_REGISTRY: registry,
     LIFTWING_MODELS_URL: `http://mirror:${PASSWORD}@127.0.0.1:9/`,
-    LIFTWING_API_URL: `${gateway.origin}/v1/models/`,
+    LIFTWING_API_URL: `${gateway.url}/v1/models/`,
     LIFTWING_API_TOKEN: TOKEN,
     LIFTWING_MW_API_URL: 'http://127.0.0.1:9/w/api.php',
     LIFTWING_USER_AGENT: 'liftwing-tests/1.0 (test@example.org)',

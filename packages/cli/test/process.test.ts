@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
 import { fakeDeps, fakeIo } from './helpers/fakes.js';
-import { BIN, CLI_ROOT, startNode } from './helpers/loopback.js';
+import { BIN, CLI_ROOT, startNode } from './helpers/run-cli.js';
 
 const child = join(CLI_ROOT, 'test', 'helpers', 'child.ts');
 

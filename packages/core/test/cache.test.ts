@@ -13,6 +13,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  type ArtifactServer,
+  bytes,
+  type SeenRequest,
+  sha256,
+  startArtifactServer,
+} from '@liftwing/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   ArtifactCache,
@@ -22,12 +29,6 @@ import {
   Registry,
   resolveCacheDir,
 } from '../src/index.js';
-import {
-  type ArtifactServer,
-  bytes,
-  sha256,
-  startArtifactServer,
-} from './helpers/artifact-server.js';
 
 const CHILD = fileURLToPath(new URL('./helpers/pull-child.mjs', import.meta.url));
 const MODEL_DIR = '/published/wmf-ml-models/tiny/';
@@ -91,7 +92,7 @@ function options(extra: EnsureModelOptions = {}): EnsureModelOptions {
   };
 }
 
-function artifactRequests(id = '1'): Array<{ range: string | undefined }> {
+function artifactRequests(id = '1'): SeenRequest[] {
   return server.requests.filter((r) => r.path === `${MODEL_DIR}${id}/model.bin`);
 }
 
@@ -162,7 +163,7 @@ describe('download and cache hits', () => {
       options({ onProgress: (p) => progress.push(p.bytesDone) }),
     );
     expect(sha256(await readFile(result.files['model.bin']!))).toBe(sha256(v1));
-    const ranges = artifactRequests().map((r) => r.range);
+    const ranges = artifactRequests().map((r) => r.headers.range);
     expect(ranges[0]).toBeUndefined();
     expect(ranges[1]).toMatch(/^bytes=\d+-$/);
     expect(Number(ranges[1]!.slice(6, -1))).toBeGreaterThan(0);
@@ -485,7 +486,7 @@ describe('many processes', () => {
     server.files.set(path, { body: big });
     const result = await ensureModel('tiny', options());
     expect(sha256(await readFile(result.files['model.bin']!))).toBe(sha256(big));
-    expect(artifactRequests().at(-1)?.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(artifactRequests().at(-1)?.headers.range).toMatch(/^bytes=[1-9]\d*-$/);
     expect(await files('tmp')).toEqual([]);
     expect(await files('locks')).toEqual([]);
   }, 30_000);

@@ -1,11 +1,10 @@
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bytes, http10Head, sha256, startRawServer } from '@liftwing/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ArtifactCache, ensureModel } from '../src/index.js';
-import { bytes, sha256 } from './helpers/artifact-server.js';
 import { fastTextModel } from './helpers/model-files.js';
-import { http10Head, startRawServer } from './helpers/raw-server.js';
 
 let root: string;
 const cleanup: Array<() => Promise<void>> = [];

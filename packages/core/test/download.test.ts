@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type LoopbackServer, startLoopbackServer } from '@liftwing/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { downloadToFile, fetchText } from '../src/index.js';
-import { type FakeServer, startServer } from './server.js';
 
 const USER_AGENT = 'LiftWingTests/1.0 (tests@example.org)';
 const cleanup: Array<() => Promise<void>> = [];
@@ -13,8 +13,8 @@ afterEach(async () => {
 });
 
 /** A server that sends the headers and a first chunk, then nothing until the test ends. */
-async function stalling(): Promise<FakeServer> {
-  const server = await startServer((_req, res) => {
+async function stalling(): Promise<LoopbackServer> {
+  const server = await startLoopbackServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '1000' });
     res.write('x'.repeat(10));
   });
@@ -22,7 +22,7 @@ async function stalling(): Promise<FakeServer> {
   return server;
 }
 
-async function requestSeen(server: FakeServer, count: number): Promise<void> {
+async function requestSeen(server: LoopbackServer, count: number): Promise<void> {
   while (server.requests.length < count) await new Promise((r) => setImmediate(r));
 }
 

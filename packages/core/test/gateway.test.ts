@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { type LoopbackServer, sendJson, startLoopbackServer } from '@liftwing/test-utils';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   type BatchProgress,
@@ -12,15 +13,14 @@ import {
   MediaWikiClient,
   RateLimitError,
 } from '../src/index.js';
-import { type FakeServer, json, startServer } from './server.js';
 
 const MODEL = 'revertrisk-language-agnostic';
 const TOKEN = 'sekrit-token-0123456789';
 const USER_AGENT = 'LiftWingTests/1.0 (https://example.org/tests; tests@example.org)';
-const servers: FakeServer[] = [];
+const servers: LoopbackServer[] = [];
 
-async function server(...args: Parameters<typeof startServer>) {
-  const started = await startServer(...args);
+async function server(...args: Parameters<typeof startLoopbackServer>) {
+  const started = await startLoopbackServer(...args);
   servers.push(started);
   return started;
 }
@@ -30,7 +30,7 @@ afterEach(async () => {
   vi.restoreAllMocks();
 });
 
-function client(gateway: FakeServer, options: LiftWingClientOptions = {}) {
+function client(gateway: LoopbackServer, options: LiftWingClientOptions = {}) {
   return new LiftWingClient({
     apiUrl: `${gateway.url}/v1/models/`,
     userAgent: USER_AGENT,
@@ -104,7 +104,7 @@ const revertriskSpec: BatchSpec<RrInput, RrOutput> = {
 
 describe('LiftWingClient', () => {
   it('POSTs JSON to {apiUrl}{model}:predict and returns the response', async () => {
-    const gateway = await server((req, res) => json(res, 200, revertrisk(req.body)));
+    const gateway = await server((req, res) => sendJson(res, 200, revertrisk(req.body)));
     const result = await client(gateway).predict<RrOutput>(MODEL, { lang: 'en', rev_id: 12345 });
     expect(result).toMatchObject({ wiki_db: 'enwiki', revision_id: 12345 });
     const [seen] = gateway.requests;
@@ -115,7 +115,7 @@ describe('LiftWingClient', () => {
   });
 
   it("sends a User-Agent in Wikimedia's policy format", async () => {
-    const gateway = await server((req, res) => json(res, 200, revertrisk(req.body)));
+    const gateway = await server((req, res) => sendJson(res, 200, revertrisk(req.body)));
     await client(gateway).predict(MODEL, { lang: 'en', rev_id: 1 });
     expect(gateway.requests[0]?.headers['user-agent']).toMatch(
       /^LiftWingTests\/1\.0 \(https:\/\/example\.org\/tests; tests@example\.org\) liftwing\/\d+\.\d+\.\d+\S* undici\/\d+\.\d+\.\d+$/,
@@ -128,7 +128,7 @@ describe('LiftWingClient', () => {
       if (calls++ === 0) {
         res.writeHead(429, { 'retry-after': '1', 'content-type': 'text/plain' });
         res.end('Too many requests');
-      } else json(res, 200, revertrisk(req.body));
+      } else sendJson(res, 200, revertrisk(req.body));
     });
     const started = performance.now();
     const result = await client(gateway).predict<RrOutput>(MODEL, { lang: 'en', rev_id: 7 });
@@ -163,7 +163,7 @@ describe('LiftWingClient', () => {
       if (calls++ === 0) {
         res.writeHead(429, { 'retry-after': '3600' });
         res.end('Too many requests');
-      } else json(res, 200, revertrisk(req.body));
+      } else sendJson(res, 200, revertrisk(req.body));
     });
     const lw = client(gateway);
     const error = await lw.predict(MODEL, { lang: 'en', rev_id: 1 }).catch((e: unknown) => e);
@@ -178,8 +178,8 @@ describe('LiftWingClient', () => {
   it('retries 503 and succeeds', async () => {
     let calls = 0;
     const gateway = await server((req, res) => {
-      if (calls++ < 2) json(res, 503, { error: 'upstream unavailable' });
-      else json(res, 200, revertrisk(req.body));
+      if (calls++ < 2) sendJson(res, 503, { error: 'upstream unavailable' });
+      else sendJson(res, 200, revertrisk(req.body));
     });
     await expect(client(gateway).predict(MODEL, { lang: 'en', rev_id: 3 })).resolves.toMatchObject({
       revision_id: 3,
@@ -189,7 +189,7 @@ describe('LiftWingClient', () => {
 
   it('does not retry 400, and reports status, server message, model and request id', async () => {
     const gateway = await server((_req, res) =>
-      json(
+      sendJson(
         res,
         400,
         { detail: "Language field should not have a 'wiki' suffix, i.e. use 'en', not 'enwiki'" },
@@ -224,12 +224,12 @@ describe('LiftWingClient', () => {
   });
 
   it('sends the token to the gateway only: not across a redirect, not in errors or logs', async () => {
-    const elsewhere = await server((_req, res) => json(res, 200, {}));
+    const elsewhere = await server((_req, res) => sendJson(res, 200, {}));
     const gateway = await server((req, res) => {
       if (req.url.includes('redirected')) {
         res.writeHead(307, { location: `${elsewhere.url}/v1/models/x:predict` });
         res.end();
-      } else json(res, 403, { httpReason: `token ${TOKEN} is not allowed` });
+      } else sendJson(res, 403, { httpReason: `token ${TOKEN} is not allowed` });
     });
     const logged: string[] = [];
     for (const method of ['log', 'info', 'warn', 'error', 'debug'] as const) {
@@ -262,7 +262,7 @@ describe('LiftWingClient', () => {
   });
 
   it('reads the token from LIFTWING_API_TOKEN and picks the authenticated rate class', async () => {
-    const gateway = await server((_req, res) => json(res, 200, {}));
+    const gateway = await server((_req, res) => sendJson(res, 200, {}));
     const lw = new LiftWingClient({
       apiUrl: `${gateway.url}/v1/models/`,
       userAgent: USER_AGENT,
@@ -274,7 +274,7 @@ describe('LiftWingClient', () => {
   });
 
   it("sends each model's internal Host header in internal mode", async () => {
-    const gateway = await server((_req, res) => json(res, 200, {}));
+    const gateway = await server((_req, res) => sendJson(res, 200, {}));
     const lw = client(gateway, {
       internal: true,
       hosts: { 'my-model': 'my-model.ns.wikimedia.org' },
@@ -291,7 +291,7 @@ describe('LiftWingClient', () => {
   });
 
   it('sends a batch of 45 in requests of at most 20 of one language, results in input order', async () => {
-    const gateway = await server((req, res) => json(res, 200, revertrisk(req.body)));
+    const gateway = await server((req, res) => sendJson(res, 200, revertrisk(req.body)));
     const inputs: RrInput[] = Array.from({ length: 45 }, (_, i) => ({
       lang: i % 3 === 0 ? 'de' : 'en',
       rev_id: i === 17 ? 666 : 1000 + i,
@@ -334,8 +334,8 @@ describe('LiftWingClient', () => {
     const gateway = await server((req, res) => {
       const body = JSON.parse(req.body) as { instances?: RrInput[] } & RrInput;
       const bad = (body.instances ?? [body]).some((i) => i.rev_id < 0);
-      if (bad) json(res, 400, { error: 'rev_id must be positive' });
-      else json(res, 200, revertrisk(req.body));
+      if (bad) sendJson(res, 400, { error: 'rev_id must be positive' });
+      else sendJson(res, 200, revertrisk(req.body));
     });
     const inputs = [1, -2, 3].map((rev_id) => ({ lang: 'en', rev_id }));
     const results = await client(gateway).predictBatch(MODEL, inputs, revertriskSpec);
@@ -348,7 +348,7 @@ describe('LiftWingClient', () => {
     const controller = new AbortController();
     const gateway = await server((req, res) => {
       controller.abort();
-      json(res, 200, revertrisk(req.body));
+      sendJson(res, 200, revertrisk(req.body));
     });
     const inputs = Array.from({ length: 10 }, (_, i) => ({ lang: `l${i}`, rev_id: i }));
     await expect(

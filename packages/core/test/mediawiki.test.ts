@@ -1,4 +1,10 @@
 import type { ServerResponse } from 'node:http';
+import {
+  type LoopbackServer,
+  type SeenRequest,
+  sendJson,
+  startLoopbackServer,
+} from '@liftwing/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   batchTitles,
@@ -9,15 +15,14 @@ import {
   MediaWikiError,
   wikibaseItemOf,
 } from '../src/index.js';
-import { type FakeServer, json, type SeenRequest, startServer } from './server.js';
 
-const servers: FakeServer[] = [];
+const servers: LoopbackServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
 async function mediawiki(handle: (params: URLSearchParams, res: ServerResponse) => void) {
-  const started = await startServer((req: SeenRequest, res) => {
+  const started = await startLoopbackServer((req: SeenRequest, res) => {
     const query = new URL(req.url, 'http://x').searchParams;
     const params = req.method === 'POST' ? new URLSearchParams(req.body) : query;
     handle(params, res);
@@ -26,7 +31,7 @@ async function mediawiki(handle: (params: URLSearchParams, res: ServerResponse) 
   return started;
 }
 
-function client(fake: FakeServer, options: MediaWikiClientOptions = {}) {
+function client(fake: LoopbackServer, options: MediaWikiClientOptions = {}) {
   return new MediaWikiClient({
     apiUrlTemplate: `${fake.url}/w/api.php`,
     userAgent: 'LiftWingTests/1.0 (tests@example.org)',
@@ -45,7 +50,9 @@ function paramsOf(req: SeenRequest | undefined): URLSearchParams {
 
 describe('MediaWikiClient', () => {
   it('sends format=json, formatversion=2 and maxlag, with a Host header when the template has no {host}', async () => {
-    const fake = await mediawiki((_p, res) => json(res, 200, { batchcomplete: true, query: {} }));
+    const fake = await mediawiki((_p, res) =>
+      sendJson(res, 200, { batchcomplete: true, query: {} }),
+    );
     await client(fake).query('de.wikipedia.org', {
       meta: 'siteinfo',
       siprop: ['general', 'namespaces'],
@@ -68,7 +75,7 @@ describe('MediaWikiClient', () => {
   });
 
   it('replaces {host} in the URL template', async () => {
-    const fake = await mediawiki((_p, res) => json(res, 200, { query: {} }));
+    const fake = await mediawiki((_p, res) => sendJson(res, 200, { query: {} }));
     const mw = client(fake, { apiUrlTemplate: 'http://{host}/w/api.php', maxlag: false });
     await mw.query(fake.host, { list: 'random' });
     expect(fake.requests[0]?.headers.host).toBe(fake.host);
@@ -76,7 +83,7 @@ describe('MediaWikiClient', () => {
   });
 
   it('reads the template from LIFTWING_MW_API_URL', async () => {
-    const fake = await mediawiki((_p, res) => json(res, 200, { query: {} }));
+    const fake = await mediawiki((_p, res) => sendJson(res, 200, { query: {} }));
     const mw = new MediaWikiClient({
       userAgent: 'x@example.org',
       env: { LIFTWING_MW_API_URL: `${fake.url}/api.php` },
@@ -90,7 +97,7 @@ describe('MediaWikiClient', () => {
     const fake = await mediawiki((params, res) => {
       const from = Number(params.get('apcontinue') ?? 0);
       const pages = [{ pageid: from + 1, ns: 0, title: `P${from + 1}` }];
-      json(res, 200, {
+      sendJson(res, 200, {
         ...(from < 2 && { continue: { apcontinue: String(from + 1), continue: '-||' } }),
         query: { allpages: pages },
       });
@@ -108,7 +115,7 @@ describe('MediaWikiClient', () => {
     let next = 0;
     const fake = await mediawiki((_p, res) => {
       next++;
-      json(res, 200, { continue: { apcontinue: `P${next}`, continue: '-||' }, query: {} });
+      sendJson(res, 200, { continue: { apcontinue: `P${next}`, continue: '-||' }, query: {} });
     });
     const responses: unknown[] = [];
     const error = await (async () => {
@@ -131,7 +138,7 @@ describe('MediaWikiClient', () => {
     let next = 0;
     const fake = await mediawiki((_p, res) => {
       next++;
-      json(res, 200, { continue: { apcontinue: `P${next}` }, query: {} });
+      sendJson(res, 200, { continue: { apcontinue: `P${next}` }, query: {} });
     });
     const pages = client(fake, { maxQueryRequests: 3 }).pageProps('en.wikipedia.org', ['A']);
     await expect(pages).rejects.toMatchObject({ apiCode: 'toomanyrequests' });
@@ -151,7 +158,7 @@ describe('MediaWikiClient', () => {
       // Keys in another order are still the same continuation.
       const cont =
         call % 2 ? { continue: '-||', apcontinue: from } : { apcontinue: from, continue: '-||' };
-      json(res, 200, { continue: cont, query: {} });
+      sendJson(res, 200, { continue: cont, query: {} });
     });
     const all = client(fake).queryAll('en.wikipedia.org', { list: 'allpages' });
     const consume = async () => {
@@ -169,7 +176,7 @@ describe('MediaWikiClient', () => {
     const fake = await mediawiki((_p, res) => {
       calls++;
       if (calls === 1) {
-        json(
+        sendJson(
           res,
           200,
           { error: { code: 'maxlag', info: 'Waiting for a database server' } },
@@ -177,8 +184,8 @@ describe('MediaWikiClient', () => {
             'retry-after': '0',
           },
         );
-      } else if (calls === 2) json(res, 503, { error: 'busy' });
-      else json(res, 200, { query: { pages: [] } });
+      } else if (calls === 2) sendJson(res, 503, { error: 'busy' });
+      else sendJson(res, 200, { query: { pages: [] } });
     });
     await expect(client(fake).query('en.wikipedia.org', {})).resolves.toEqual({
       query: { pages: [] },
@@ -188,7 +195,7 @@ describe('MediaWikiClient', () => {
 
   it('gives up after 2 retries on a transient error, marked not permanent', async () => {
     const fake = await mediawiki((_p, res) =>
-      json(res, 200, { error: { code: 'internal_api_error_DBQueryError', info: 'db' } }),
+      sendJson(res, 200, { error: { code: 'internal_api_error_DBQueryError', info: 'db' } }),
     );
     const error = await client(fake)
       .query('en.wikipedia.org', {})
@@ -201,8 +208,10 @@ describe('MediaWikiClient', () => {
   it('does not retry permanent errors or HTTP 404', async () => {
     const fake = await mediawiki((params, res) => {
       if (params.get('action') === 'parse') {
-        json(res, 200, { error: { code: 'nosuchrevid', info: 'There is no revision with ID 1.' } });
-      } else json(res, 404, { error: 'no such path' });
+        sendJson(res, 200, {
+          error: { code: 'nosuchrevid', info: 'There is no revision with ID 1.' },
+        });
+      } else sendJson(res, 404, { error: 'no such path' });
     });
     const mw = client(fake);
     await expect(mw.parseLinks('en.wikipedia.org', 1)).rejects.toMatchObject({
@@ -225,7 +234,7 @@ describe('MediaWikiClient', () => {
           : title === 'Bad|'
             ? { title, invalid: true, invalidreason: 'illegal character' }
             : { ns: 0, title, missing: true };
-      json(res, 200, { batchcomplete: true, query: { pages: [page] } });
+      sendJson(res, 200, { batchcomplete: true, query: { pages: [page] } });
     });
     const mw = client(fake);
     await expect(mw.pageIdOf('en.wikipedia.org', 'Albert Einstein')).resolves.toBe(736);
@@ -247,7 +256,7 @@ describe('MediaWikiClient', () => {
             { pageid: 1, ns: 0, title: 'A', pageprops: { wikibase_item: 'Q1' } },
             { ns: 0, title: 'B', missing: true },
           ];
-      json(res, 200, {
+      sendJson(res, 200, {
         ...(!cont && { continue: { gplcontinue: '736|0|C', continue: 'gplcontinue||' } }),
         query: { pages },
       });
@@ -270,7 +279,7 @@ describe('MediaWikiClient', () => {
 
   it('reads the links of a revision with action=parse', async () => {
     const fake = await mediawiki((_p, res) =>
-      json(res, 200, {
+      sendJson(res, 200, {
         parse: {
           title: 'X',
           pageid: 1,
@@ -293,7 +302,7 @@ describe('MediaWikiClient', () => {
   it('fetches page props of many titles in batches of 50 titles', async () => {
     const fake = await mediawiki((params, res) => {
       const titles = (params.get('titles') ?? '').split('|');
-      json(res, 200, {
+      sendJson(res, 200, {
         query: {
           pages: titles.map((title, i) => ({
             pageid: i + 1,

@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ArtifactServer, startArtifactServer } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import outlinkPin from '../../outlink/src/model-pin.json' with { type: 'json' };
 import revertriskPin from '../../revertrisk/src/model-pin.json' with { type: 'json' };
@@ -12,7 +13,6 @@ import {
   type RegistryError,
   validateRegistryFile,
 } from '../src/index.js';
-import { type ArtifactServer, startArtifactServer } from './helpers/artifact-server.js';
 
 const env = {};
 
@@ -309,7 +309,9 @@ describe('user registries', () => {
       cacheDir: dir,
       env: { LIFTWING_USER_AGENT: agent },
     });
-    expect(server.requests.at(-1)?.userAgent?.startsWith(`${agent} liftwing/`)).toBe(true);
+    expect(server.requests.at(-1)?.headers['user-agent']?.startsWith(`${agent} liftwing/`)).toBe(
+      true,
+    );
   });
 
   it('keeps the offline copy of a remote registry when a later answer is broken', async () => {

@@ -1,4 +1,11 @@
 import type { ServerResponse } from 'node:http';
+import {
+  type EndlessBody,
+  type LoopbackServer,
+  type SeenRequest,
+  startLoopbackServer,
+  streamEndless,
+} from '@liftwing/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   fetchText,
@@ -7,8 +14,6 @@ import {
   LiftWingClient,
   MediaWikiClient,
 } from '../src/index.js';
-import { type EndlessBody, streamEndless } from './helpers/endless-body.js';
-import { type FakeServer, type SeenRequest, startServer } from './server.js';
 
 const MIB = 1024 * 1024;
 const USER_AGENT = 'LiftWingTests/1.0 (tests@example.org)';
@@ -17,7 +22,7 @@ const MODEL = 'outlink-topic-model';
 const OPENING = Buffer.from('{"prediction": "');
 const FILLER = Buffer.alloc(64 * 1024, 'x');
 
-const servers: FakeServer[] = [];
+const servers: LoopbackServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
@@ -25,7 +30,7 @@ afterEach(async () => {
 /** A server whose every answer is an endless body; `bodies` holds what each answer sent. */
 async function endless(status = 200) {
   const bodies: EndlessBody[] = [];
-  const fake = await startServer((_req: SeenRequest, res: ServerResponse) => {
+  const fake = await startLoopbackServer((_req: SeenRequest, res: ServerResponse) => {
     bodies.push(streamEndless(res, { status, prefix: OPENING, chunk: FILLER }));
   });
   servers.push(fake);
@@ -34,7 +39,7 @@ async function endless(status = 200) {
 
 /** A server that promises `length` bytes, sends a few, then nothing. */
 async function promising(length: number) {
-  const fake = await startServer((_req, res) => {
+  const fake = await startLoopbackServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(length) });
     res.write('{"');
   });
@@ -42,7 +47,7 @@ async function promising(length: number) {
   return fake;
 }
 
-function gateway(fake: FakeServer, maxResponseBytes?: number) {
+function gateway(fake: LoopbackServer, maxResponseBytes?: number) {
   return new LiftWingClient({
     apiUrl: `${fake.url}/v1/models/`,
     userAgent: USER_AGENT,
@@ -53,7 +58,7 @@ function gateway(fake: FakeServer, maxResponseBytes?: number) {
   });
 }
 
-function mediawiki(fake: FakeServer, maxResponseBytes?: number) {
+function mediawiki(fake: LoopbackServer, maxResponseBytes?: number) {
   return new MediaWikiClient({
     apiUrlTemplate: `${fake.url}/w/api.php`,
     userAgent: USER_AGENT,
@@ -115,7 +120,7 @@ describe('gateway answers', () => {
   });
 
   it('that are not JSON are an http_error naming the API URL', async () => {
-    const fake = await startServer((_req, res) => {
+    const fake = await startLoopbackServer((_req, res) => {
       res.end('<html>a login page</html>');
     });
     servers.push(fake);
@@ -126,7 +131,7 @@ describe('gateway answers', () => {
   });
 
   it('refuse a limit that is not a whole number >= 1', () => {
-    const fake = { url: 'http://127.0.0.1:1' } as FakeServer;
+    const fake = { url: 'http://127.0.0.1:1' } as LoopbackServer;
     expect(() => gateway(fake, 0)).toThrow(/maxResponseBytes must be a whole number >= 1/);
     expect(() => gateway(fake, Number.NaN)).toThrow(/maxResponseBytes/);
   });

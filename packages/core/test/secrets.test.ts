@@ -6,6 +6,13 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import {
+  type ArtifactServer,
+  bytes,
+  type LoopbackServer,
+  startArtifactServer,
+  startLoopbackServer,
+} from '@liftwing/test-utils';
 import { MockAgent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,8 +26,6 @@ import {
   parseRegistryFile,
   Registry,
 } from '../src/index.js';
-import { type ArtifactServer, bytes, startArtifactServer } from './helpers/artifact-server.js';
-import { type FakeServer, startServer } from './server.js';
 
 const TOKEN = 'sekrit-token-0123456789';
 const USER_AGENT = 'LiftWingTests/1.0 (https://example.org/tests; tests@example.org)';
@@ -31,11 +36,11 @@ const shown = (error: unknown) =>
   `${String(error)} ${inspect(error, { depth: 6 })} ${JSON.stringify(error)}`;
 
 describe('the gateway token', () => {
-  let gateway: FakeServer;
+  let gateway: LoopbackServer;
   let answer: (url: string) => { status: number; headers?: Record<string, string>; body: string };
 
   beforeAll(async () => {
-    gateway = await startServer((req, res) => {
+    gateway = await startLoopbackServer((req, res) => {
       const { status, headers, body } = answer(req.url);
       res.writeHead(status, headers).end(body);
     });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type ArtifactServer, startArtifactServer } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ArtifactCache,
@@ -9,7 +10,6 @@ import {
   isLiftWingError,
   loadBuiltInCatalogue,
 } from '../src/index.js';
-import { type ArtifactServer, startArtifactServer } from './helpers/artifact-server.js';
 
 let server: ArtifactServer;
 let dir: string;

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { sendJson, startLoopbackServer } from '@liftwing/test-utils';
 import { describe, expect, it } from 'vitest';
 import {
   allWikipedias,
@@ -13,7 +14,6 @@ import {
   resolveWiki,
   wikipediaLanguages,
 } from '../src/index.js';
-import { json, startServer } from './server.js';
 
 describe('wiki table', () => {
   it('resolves language codes, wiki ids and hosts to one wiki', () => {
@@ -90,7 +90,7 @@ describe('tools/sync-wikis.ts', () => {
         },
       },
     };
-    const fake = await startServer((_req, res) => json(res, 200, sitematrix));
+    const fake = await startLoopbackServer((_req, res) => sendJson(res, 200, sitematrix));
     const dir = await mkdtemp(join(tmpdir(), 'liftwing-sync-'));
     try {
       const out = join(dir, 'wikis.json');

@@ -1,8 +1,17 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, MediaWikiClient, MediaWikiError } from '@liftwing/core';
+import {
+  type FakeMediaWiki,
+  type FakePage,
+  FakeWiki,
+  type ParsedLink,
+  PUBLISHED_ROOT,
+  sha256,
+  startArtifactServer,
+  startFakeMediaWiki,
+} from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createModel,
@@ -13,14 +22,7 @@ import {
   type OutlinkTarget,
   scoreFeatures,
 } from '../src/index.js';
-import {
-  type FakePage,
-  type FakeServer,
-  fakeServer,
-  fakeWiki,
-  OVA_MODEL,
-  USER_AGENT,
-} from './helpers.js';
+import { OVA_MODEL, USER_AGENT } from './helpers.js';
 
 interface Case {
   features_str: string;
@@ -41,10 +43,10 @@ const [PHYSICS, ULM] = known as [string, string];
 const words = [...Array(1600).keys()].map((i) => `Q${90_000_000 + i}`);
 
 // 1600 links: 3 batches of 500 add 1500 QIDs, more than 1000 after the third; a fourth is never asked.
-const big: Record<string, FakePage> = Object.fromEntries(
+const big: Record<string, Omit<FakePage, 'title'>> = Object.fromEntries(
   words.slice(0, 1600).map((qid, i) => [`Big ${i}`, { pageid: 10_000 + i, qid }]),
 );
-const pages: Record<string, FakePage> = {
+const pages: Record<string, Omit<FakePage, 'title'>> = {
   ...big,
   Einstein: {
     pageid: 1,
@@ -69,7 +71,7 @@ const shortTitles = [...Array(60).keys()].map((i) => `S${i}`);
 for (const [i, title] of [...longTitles, ...shortTitles].entries()) {
   pages[title] = { pageid: 500 + i, qid: `Q${500 + i}` };
 }
-const revisions = {
+const revisions: Record<string, ParsedLink[]> = {
   '100': [
     { ns: 0, title: 'Physics', exists: true },
     { ns: 0, title: 'Red link', exists: false },
@@ -81,22 +83,24 @@ const revisions = {
   '300': shortTitles.map((title) => ({ ns: 0, title, exists: true })),
 };
 
-let wiki: FakeServer;
+const english = new FakeWiki();
+for (const [title, page] of Object.entries(pages)) english.addPage({ title, ...page });
+for (const [revid, links] of Object.entries(revisions)) english.addParse(Number(revid), links);
+english
+  .addParse(404, { error: 'nosuchrevid' })
+  .addParse(403, { error: 'permissiondenied' })
+  .addParse(500, { error: 'badvalue' });
+
+let wiki: FakeMediaWiki;
 let model: OutlinkModel;
 
 beforeAll(async () => {
-  wiki = await fakeServer(
-    fakeWiki(pages, revisions, {
-      '404': 'nosuchrevid',
-      '403': 'permissiondenied',
-      '500': 'badvalue',
-    }),
-  );
+  wiki = await startFakeMediaWiki({ 'en.wikipedia.org': english });
   model = await createModel({
     mode: 'offline',
     modelPath: OVA_MODEL,
     mediawiki: {
-      apiUrlTemplate: `${wiki.url}/{host}/w/api.php`,
+      apiUrlTemplate: wiki.apiUrlTemplate,
       retries: 0,
       userAgent: USER_AGENT,
     },
@@ -109,7 +113,7 @@ afterAll(async () => {
 
 const mediawiki = () =>
   new MediaWikiClient({
-    apiUrlTemplate: `${wiki.url}/{host}/w/api.php`,
+    apiUrlTemplate: wiki.apiUrlTemplate,
     retries: 0,
     userAgent: USER_AGENT,
   });
@@ -168,7 +172,7 @@ describe('the response (features_str)', () => {
     expect(await article({ wiki_id: 'alswiki', lang: 'fr', page_id: 7 })).toBe(
       'https://fr.wikipedia.org/wiki?curid=7',
     );
-    expect(wiki.seen).toHaveLength(0);
+    expect(wiki.requests).toHaveLength(0);
   });
 
   it('compares the threshold in double precision, and debug means every topic', async () => {
@@ -201,19 +205,19 @@ describe('the response (features_str)', () => {
 
 describe('outlinks of the current page', () => {
   it('keeps existing articles with a Wikidata item, resolves redirects, and looks the title up first', async () => {
-    wiki.seen.length = 0;
+    wiki.requests.length = 0;
     const features = await outlinks(
       { host: 'en.wikipedia.org', pageTitle: 'Einstein' },
       { lang: 'en', page_title: 'Einstein' },
     );
     expect(features).toBe(`${PHYSICS} ${ULM}`);
-    expect(wiki.seen[0]?.path).toBe('/en.wikipedia.org/w/api.php');
-    expect(Object.fromEntries(wiki.seen[0]?.params ?? [])).toMatchObject({
+    expect(wiki.requests[0]?.path).toBe('/en.wikipedia.org/w/api.php');
+    expect(Object.fromEntries(wiki.requests[0]?.params ?? [])).toMatchObject({
       action: 'query',
       titles: 'Einstein',
     });
-    expect(wiki.seen[0]?.params.has('redirects')).toBe(false);
-    expect(Object.fromEntries(wiki.seen[1]?.params ?? [])).toMatchObject({
+    expect(wiki.requests[0]?.params.has('redirects')).toBe(false);
+    expect(Object.fromEntries(wiki.requests[1]?.params ?? [])).toMatchObject({
       action: 'query',
       generator: 'links',
       redirects: '',
@@ -228,11 +232,11 @@ describe('outlinks of the current page', () => {
   });
 
   it('follows continue and stops after the batch that takes the set past 1000', async () => {
-    wiki.seen.length = 0;
+    wiki.requests.length = 0;
     const features = await gatherOutlinks(mediawiki(), { host: 'en.wikipedia.org', pageId: 8 });
     expect(features).toEqual(words.slice(0, 1500));
-    expect(wiki.seen).toHaveLength(3);
-    expect(wiki.seen[2]?.params.get('gplcontinue')).toBe('1000');
+    expect(wiki.requests).toHaveLength(3);
+    expect(wiki.requests[2]?.params.get('gplcontinue')).toBe('1000');
     const limited = await gatherOutlinks(
       mediawiki(),
       { host: 'en.wikipedia.org', pageId: 8 },
@@ -242,20 +246,20 @@ describe('outlinks of the current page', () => {
   });
 
   it('fails, rather than score a part of the links, when the links continue past 100 requests', async () => {
-    wiki.seen.length = 0;
+    wiki.requests.length = 0;
     const error = await model.predict({ lang: 'en', page_id: 9 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MediaWikiError);
     expect(error).toMatchObject({ apiCode: 'toomanyrequests', permanent: true });
-    expect(wiki.seen).toHaveLength(100);
-    expect(wiki.seen[99]?.params.get('gplcontinue')).toBe(String(99 * 500));
+    expect(wiki.requests).toHaveLength(100);
+    expect(wiki.requests[99]?.params.get('gplcontinue')).toBe(String(99 * 500));
   });
 
   it('scores a title that does not exist as a page without links, as Lift Wing does', async () => {
-    wiki.seen.length = 0;
+    wiki.requests.length = 0;
     const response = await model.predict({ lang: 'en', page_title: 'Nothing here' });
     const empty = await model.predict({ lang: 'en', page_title: 'Nothing here', features_str: '' });
     expect(response).toEqual(empty);
-    expect(wiki.seen).toHaveLength(1);
+    expect(wiki.requests).toHaveLength(1);
   });
 
   it('scores a redirect title by the links of the redirect page itself', async () => {
@@ -266,25 +270,26 @@ describe('outlinks of the current page', () => {
 
 describe('outlinks of a revision', () => {
   it('parses the revision, keeps existing namespace-0 links, then asks for their items', async () => {
-    wiki.seen.length = 0;
+    wiki.requests.length = 0;
     const target = { host: 'en.wikipedia.org', revisionId: 100 };
     const request = { lang: 'en', page_id: 1, revision_id: 100 };
     expect(await outlinks(target, request)).toBe(`${PHYSICS} ${ULM}`);
-    expect(Object.fromEntries(wiki.seen[0]?.params ?? [])).toMatchObject({
+    expect(Object.fromEntries(wiki.requests[0]?.params ?? [])).toMatchObject({
       action: 'parse',
       oldid: '100',
       prop: 'links',
     });
-    expect(wiki.seen[1]?.params.get('titles')).toBe('Physics|Ulm|No item');
+    expect(wiki.requests[1]?.params.get('titles')).toBe('Physics|Ulm|No item');
   });
 
   it('asks for titles in batches of at most 50 titles and 6000 bytes', async () => {
-    wiki.seen.length = 0;
+    wiki.requests.length = 0;
     await model.predict({ lang: 'en', page_title: 'X', revision_id: 200 });
-    const batches = () => wiki.seen.slice(1).map((r) => (r.params.get('titles') ?? '').split('|'));
+    const batches = () =>
+      wiki.requests.slice(1).map((r) => (r.params.get('titles') ?? '').split('|'));
     expect(batches().map((b) => b.length)).toEqual([29, 29, 2]);
     expect(batches().flat()).toEqual(longTitles);
-    wiki.seen.length = 0;
+    wiki.requests.length = 0;
     await model.predict({ lang: 'en', page_title: 'X', revision_id: 300 });
     expect(batches().map((b) => b.length)).toEqual([50, 10]);
   });
@@ -409,19 +414,15 @@ describe('loading through the registry and cache', () => {
   });
 
   it('downloads, verifies and loads model.bin of the requested version', async () => {
-    const { createServer } = await import('node:http');
-    const server = createServer((req, res) => {
-      if (req.url === '/articletopic/outlink/fixture-1/model.bin') res.end(bytes);
-      else res.writeHead(404).end();
+    const tree = await startArtifactServer({
+      [`${PUBLISHED_ROOT}articletopic/outlink/fixture-1/model.bin`]: bytes,
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
     const registry = join(root, 'registry.json');
     await writeFile(
       registry,
       JSON.stringify({
         schemaVersion: 1,
-        modelsUrl: `http://127.0.0.1:${port}/`,
+        modelsUrl: tree.url,
         models: [
           {
             name: 'outlink-topic-model',
@@ -444,7 +445,7 @@ describe('loading through the registry and cache', () => {
                     path: 'articletopic/outlink/fixture-1/model.bin',
                     format: 'fasttext-bin',
                     size: bytes.length,
-                    sha256: createHash('sha256').update(bytes).digest('hex'),
+                    sha256: sha256(bytes),
                   },
                 ],
               },
@@ -472,7 +473,7 @@ describe('loading through the registry and cache', () => {
       };
       expect(await loaded.predict(request)).toEqual(await model.predict(request));
     } finally {
-      await new Promise((resolve) => server.close(resolve));
+      await tree.close();
     }
   });
 });

@@ -1,7 +1,13 @@
 import { HttpError, InputError, LiftWingClient } from '@liftwing/core';
+import {
+  type Answer,
+  type FakeGateway,
+  type PredictRequest,
+  startFakeGateway,
+} from '@liftwing/test-utils';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createModel, type OutlinkModel } from '../src/index.js';
-import { type FakeServer, fakeServer, type Seen, USER_AGENT } from './helpers.js';
+import { USER_AGENT } from './helpers.js';
 
 const EINSTEIN = {
   prediction: {
@@ -13,12 +19,12 @@ const EINSTEIN = {
   },
 };
 
-let gateway: FakeServer;
+let gateway: FakeGateway;
 let model: OutlinkModel;
-let answer: (request: Seen) => [number, unknown];
+let answer: (request: PredictRequest) => Answer;
 
 beforeAll(async () => {
-  gateway = await fakeServer((request) => answer(request));
+  gateway = await startFakeGateway({ 'outlink-topic-model': (request) => answer(request) });
   model = await createModel({
     mode: 'online',
     client: new LiftWingClient({
@@ -35,17 +41,17 @@ afterAll(async () => {
   await gateway.close();
 });
 beforeEach(() => {
-  gateway.seen.length = 0;
-  answer = () => [200, EINSTEIN];
+  gateway.requests.length = 0;
+  answer = () => ({ body: EINSTEIN });
 });
 
 describe('online', () => {
   it('forwards the request body as given and returns the response', async () => {
     const request = { lang: 'en', page_title: 'Albert_Einstein', threshold: 0.8, revision_id: 5 };
     expect(await model.predict(request)).toEqual(EINSTEIN);
-    expect(gateway.seen).toHaveLength(1);
-    expect(gateway.seen[0]?.path).toBe('/v1/models/outlink-topic-model:predict');
-    expect(gateway.seen[0]?.body).toBe(JSON.stringify(request));
+    expect(gateway.requests).toHaveLength(1);
+    expect(gateway.requests[0]?.path).toBe('/v1/models/outlink-topic-model:predict');
+    expect(gateway.requests[0]?.body).toBe(JSON.stringify(request));
     expect(model.version).toBeUndefined();
     expect(model.fastText).toBeUndefined();
   });
@@ -54,7 +60,7 @@ describe('online', () => {
     await model.predict({ lang: 'en', page_id: 1, threshold: 1 });
     await model.predict({ lang: 'en', page_id: 1, threshold: 0 });
     await model.handle({ lang: 'en', page_id: 1, threshold: 5 });
-    const sent = gateway.seen.map((r) => /"threshold":([^,}]+)/.exec(r.body)?.[1]);
+    const sent = gateway.requests.map((r) => /"threshold":([^,}]+)/.exec(r.body)?.[1]);
     expect(sent).toEqual(['0.9999999999999999', '-5e-324', '1.9999999999999998']);
   });
 
@@ -67,32 +73,32 @@ describe('online', () => {
     await expect(model.handle(JSON.parse(raw), { rawBody: raw })).rejects.toBeInstanceOf(
       InputError,
     );
-    expect(gateway.seen).toHaveLength(0);
+    expect(gateway.requests).toHaveLength(0);
   });
 
   it('turns a gateway 400 into an InputError with the body key Lift Wing used', async () => {
     const detail =
       "Cannot fetch revision 1 on en.wikipedia.org: MediaWiki API error 'nosuchrevid'.";
-    answer = () => [400, { detail }];
+    answer = () => ({ status: 400, body: { detail } });
     const error = await model.handle({ lang: 'en', page_id: 1, revision_id: 1 }).catch((e) => e);
     expect(error).toBeInstanceOf(InputError);
     expect(error.toResponseBody()).toEqual({ detail });
     expect(error.cause).toBeInstanceOf(HttpError);
-    answer = () => [400, { error: 'Unknown wiki_id: xwiki' }];
+    answer = () => ({ status: 400, body: { error: 'Unknown wiki_id: xwiki' } });
     const other = await model.predict({ lang: 'en', page_id: 1 }).catch((e) => e);
     expect(other.toResponseBody()).toEqual({ error: 'Unknown wiki_id: xwiki' });
   });
 
   it('leaves a wiki_id its wiki table does not know to the server', async () => {
-    const before = gateway.seen.length;
-    answer = () => [400, { error: 'Unknown wiki_id: newwiki' }];
+    const before = gateway.requests.length;
+    answer = () => ({ status: 400, body: { error: 'Unknown wiki_id: newwiki' } });
     const error = await model.predict({ wiki_id: 'newwiki', page_id: 1 }).catch((e) => e);
     expect(error.toResponseBody()).toEqual({ error: 'Unknown wiki_id: newwiki' });
-    expect(gateway.seen.length - before).toBe(1);
+    expect(gateway.requests.length - before).toBe(1);
   });
 
   it('keeps other gateway failures as HttpError', async () => {
-    answer = () => [500, { error: 'An unexpected error has occurred.' }];
+    answer = () => ({ status: 500, body: { error: 'An unexpected error has occurred.' } });
     const error = await model.predict({ lang: 'en', page_id: 1 }).catch((e) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect(error).not.toBeInstanceOf(InputError);
@@ -104,8 +110,8 @@ describe('online', () => {
     answer = (request) => {
       const body = JSON.parse(request.body);
       return body.page_id === 2
-        ? [400, { error: 'nope' }]
-        : [200, { prediction: { article: String(body.page_id), results: [] } }];
+        ? { status: 400, body: { error: 'nope' } }
+        : { body: { prediction: { article: String(body.page_id), results: [] } } };
     };
     const progress: { done: number; failed: number }[] = [];
     const results = await model.predictMany(
@@ -117,7 +123,7 @@ describe('online', () => {
       ],
       { onProgress: ({ done, failed }) => progress.push({ done, failed }) },
     );
-    expect(gateway.seen).toHaveLength(3);
+    expect(gateway.requests).toHaveLength(3);
     expect(results.map((r) => (r.ok ? r.value.prediction.article : r.error.message))).toEqual([
       '1',
       'You must pass either `page_title` or `page_id`.',

@@ -9,8 +9,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FakeWiki, startFakeMediaWiki, wikitext } from '@liftwing/test-utils';
 import { createModel, type RevisionRequest } from '../src/index.js';
-import { FakeWiki, startFakeMediaWiki, wikitext } from '../test/fakes.js';
 import { FIXTURE_FEATURES } from '../tools/onnx-fixtures.js';
 import { randomEnsemble, writeBundle } from '../tools/onnx-trees.js';
 

@@ -10,6 +10,7 @@ import {
   MediaWikiClient,
   ModelFormatError,
 } from '@liftwing/core';
+import { type FakeMediaWiki, startFakeMediaWiki } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createModel,
@@ -18,7 +19,6 @@ import {
   loadRevertRisk,
   type RevertRiskModel,
 } from '../src/index.js';
-import { type FakeMediaWiki, startFakeMediaWiki } from './fakes.js';
 import { REVISION_TEXT, revision } from './revision-data.js';
 import { evaluate, readTrees } from './tree-eval.js';
 import { busyWiki, englishWiki, REGISTERED_USER, REV } from './wiki-data.js';

@@ -1,7 +1,8 @@
 import { InputError, LiftWingClient } from '@liftwing/core';
+import type { FakeGateway } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModel, type RevertRiskModel, type RevisionRequest } from '../src/index.js';
-import { type FakeGateway, type GatewayTable, startFakeGateway } from './fakes.js';
+import { type GatewayTable, startRevertRiskGateway } from './model-server.js';
 import { revision } from './revision-data.js';
 
 const TABLE: GatewayTable = {
@@ -16,7 +17,7 @@ let gateway: FakeGateway;
 let model: RevertRiskModel;
 
 beforeAll(async () => {
-  gateway = await startFakeGateway(TABLE, ['xnew']);
+  gateway = await startRevertRiskGateway(TABLE, ['xnew']);
   model = await createModel({
     client: {
       apiUrl: gateway.apiUrl,

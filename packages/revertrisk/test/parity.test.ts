@@ -1,14 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import { type FakeGateway, type FakeMediaWiki, startFakeMediaWiki } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createModel } from '../src/index.js';
 import { formatReport, runParity } from '../tools/parity.js';
-import {
-  type FakeGateway,
-  type FakeMediaWiki,
-  type GatewayTable,
-  startFakeGateway,
-  startFakeMediaWiki,
-} from './fakes.js';
+import { type GatewayTable, startRevertRiskGateway } from './model-server.js';
 import { busyWiki } from './wiki-data.js';
 
 const REGRESSOR = fileURLToPath(new URL('./fixtures/regressor-sigmoid', import.meta.url));
@@ -21,7 +16,7 @@ const table: GatewayTable = {};
 beforeAll(async () => {
   // Revision 3000 creates the page (no parent): offline fails it, online scores it.
   mw = await startFakeMediaWiki({ 'en.wikipedia.org': busyWiki(3000, 12) });
-  gateway = await startFakeGateway(table);
+  gateway = await startRevertRiskGateway(table);
 });
 
 afterAll(async () => {

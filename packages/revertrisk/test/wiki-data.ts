@@ -1,4 +1,4 @@
-import { FakeWiki, wikitext } from './fakes.js';
+import { FakeWiki, wikitext } from '@liftwing/test-utils';
 
 /** Revision ids of the fake English Wikipedia, one per case the model must handle. */
 export const REV = {

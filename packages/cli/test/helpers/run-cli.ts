@@ -1,77 +1,15 @@
 /**
- * Loopback stand-ins for the services the CLI talks to (the published model tree, the Lift Wing
- * gateway, the MediaWiki API), and the built `liftwing` binary run as a child process against
- * them.
+ * The built `liftwing` binary run as a child process, against the loopback fakes of
+ * `@liftwing/test-utils`, and the registry that points it at them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sha256 } from '@liftwing/test-utils';
 
 export const CLI_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(CLI_ROOT, 'dist', 'bin.js');
-
-export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** A request as a loopback server saw it. */
-export interface SeenRequest {
-  method: string;
-  /** Path and query. */
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-export interface LoopbackServer {
-  /** `http://127.0.0.1:<port>` */
-  origin: string;
-  requests: SeenRequest[];
-  close(): Promise<void>;
-}
-
-/** A server on 127.0.0.1 that records every request and answers with `handle`. */
-export async function startServer(
-  handle: (request: SeenRequest, response: ServerResponse) => void,
-): Promise<LoopbackServer> {
-  const requests: SeenRequest[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const seen: SeenRequest = {
-        method: req.method ?? '',
-        url: req.url ?? '/',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
-      requests.push(seen);
-      handle(seen, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** The published model tree: `files` by path below the root. */
-export function startArtifactServer(files: Map<string, Buffer>): Promise<LoopbackServer> {
-  return startServer((request, response) => {
-    const body = files.get(decodeURIComponent(new URL(request.url, 'http://x').pathname));
-    if (body === undefined) response.writeHead(404).end('not found');
-    else response.writeHead(200, { 'content-length': body.length }).end(body);
-  });
-}
 
 /**
  * Writes a user registry (for `LIFTWING_REGISTRY`) at `path` that declares one version of
@@ -119,17 +57,6 @@ export function writeOutlinkRegistry(
       ],
     }),
   );
-}
-
-/** Sends `body` as JSON with `status`. */
-export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response
-    .writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(text),
-    })
-    .end(text);
 }
 
 /** A child process of node and the output it has given so far. */

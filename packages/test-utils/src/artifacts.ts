@@ -1,6 +1,9 @@
-import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import { sha256 } from './bytes.js';
+import { type SeenRequest, startLoopbackServer } from './loopback.js';
+
+/** Where Wikimedia publishes the model tree, below the server's origin. */
+export const PUBLISHED_ROOT = '/published/wmf-ml-models/';
 
 /** A file the server serves, and how it misbehaves. */
 export interface ServedFile {
@@ -15,36 +18,23 @@ export interface ServedFile {
 
 /** A local stand-in for the published model tree: files, Apache-style listings, redirects, logs. */
 export interface ArtifactServer {
+  /** The URL of {@link PUBLISHED_ROOT}, with its trailing slash: a `modelsUrl`. */
   url: string;
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  /** By absolute path, e.g. `/published/wmf-ml-models/tiny/1/model.bin`. */
   files: Map<string, ServedFile>;
+  /** Absolute path to the Location it answers 302 with. */
   redirects: Map<string, string>;
-  /** Every request: path, Range and User-Agent headers. */
-  requests: Array<{ path: string; range: string | undefined; userAgent: string | undefined }>;
+  requests: SeenRequest[];
   /** Body bytes written so far, by path. */
   bytesSent: Map<string, number>;
   close(): Promise<void>;
 }
 
-export function sha256(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/** Deterministic pseudo-random bytes (xorshift), so fixtures need no files. */
-export function bytes(size: number, seed = 1): Buffer {
-  const out = Buffer.alloc(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-function listing(server: ArtifactServer, dir: string): string | undefined {
+function listing(files: Map<string, ServedFile>, dir: string): string | undefined {
   const entries = new Set<string>();
-  for (const path of [...server.files.keys()]) {
+  for (const path of files.keys()) {
     if (!path.startsWith(dir)) continue;
     const rest = path.slice(dir.length);
     const slash = rest.indexOf('/');
@@ -61,9 +51,11 @@ function listing(server: ArtifactServer, dir: string): string | undefined {
   return `<html><body><h1>Index of ${dir}</h1><table><tr><th><a href="?C=N;O=D">Name</a></th></tr><tr><td><a href="/published/">Parent Directory</a></td></tr>\n${rows}</table></body></html>`;
 }
 
-function handle(server: ArtifactServer, req: IncomingMessage, res: ServerResponse): void {
-  const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-  server.requests.push({ path, range: req.headers.range, userAgent: req.headers['user-agent'] });
+/** What the handler serves from. */
+type Tree = Pick<ArtifactServer, 'files' | 'redirects' | 'bytesSent'>;
+
+function handle(server: Tree, req: SeenRequest, res: ServerResponse): void {
+  const { path } = req;
   const redirect = server.redirects.get(path);
   if (redirect !== undefined) {
     res.writeHead(302, { location: redirect }).end();
@@ -71,7 +63,7 @@ function handle(server: ArtifactServer, req: IncomingMessage, res: ServerRespons
   }
   const file = server.files.get(path);
   if (file === undefined) {
-    const html = path.endsWith('/') ? listing(server, path) : undefined;
+    const html = path.endsWith('/') ? listing(server.files, path) : undefined;
     if (html === undefined) res.writeHead(404).end('not found');
     else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
     return;
@@ -105,7 +97,7 @@ function handle(server: ArtifactServer, req: IncomingMessage, res: ServerRespons
 }
 
 function send(
-  server: ArtifactServer,
+  server: Tree,
   path: string,
   file: ServedFile,
   res: ServerResponse,
@@ -130,22 +122,26 @@ function send(
   next();
 }
 
-export async function startArtifactServer(): Promise<ArtifactServer> {
-  const server = {
-    url: '',
-    files: new Map<string, ServedFile>(),
-    redirects: new Map<string, string>(),
-    requests: [],
-    bytesSent: new Map<string, number>(),
-    close: async () => {},
-  } as ArtifactServer;
-  const http: Server = createServer((req, res) => handle(server, req, res));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  server.url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/published/wmf-ml-models/`;
-  server.close = () =>
-    new Promise<void>((resolve) => {
-      http.closeAllConnections();
-      http.close(() => resolve());
-    });
-  return server;
+/**
+ * Starts a published model tree on 127.0.0.1 serving `tree` (by absolute path; a Buffer is a
+ * well-behaved file). `files` and `redirects` stay editable while it runs.
+ */
+export async function startArtifactServer(
+  tree: Record<string, Buffer | ServedFile> = {},
+): Promise<ArtifactServer> {
+  const files = new Map<string, ServedFile>(
+    Object.entries(tree).map(([path, file]) => [
+      path,
+      Buffer.isBuffer(file) ? { body: file } : file,
+    ]),
+  );
+  const served: Tree = { files, redirects: new Map(), bytesSent: new Map() };
+  const loopback = await startLoopbackServer((req, res) => handle(served, req, res));
+  return {
+    ...served,
+    url: `${loopback.url}${PUBLISHED_ROOT}`,
+    origin: loopback.url,
+    requests: loopback.requests,
+    close: loopback.close,
+  };
 }

@@ -1,0 +1,38 @@
+export {
+  type ArtifactServer,
+  PUBLISHED_ROOT,
+  type ServedFile,
+  startArtifactServer,
+} from './artifacts.js';
+export { bytes, sha256 } from './bytes.js';
+export { type EndlessBody, type EndlessOptions, streamEndless } from './endless-body.js';
+export {
+  type FakeGateway,
+  type ModelScript,
+  type PredictRequest,
+  startFakeGateway,
+} from './gateway.js';
+export {
+  type Answer,
+  type Handler,
+  type LoopbackServer,
+  reply,
+  type SeenRequest,
+  sendJson,
+  startLoopbackServer,
+} from './loopback.js';
+export {
+  type FakeMediaWiki,
+  type FakeMediaWikiOptions,
+  type MediaWikiRequest,
+  startFakeMediaWiki,
+} from './mediawiki.js';
+export { http10Head, startRawServer } from './raw-server.js';
+export {
+  type FakePage,
+  type FakeRevision,
+  type FakeUser,
+  FakeWiki,
+  type ParsedLink,
+  wikitext,
+} from './wiki.js';
