@@ -1,8 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { BatchProgress, BatchResult } from './batch.js';
 import { MIB } from './body.js';
-import { DEFAULTS, ENV, envString, positiveInteger, resolveOption } from './config.js';
-import { isLoopbackHost } from './download.js';
+import { DEFAULTS, ENV, positiveInteger } from './config.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
 import { requestIdOf, type SentResponse, sendRequest, serverErrorOf } from './http.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
@@ -15,7 +14,10 @@ import {
   resolveRetryOptions,
   withRetry,
 } from './retry.js';
-import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
+import { type LiftWingSettings, settingsOf } from './settings.js';
+import type { Transport } from './transport.js';
+import { isLoopbackHost } from './urls.js';
+import type { UserAgentOptions } from './user-agent.js';
 
 /** The WMF-internal Lift Wing endpoint (reachable only inside Wikimedia's network). */
 export const INTERNAL_API_URL = 'https://inference.discovery.wmnet:30443/v1/models/';
@@ -79,10 +81,18 @@ export interface LiftWingClientOptions extends UserAgentOptions {
   internal?: boolean;
   /** Extra or overriding model → `Host` header entries for `internal` mode. */
   hosts?: Record<string, string>;
-  /** An undici dispatcher (Agent, ProxyAgent, ...). Default: undici's global dispatcher. */
+  /**
+   * An undici dispatcher (Agent, ProxyAgent, ...). Default: an `EnvHttpProxyAgent` of `env`
+   * (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
+   */
   dispatcher?: Dispatcher;
   /** Most bytes of one answer read. Default {@link GATEWAY_MAX_RESPONSE_BYTES} (16 MiB). */
   maxResponseBytes?: number;
+  /**
+   * Settings already resolved. They replace `userAgent`, `env` and `dispatcher`; `apiUrl` and
+   * `token`, when given, still win over theirs.
+   */
+  settings?: LiftWingSettings;
 }
 
 /** Options of a single call. */
@@ -154,19 +164,16 @@ export class LiftWingClient {
   readonly #timeoutMs: number;
   readonly #internal: boolean;
   readonly #hosts: Readonly<Record<string, string>>;
-  readonly #dispatcher: Dispatcher | undefined;
+  readonly #transport: Transport;
   readonly #concurrency: number;
   readonly #maxResponseBytes: number;
   readonly #targets = new Map<string, Target>();
 
   constructor(options: LiftWingClientOptions = {}) {
-    const env = options.env ?? process.env;
+    const settings = settingsOf(options);
     this.#internal = options.internal ?? false;
-    const apiUrl = resolveOption(
-      options.apiUrl,
-      envString(ENV.apiUrl, env),
-      this.#internal ? INTERNAL_API_URL : DEFAULTS.apiUrl,
-    );
+    const apiUrl =
+      options.apiUrl ?? settings.apiUrl ?? (this.#internal ? INTERNAL_API_URL : DEFAULTS.apiUrl);
     let parsed: URL;
     try {
       parsed = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
@@ -177,7 +184,7 @@ export class LiftWingClient {
       );
     }
     this.apiUrl = parsed.href;
-    this.#token = options.token ?? envString(ENV.apiToken, env);
+    this.#token = options.token ?? settings.token;
     if (this.#token !== undefined && /[\r\n]/.test(this.#token)) {
       throw new ConfigError(`The API token contains a line break; check ${ENV.apiToken}.`);
     }
@@ -185,14 +192,15 @@ export class LiftWingClient {
       parsed.protocol === 'https:' ||
       (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname));
     if (this.#token !== undefined && !encrypted) {
-      const setting = options.apiUrl !== undefined ? 'apiUrl' : ENV.apiUrl;
+      const setting = options.apiUrl !== undefined ? 'apiUrl' : settings.apiUrlFrom;
       throw new ConfigError(
         `The Lift Wing API URL ${displayUrl(parsed)} (${setting}) is not https, and a token ` +
-          `(${options.token !== undefined ? 'token' : ENV.apiToken}) must not travel unencrypted; ` +
+          `(${options.token !== undefined ? 'token' : settings.tokenFrom}) must not travel unencrypted; ` +
           `use an https:// URL in ${setting} (plain http is accepted only for localhost/127.0.0.1).`,
       );
     }
-    this.userAgent = buildUserAgent(options);
+    this.#transport = settings.transport;
+    this.userAgent = settings.transport.userAgent;
     const limits =
       options.rateLimit === false
         ? {}
@@ -203,7 +211,6 @@ export class LiftWingClient {
     this.#retry = resolveRetryOptions(options.retries, GATEWAY_RETRY_DEFAULTS);
     this.#timeoutMs = options.timeoutMs ?? 35_000;
     this.#hosts = { ...INTERNAL_HOSTS, ...options.hosts };
-    this.#dispatcher = options.dispatcher;
     this.#maxResponseBytes = positiveInteger(
       options.maxResponseBytes ?? GATEWAY_MAX_RESPONSE_BYTES,
       'maxResponseBytes',
@@ -312,7 +319,6 @@ export class LiftWingClient {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
-      'user-agent': this.userAgent,
     };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     if (this.#internal) {
@@ -337,7 +343,7 @@ export class LiftWingClient {
         headers: target.headers,
         body: payload,
         signal,
-        dispatcher: this.#dispatcher,
+        transport: this.#transport,
         timeoutMs: this.#timeoutMs,
         what: 'the Lift Wing gateway',
         model,
