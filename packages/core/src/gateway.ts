@@ -22,15 +22,6 @@ import type { UserAgentOptions } from './user-agent.js';
 /** The WMF-internal Lift Wing endpoint (reachable only inside Wikimedia's network). */
 export const INTERNAL_API_URL = 'https://inference.discovery.wmnet:30443/v1/models/';
 
-/**
- * The `Host` header each model needs on the internal endpoint: `{isvc}.{namespace}.wikimedia.org`.
- * Models not listed here need a `hosts` entry in {@link LiftWingClientOptions}.
- */
-export const INTERNAL_HOSTS: Readonly<Record<string, string>> = {
-  'revertrisk-language-agnostic': 'revertrisk-language-agnostic.revertrisk.wikimedia.org',
-  'outlink-topic-model': 'outlink-topic-model.articletopic-outlink.wikimedia.org',
-};
-
 /** Retries on 429, 502, 503, 504 and connection errors: 3, from 1 s doubling, half of it random. */
 export const GATEWAY_RETRY_DEFAULTS: ResolvedRetryOptions = {
   retries: 3,
@@ -75,11 +66,12 @@ export interface LiftWingClientOptions extends UserAgentOptions {
   /** Time allowed for the response headers, and again for the body, in ms. Default 35 000. */
   timeoutMs?: number;
   /**
-   * Send the `Host` header that each model's service needs on the WMF-internal endpoint
-   * ({@link INTERNAL_HOSTS}, extended by `hosts`).
+   * Send the `Host` header that each model's service needs on the WMF-internal endpoint,
+   * `{isvc}.{namespace}.wikimedia.org`: the call's {@link RequestOptions.internalHost} (model
+   * packages pass their own), else `hosts`.
    */
   internal?: boolean;
-  /** Extra or overriding model → `Host` header entries for `internal` mode. */
+  /** Model → `Host` header entries for `internal` mode, for calls that name none. */
   hosts?: Record<string, string>;
   /**
    * An undici dispatcher (Agent, ProxyAgent, ...). Default: an `EnvHttpProxyAgent` of `env`
@@ -98,7 +90,12 @@ export interface LiftWingClientOptions extends UserAgentOptions {
 /** Options of a single call. */
 export interface RequestOptions {
   /** Cancels the call, including waits for the rate limiter and between retries. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /**
+   * The model's `Host` header on the WMF-internal endpoint (sent only when the client is
+   * `internal`), e.g. `my-model.my-namespace.wikimedia.org`. Default: the client's `hosts` entry.
+   */
+  internalHost?: string | undefined;
 }
 
 /**
@@ -210,7 +207,7 @@ export class LiftWingClient {
     this.#limiter = new RateLimiter({ ...limits, concurrency: this.#concurrency });
     this.#retry = resolveRetryOptions(options.retries, GATEWAY_RETRY_DEFAULTS);
     this.#timeoutMs = options.timeoutMs ?? 35_000;
-    this.#hosts = { ...INTERNAL_HOSTS, ...options.hosts };
+    this.#hosts = { ...options.hosts };
     this.#maxResponseBytes = positiveInteger(
       options.maxResponseBytes ?? GATEWAY_MAX_RESPONSE_BYTES,
       'maxResponseBytes',
@@ -229,7 +226,7 @@ export class LiftWingClient {
    *   after the retries, a `LiftWingError` with code `aborted` when `signal` fires.
    */
   async predict<T = unknown>(model: string, body: unknown, options: RequestOptions = {}) {
-    const target = this.#target(model);
+    const target = this.#target(model, options.internalHost);
     const payload = JSON.stringify(body);
     return withRetry(
       () => this.#send<T>(model, target, payload, options.signal),
@@ -250,7 +247,7 @@ export class LiftWingClient {
     spec: BatchSpec<I, O>,
     options: PredictBatchOptions = {},
   ): Promise<GatewayBatchResult<I, O>[]> {
-    const { signal, onProgress } = options;
+    const { signal, onProgress, internalHost } = options;
     const results = new Array<GatewayBatchResult<I, O>>(inputs.length);
     const chunks = chunkIndices(inputs, spec);
     const progress: BatchProgress = { done: 0, failed: 0, total: inputs.length };
@@ -277,7 +274,7 @@ export class LiftWingClient {
     const run = async (indices: readonly number[]): Promise<void> => {
       const items = indices.map((index) => inputs[index] as I);
       try {
-        const response = await this.predict(model, spec.toBody(items), { signal });
+        const response = await this.predict(model, spec.toBody(items), { signal, internalHost });
         settle(indices, spec.splitResponse(response, items));
       } catch (error) {
         if (signal?.aborted) throw abortError(signal);
@@ -308,8 +305,9 @@ export class LiftWingClient {
     return results;
   }
 
-  #target(model: string): Target {
-    let target = this.#targets.get(model);
+  #target(model: string, internalHost: string | undefined): Target {
+    const key = `${model} ${internalHost ?? ''}`;
+    let target = this.#targets.get(key);
     if (target) return target;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model)) {
       throw new ConfigError(
@@ -322,7 +320,7 @@ export class LiftWingClient {
     };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     if (this.#internal) {
-      const host = this.#hosts[model];
+      const host = internalHost ?? this.#hosts[model];
       if (host === undefined) {
         throw new ConfigError(
           `No internal Host header is known for model ${model}; pass hosts: { '${model}': '<isvc>.<namespace>.wikimedia.org' }.`,
@@ -331,7 +329,7 @@ export class LiftWingClient {
       headers.host = host;
     }
     target = { url: `${this.apiUrl}${model}:predict`, headers };
-    this.#targets.set(model, target);
+    this.#targets.set(key, target);
     return target;
   }
 
