@@ -30,7 +30,6 @@ import {
   symlink,
   utimes,
 } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -39,54 +38,26 @@ import {
   checkArtifactFormat,
   isBinaryFormat,
 } from './artifact-format.js';
+import { CACHEDIR_TAG, DISK_HINT, exists, LOCAL_REGISTRY_FILE, recordKey } from './cache-layout.js';
 import type { ArtifactEntry, ModelEntry, RegistryFile, VersionStatus } from './catalogue.js';
 import { formatForFile, parseRegistryFile } from './catalogue.js';
-import { ENV, type Env, envFlag, envString, resolveOption } from './config.js';
+import { ENV, type Env } from './config.js';
 import {
-  checkRemoteUrl,
   type DownloadProgress,
   downloadToFile,
   type HttpOptions,
   hashFile,
   partMetaPath,
 } from './download.js';
-import {
-  ArtifactError,
-  ConfigError,
-  FileSystemError,
-  fileSystemError,
-  LiftWingError,
-} from './errors.js';
+import { ArtifactError, FileSystemError, fileSystemError, LiftWingError } from './errors.js';
 import { ensureDir, moveIntoPlace, processUniqueId, writeAtomic, writerPid } from './files.js';
 import { processAlive, withLock } from './lock.js';
 import { displayUrl } from './redact.js';
 import type { ArtifactInfo, Registry, ResolvedVersion } from './registry.js';
+import { type LiftWingSettings, settingsOf } from './settings.js';
+import { checkRemoteUrl } from './urls.js';
 
-/** The file in the cache directory that records versions added from local files. */
-export const LOCAL_REGISTRY_FILE = 'local-registry.json';
-
-const CACHEDIR_TAG =
-  'Signature: 8a477f597d28d172789f06886806bc55\n' +
-  '# This file is a cache directory tag created by liftwing (model artifacts).\n' +
-  '# For information about cache directory tags, see https://bford.info/cachedir/\n';
-
-/**
- * The cache directory: the explicit value, else `LIFTWING_CACHE_DIR`, else
- * `$XDG_CACHE_HOME/liftwing`, else `~/.cache/liftwing`. A directory inside `node_modules` is
- * refused: package managers delete it, and a model of a gigabyte must survive reinstalls.
- */
-export function resolveCacheDir(explicit?: string, env: Env = process.env): string {
-  const xdg = envString('XDG_CACHE_HOME', env);
-  const fallback =
-    xdg === undefined ? join(homedir(), '.cache', 'liftwing') : join(xdg, 'liftwing');
-  const dir = resolve(resolveOption(explicit, envString(ENV.cacheDir, env), fallback));
-  if (dir.split(sep).includes('node_modules')) {
-    throw new ConfigError(
-      `The cache directory ${dir} is inside node_modules, which package managers delete; set ${ENV.cacheDir} to a directory outside it.`,
-    );
-  }
-  return dir;
-}
+export { LOCAL_REGISTRY_FILE } from './cache-layout.js';
 
 /**
  * How an artifact's bytes are known to be right: `registry` (the registry's SHA-256 matched),
@@ -128,7 +99,7 @@ export interface CachedVersion {
 
 /** Options of an {@link ArtifactCache}. */
 export interface ArtifactCacheOptions extends HttpOptions {
-  /** Cache directory; see {@link resolveCacheDir}. */
+  /** Cache directory; see `resolveCacheDir`. */
   cacheDir?: string;
   /** No network at all. Default: `LIFTWING_OFFLINE`. */
   offline?: boolean;
@@ -148,6 +119,8 @@ export interface ArtifactCacheOptions extends HttpOptions {
    */
   onWarning?: (message: string) => void;
   env?: Env;
+  /** Settings already resolved; they then replace `cacheDir`, `offline`, `env` and the HTTP options. */
+  settings?: LiftWingSettings;
 }
 
 /** One line of a {@link VerifyReport}. */
@@ -271,34 +244,19 @@ function recordProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-const DISK_HINT = `Free some disk space, or set ${ENV.cacheDir} to a writable directory.`;
-
-function recordKey(model: string, version: string, name: string): string {
-  return createHash('sha256').update(`${model}\0${version}\0${name}`).digest('hex').slice(0, 40);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The verified artifact cache; see the module documentation for its layout. */
 export class ArtifactCache {
   /** The cache directory. */
   readonly dir: string;
   readonly #offline: boolean;
-  readonly #options: ArtifactCacheOptions;
+  readonly #options: ArtifactCacheOptions & { settings: LiftWingSettings };
   #prepared: Promise<void> | undefined;
 
   constructor(options: ArtifactCacheOptions = {}) {
-    const env = options.env ?? process.env;
-    this.dir = resolveCacheDir(options.cacheDir, env);
-    this.#offline = resolveOption(options.offline, envFlag(ENV.offline, env), false);
-    this.#options = options;
+    const settings = settingsOf(options);
+    this.dir = settings.cacheDir;
+    this.#offline = settings.offline;
+    this.#options = { ...options, settings };
   }
 
   /** True when this cache may not use the network. */

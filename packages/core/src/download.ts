@@ -8,24 +8,20 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { MIB, readBody, readBodyPrefix } from './body.js';
 import { ENV } from './config.js';
-import {
-  ArtifactError,
-  ConfigError,
-  FileSystemError,
-  fileSystemError,
-  HttpError,
-  LiftWingError,
-} from './errors.js';
+import { ArtifactError, FileSystemError, fileSystemError, HttpError } from './errors.js';
 import { displayUrl } from './redact.js';
 import { abortError } from './retry.js';
-import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
+import { type LiftWingSettings, settingsOf } from './settings.js';
+import type { Transport } from './transport.js';
+import { checkRemoteUrl, isLoopbackHost } from './urls.js';
+import type { UserAgentOptions } from './user-agent.js';
 
 /**
  * Options for every request the registry and the cache make. `userAgent` names your client, and
- * `env` is where `LIFTWING_USER_AGENT` is read when it is not given (see {@link buildUserAgent}).
+ * `env` is where `LIFTWING_USER_AGENT` and the proxy variables are read when they are not given.
  */
 export interface HttpOptions extends UserAgentOptions {
   /** Cancels the request. */
@@ -34,6 +30,8 @@ export interface HttpOptions extends UserAgentOptions {
   timeoutMs?: number;
   /** undici dispatcher. Default: one `EnvHttpProxyAgent` (honours `HTTPS_PROXY`, `NO_PROXY`). */
   dispatcher?: Dispatcher;
+  /** Settings already resolved; their transport then replaces `userAgent`, `env` and `dispatcher`. */
+  settings?: LiftWingSettings;
 }
 
 /** Progress of one artifact download. */
@@ -59,39 +57,6 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const PROGRESS_INTERVAL_MS = 200;
 const DOWNLOAD_ATTEMPTS = 5;
 const WRITE_BATCH_BYTES = 1 << 20;
-
-let sharedDispatcher: Dispatcher | undefined;
-
-function dispatcherFor(options: HttpOptions): Dispatcher {
-  if (options.dispatcher !== undefined) return options.dispatcher;
-  sharedDispatcher ??= new EnvHttpProxyAgent();
-  return sharedDispatcher;
-}
-
-/** True for `localhost`, `127.0.0.0/8` and `::1`. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
-
-/**
- * Parses a URL that liftwing may fetch from: https anywhere, plain http only on loopback (local
- * mirrors and tests). Throws a {@link ConfigError} naming `what` otherwise.
- */
-export function checkRemoteUrl(url: string | URL, what: string): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not kept as the cause: the TypeError quotes the URL, credentials and all.
-    throw new ConfigError(`${what} ${JSON.stringify(displayUrl(url))} is not a URL.`);
-  }
-  if (parsed.protocol === 'https:') return parsed;
-  if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return parsed;
-  throw new ConfigError(
-    `${what} ${displayUrl(parsed)} must use https (plain http is accepted only for localhost/127.0.0.1).`,
-  );
-}
 
 /** A redirect target is followed only to https, or within the same loopback origin. */
 function redirectTarget(from: URL, location: string): URL {
@@ -120,28 +85,33 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** A GET as {@link get} sends it: through `transport`, naming the server as `what`. */
+interface GetRequest {
+  transport: Transport;
+  what: string;
+  signal?: AbortSignal | undefined;
+  timeoutMs: number;
+}
+
+function getRequest(options: HttpOptions, what: string): GetRequest {
+  return {
+    transport: settingsOf(options).transport,
+    // Callers name the document as a sentence starts (`The registry`); here it is mid-sentence.
+    what: what.charAt(0).toLowerCase() + what.slice(1),
+    signal: options.signal,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  };
+}
+
 /** Sends a GET, following redirects by the rules of {@link redirectTarget}. */
 async function get(
   url: URL,
-  options: HttpOptions,
+  sent: GetRequest,
   headers: Record<string, string> = {},
 ): Promise<{ url: URL; response: Dispatcher.ResponseData }> {
   let current = url;
-  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   for (let hop = 0; ; hop++) {
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(current, {
-        method: 'GET',
-        dispatcher: dispatcherFor(options),
-        headers: { 'user-agent': buildUserAgent(options), ...headers },
-        signal: options.signal,
-        headersTimeout: timeout,
-        bodyTimeout: timeout,
-      });
-    } catch (error) {
-      throw wrapNetworkError(error, current, options.signal);
-    }
+    const response = await sent.transport.request(current, { ...sent, method: 'GET', headers });
     if (!isRedirect(response.statusCode)) return { url: current, response };
     await response.body.dump();
     const location = headerValue(response.headers.location);
@@ -153,25 +123,6 @@ async function get(
     }
     current = redirectTarget(current, location);
   }
-}
-
-function wrapNetworkError(
-  error: unknown,
-  url: URL,
-  signal: AbortSignal | undefined,
-): LiftWingError {
-  if (error instanceof LiftWingError) return error;
-  // undici rejects with the signal's reason, which may be any value (a TimeoutError, an Error).
-  if (signal?.aborted) return abortError(signal);
-  const name = (error as Error | undefined)?.name;
-  if (name === 'AbortError')
-    return new LiftWingError('aborted', `Request to ${displayUrl(url)} was aborted.`, {
-      cause: error,
-    });
-  return new HttpError(
-    `No answer from ${displayUrl(url)}: ${(error as Error).message}. Check the network, proxy (HTTPS_PROXY) and URL.`,
-    { url: url.href, cause: error },
-  );
 }
 
 async function failOnStatus(response: Dispatcher.ResponseData, url: URL): Promise<void> {
@@ -198,7 +149,8 @@ export async function fetchText(
   options: HttpOptions = {},
 ): Promise<string> {
   const target = checkRemoteUrl(url, what);
-  const { url: final, response } = await get(target, options);
+  const sent = getRequest(options, what);
+  const { url: final, response } = await get(target, sent);
   await failOnStatus(response, final);
   try {
     return await readBody(response, {
@@ -208,7 +160,7 @@ export async function fetchText(
       hint: 'Check the URL: no registry, catalogue or directory listing is that large.',
     });
   } catch (error) {
-    throw wrapNetworkError(error, final, options.signal);
+    throw sent.transport.failure(error, final, sent);
   }
 }
 
@@ -317,6 +269,7 @@ export async function downloadToFile(
   options: HttpOptions = {},
 ): Promise<DownloadResult> {
   const { url, partPath, artifact } = download;
+  const sent = getRequest(options, `the server of ${artifact}`);
   let lastError: unknown;
   let previousOffset = -1;
   for (let attempt = 1; attempt <= DOWNLOAD_ATTEMPTS; attempt++) {
@@ -334,7 +287,7 @@ export async function downloadToFile(
     try {
       const outcome = await receive(
         download,
-        options,
+        sent,
         handle,
         resume ? offset : 0,
         validator,
@@ -378,7 +331,7 @@ interface Interrupted {
  */
 async function receive(
   download: DownloadRequest,
-  options: HttpOptions,
+  sent: GetRequest,
   handle: FileHandle,
   offset: number,
   validator: string | undefined,
@@ -389,7 +342,7 @@ async function receive(
     validator !== undefined && offset > 0
       ? { range: `bytes=${offset}-`, 'if-range': validator }
       : {};
-  const { url: final, response } = await get(url, options, headers);
+  const { url: final, response } = await get(url, sent, headers);
   if (response.statusCode === 416 && offset > 0) {
     // The partial file is not a prefix of what the server has now: start over.
     await response.body.dump();
@@ -494,7 +447,7 @@ async function receive(
       throw error;
     }
     await finishWriting();
-    if (options.signal?.aborted) throw abortError(options.signal);
+    if (sent.signal?.aborted) throw abortError(sent.signal);
     return { received: done, error };
   }
   report(true);

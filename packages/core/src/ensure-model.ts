@@ -20,6 +20,7 @@ import {
   type ResolveOptions,
   type VersionInfo,
 } from './registry.js';
+import { type LiftWingSettings, settingsOf } from './settings.js';
 
 /** Options of {@link ensureModel}: where to look, where to cache, and how to download. */
 export interface EnsureModelOptions extends ArtifactCacheOptions, ResolveOptions {
@@ -41,10 +42,12 @@ export interface EnsuredModel {
   trust: Record<string, Trust>;
 }
 
-async function registryFor(options: EnsureModelOptions): Promise<Registry> {
+async function registryFor(
+  options: Pick<EnsureModelOptions, 'registry' | 'signal' | 'timeoutMs'>,
+  settings: LiftWingSettings,
+): Promise<Registry> {
   if (options.registry instanceof Registry) return options.registry;
-  const registryOptions: RegistryOptions = { ...options, registry: options.registry };
-  return Registry.load(registryOptions);
+  return Registry.load({ settings, signal: options.signal, timeoutMs: options.timeoutMs });
 }
 
 /**
@@ -64,8 +67,9 @@ export async function ensureModel(
   ref: string,
   options: EnsureModelOptions = {},
 ): Promise<EnsuredModel> {
-  const registry = await registryFor(options);
-  const cache = new ArtifactCache(options);
+  const settings = settingsOf(options);
+  const registry = await registryFor(options, settings);
+  const cache = new ArtifactCache({ ...options, settings });
   let resolved: ResolvedVersion;
   try {
     resolved = registry.resolve(ref, options);
@@ -104,8 +108,9 @@ export interface AddLocalModelOptions
  * its local registry; afterwards `ensureModel('<alias>@<version>')` loads it like any other.
  */
 export async function addLocalModel(options: AddLocalModelOptions): Promise<CachedVersion> {
-  const registry = await registryFor(options);
+  const settings = settingsOf(options);
+  const registry = await registryFor(options, settings);
   let name = options.model;
   if (options.describe === undefined) name = registry.model(options.model).name;
-  return new ArtifactCache(options).add({ ...options, model: name });
+  return new ArtifactCache({ ...options, settings }).add({ ...options, model: name });
 }

@@ -1,8 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { BatchProgress, BatchResult } from './batch.js';
 import { MIB } from './body.js';
-import { DEFAULTS, ENV, envString, positiveInteger, resolveOption } from './config.js';
-import { isLoopbackHost } from './download.js';
+import { DEFAULTS, ENV, positiveInteger } from './config.js';
 import { ConfigError, HttpError, LiftWingError, RateLimitError } from './errors.js';
 import { requestIdOf, type SentResponse, sendRequest, serverErrorOf } from './http.js';
 import { GATEWAY_RATE_LIMITS, RateLimiter, type RateLimitOptions } from './ratelimit.js';
@@ -15,19 +14,13 @@ import {
   resolveRetryOptions,
   withRetry,
 } from './retry.js';
-import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
+import { type LiftWingSettings, settingsOf } from './settings.js';
+import type { Transport } from './transport.js';
+import { isLoopbackHost } from './urls.js';
+import type { UserAgentOptions } from './user-agent.js';
 
 /** The WMF-internal Lift Wing endpoint (reachable only inside Wikimedia's network). */
 export const INTERNAL_API_URL = 'https://inference.discovery.wmnet:30443/v1/models/';
-
-/**
- * The `Host` header each model needs on the internal endpoint: `{isvc}.{namespace}.wikimedia.org`.
- * Models not listed here need a `hosts` entry in {@link LiftWingClientOptions}.
- */
-export const INTERNAL_HOSTS: Readonly<Record<string, string>> = {
-  'revertrisk-language-agnostic': 'revertrisk-language-agnostic.revertrisk.wikimedia.org',
-  'outlink-topic-model': 'outlink-topic-model.articletopic-outlink.wikimedia.org',
-};
 
 /** Retries on 429, 502, 503, 504 and connection errors: 3, from 1 s doubling, half of it random. */
 export const GATEWAY_RETRY_DEFAULTS: ResolvedRetryOptions = {
@@ -73,22 +66,36 @@ export interface LiftWingClientOptions extends UserAgentOptions {
   /** Time allowed for the response headers, and again for the body, in ms. Default 35 000. */
   timeoutMs?: number;
   /**
-   * Send the `Host` header that each model's service needs on the WMF-internal endpoint
-   * ({@link INTERNAL_HOSTS}, extended by `hosts`).
+   * Send the `Host` header that each model's service needs on the WMF-internal endpoint,
+   * `{isvc}.{namespace}.wikimedia.org`: the call's {@link RequestOptions.internalHost} (model
+   * packages pass their own), else `hosts`.
    */
   internal?: boolean;
-  /** Extra or overriding model → `Host` header entries for `internal` mode. */
+  /** Model → `Host` header entries for `internal` mode, for calls that name none. */
   hosts?: Record<string, string>;
-  /** An undici dispatcher (Agent, ProxyAgent, ...). Default: undici's global dispatcher. */
+  /**
+   * An undici dispatcher (Agent, ProxyAgent, ...). Default: an `EnvHttpProxyAgent` of `env`
+   * (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
+   */
   dispatcher?: Dispatcher;
   /** Most bytes of one answer read. Default {@link GATEWAY_MAX_RESPONSE_BYTES} (16 MiB). */
   maxResponseBytes?: number;
+  /**
+   * Settings already resolved. They replace `userAgent`, `env` and `dispatcher`; `apiUrl` and
+   * `token`, when given, still win over theirs.
+   */
+  settings?: LiftWingSettings;
 }
 
 /** Options of a single call. */
 export interface RequestOptions {
   /** Cancels the call, including waits for the rate limiter and between retries. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
+  /**
+   * The model's `Host` header on the WMF-internal endpoint (sent only when the client is
+   * `internal`), e.g. `my-model.my-namespace.wikimedia.org`. Default: the client's `hosts` entry.
+   */
+  internalHost?: string | undefined;
 }
 
 /**
@@ -154,19 +161,16 @@ export class LiftWingClient {
   readonly #timeoutMs: number;
   readonly #internal: boolean;
   readonly #hosts: Readonly<Record<string, string>>;
-  readonly #dispatcher: Dispatcher | undefined;
+  readonly #transport: Transport;
   readonly #concurrency: number;
   readonly #maxResponseBytes: number;
   readonly #targets = new Map<string, Target>();
 
   constructor(options: LiftWingClientOptions = {}) {
-    const env = options.env ?? process.env;
+    const settings = settingsOf(options);
     this.#internal = options.internal ?? false;
-    const apiUrl = resolveOption(
-      options.apiUrl,
-      envString(ENV.apiUrl, env),
-      this.#internal ? INTERNAL_API_URL : DEFAULTS.apiUrl,
-    );
+    const apiUrl =
+      options.apiUrl ?? settings.apiUrl ?? (this.#internal ? INTERNAL_API_URL : DEFAULTS.apiUrl);
     let parsed: URL;
     try {
       parsed = new URL(apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`);
@@ -177,7 +181,7 @@ export class LiftWingClient {
       );
     }
     this.apiUrl = parsed.href;
-    this.#token = options.token ?? envString(ENV.apiToken, env);
+    this.#token = options.token ?? settings.token;
     if (this.#token !== undefined && /[\r\n]/.test(this.#token)) {
       throw new ConfigError(`The API token contains a line break; check ${ENV.apiToken}.`);
     }
@@ -185,14 +189,15 @@ export class LiftWingClient {
       parsed.protocol === 'https:' ||
       (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname));
     if (this.#token !== undefined && !encrypted) {
-      const setting = options.apiUrl !== undefined ? 'apiUrl' : ENV.apiUrl;
+      const setting = options.apiUrl !== undefined ? 'apiUrl' : settings.apiUrlFrom;
       throw new ConfigError(
         `The Lift Wing API URL ${displayUrl(parsed)} (${setting}) is not https, and a token ` +
-          `(${options.token !== undefined ? 'token' : ENV.apiToken}) must not travel unencrypted; ` +
+          `(${options.token !== undefined ? 'token' : settings.tokenFrom}) must not travel unencrypted; ` +
           `use an https:// URL in ${setting} (plain http is accepted only for localhost/127.0.0.1).`,
       );
     }
-    this.userAgent = buildUserAgent(options);
+    this.#transport = settings.transport;
+    this.userAgent = settings.transport.userAgent;
     const limits =
       options.rateLimit === false
         ? {}
@@ -202,8 +207,7 @@ export class LiftWingClient {
     this.#limiter = new RateLimiter({ ...limits, concurrency: this.#concurrency });
     this.#retry = resolveRetryOptions(options.retries, GATEWAY_RETRY_DEFAULTS);
     this.#timeoutMs = options.timeoutMs ?? 35_000;
-    this.#hosts = { ...INTERNAL_HOSTS, ...options.hosts };
-    this.#dispatcher = options.dispatcher;
+    this.#hosts = { ...options.hosts };
     this.#maxResponseBytes = positiveInteger(
       options.maxResponseBytes ?? GATEWAY_MAX_RESPONSE_BYTES,
       'maxResponseBytes',
@@ -222,7 +226,7 @@ export class LiftWingClient {
    *   after the retries, a `LiftWingError` with code `aborted` when `signal` fires.
    */
   async predict<T = unknown>(model: string, body: unknown, options: RequestOptions = {}) {
-    const target = this.#target(model);
+    const target = this.#target(model, options.internalHost);
     const payload = JSON.stringify(body);
     return withRetry(
       () => this.#send<T>(model, target, payload, options.signal),
@@ -243,7 +247,7 @@ export class LiftWingClient {
     spec: BatchSpec<I, O>,
     options: PredictBatchOptions = {},
   ): Promise<GatewayBatchResult<I, O>[]> {
-    const { signal, onProgress } = options;
+    const { signal, onProgress, internalHost } = options;
     const results = new Array<GatewayBatchResult<I, O>>(inputs.length);
     const chunks = chunkIndices(inputs, spec);
     const progress: BatchProgress = { done: 0, failed: 0, total: inputs.length };
@@ -270,7 +274,7 @@ export class LiftWingClient {
     const run = async (indices: readonly number[]): Promise<void> => {
       const items = indices.map((index) => inputs[index] as I);
       try {
-        const response = await this.predict(model, spec.toBody(items), { signal });
+        const response = await this.predict(model, spec.toBody(items), { signal, internalHost });
         settle(indices, spec.splitResponse(response, items));
       } catch (error) {
         if (signal?.aborted) throw abortError(signal);
@@ -301,8 +305,9 @@ export class LiftWingClient {
     return results;
   }
 
-  #target(model: string): Target {
-    let target = this.#targets.get(model);
+  #target(model: string, internalHost: string | undefined): Target {
+    const key = `${model} ${internalHost ?? ''}`;
+    let target = this.#targets.get(key);
     if (target) return target;
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(model)) {
       throw new ConfigError(
@@ -312,11 +317,10 @@ export class LiftWingClient {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/json',
-      'user-agent': this.userAgent,
     };
     if (this.#token !== undefined) headers.authorization = `Bearer ${this.#token}`;
     if (this.#internal) {
-      const host = this.#hosts[model];
+      const host = internalHost ?? this.#hosts[model];
       if (host === undefined) {
         throw new ConfigError(
           `No internal Host header is known for model ${model}; pass hosts: { '${model}': '<isvc>.<namespace>.wikimedia.org' }.`,
@@ -325,7 +329,7 @@ export class LiftWingClient {
       headers.host = host;
     }
     target = { url: `${this.apiUrl}${model}:predict`, headers };
-    this.#targets.set(model, target);
+    this.#targets.set(key, target);
     return target;
   }
 
@@ -337,7 +341,7 @@ export class LiftWingClient {
         headers: target.headers,
         body: payload,
         signal,
-        dispatcher: this.#dispatcher,
+        transport: this.#transport,
         timeoutMs: this.#timeoutMs,
         what: 'the Lift Wing gateway',
         model,

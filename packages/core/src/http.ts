@@ -1,8 +1,7 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 import { readBody, readBodyPrefix } from './body.js';
-import { HttpError, LiftWingError } from './errors.js';
 import { redactSecrets } from './redact.js';
-import { abortError, isConnectionError } from './retry.js';
+import type { Transport, TransportRequest } from './transport.js';
 
 /** Status codes at which a request is worth repeating: the server or a proxy was overloaded. */
 export const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
@@ -64,35 +63,10 @@ export function requestIdOf(headers: Record<string, string | string[] | undefine
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Wraps a network-level failure (refused, reset, timeout) into an {@link HttpError}. */
-export function connectionError(
-  error: unknown,
-  what: string,
-  url: string,
-  model?: string,
-): HttpError | undefined {
-  if (!isConnectionError(error)) return undefined;
-  const err = error as Error & { code: string };
-  return new HttpError(
-    `Could not reach ${what} at ${new URL(url).origin} (${err.code}: ${err.message}). ` +
-      'Check the URL and your network; the request was retried before giving up.',
-    { url, model, cause: error },
-  );
-}
-
 /** One HTTP request as {@link sendRequest} makes it. */
-export interface SendOptions {
-  method: 'GET' | 'POST';
-  headers: Record<string, string>;
-  body?: string | undefined;
-  signal?: AbortSignal | undefined;
-  /** Default: undici's global dispatcher. */
-  dispatcher?: Dispatcher | undefined;
-  /** Applies to the headers and, separately, to the body. */
-  timeoutMs: number;
-  /** Names the server in a connection error, e.g. `the Lift Wing gateway`. */
-  what: string;
-  model?: string | undefined;
+export interface SendOptions extends TransportRequest {
+  /** What sends it: the settings' transport. */
+  transport: Transport;
   /** Most bytes of a 2xx body read; more is an {@link HttpError} `response_too_large`. */
   maxBodyBytes: number;
   /** How the user allows a larger answer, for that error (e.g. the option to raise). */
@@ -110,22 +84,13 @@ export interface SentResponse {
 }
 
 /**
- * Sends a request with undici and reads the answer into memory, at most `maxBodyBytes` of it. An
- * abort rejects with an `aborted` error; a network-level failure, headers or body, rejects with an
- * {@link HttpError} naming the server; any HTTP status resolves.
+ * Sends a request through the transport and reads the answer into memory, at most
+ * `maxBodyBytes` of it. A failure, of the headers or of the body, rejects as
+ * {@link Transport.failure} says; any HTTP status resolves.
  */
 export async function sendRequest(url: string, options: SendOptions): Promise<SentResponse> {
-  const { signal } = options;
+  const response = await options.transport.request(url, options);
   try {
-    const response = await request(url, {
-      method: options.method,
-      headers: options.headers,
-      body: options.body,
-      signal,
-      dispatcher: options.dispatcher,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    });
     const { statusCode, headers } = response;
     const text =
       statusCode >= 200 && statusCode < 300
@@ -139,8 +104,6 @@ export async function sendRequest(url: string, options: SendOptions): Promise<Se
         : await readBodyPrefix(response.body);
     return { statusCode, headers, text };
   } catch (error) {
-    if (signal?.aborted) throw abortError(signal);
-    if (error instanceof LiftWingError) throw error;
-    throw connectionError(error, options.what, url, options.model) ?? error;
+    throw options.transport.failure(error, url, options);
   }
 }

@@ -16,7 +16,7 @@ export type {
   DownloadResult,
   HttpOptions,
 } from './download.js';
-export { checkRemoteUrl, downloadToFile, fetchText } from './download.js';
+export { downloadToFile, fetchText } from './download.js';
 export * from './ensure-model.js';
 export * from './errors.js';
 export * from './gateway.js';
@@ -26,6 +26,9 @@ export * from './ratelimit.js';
 export { displayUrl, REDACTED } from './redact.js';
 export * from './registry.js';
 export * from './retry.js';
+export * from './settings.js';
+export { Transport, type TransportRequest } from './transport.js';
 export * from './updates.js';
+export { checkRemoteUrl, isLoopbackHost } from './urls.js';
 export * from './user-agent.js';
 export * from './wikis.js';

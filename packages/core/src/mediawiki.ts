@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { MIB } from './body.js';
-import { DEFAULTS, ENV, envString, positiveInteger, resolveOption } from './config.js';
+import { DEFAULTS, ENV, positiveInteger } from './config.js';
 import { ConfigError, HttpError, MediaWikiError } from './errors.js';
 import { requestIdOf, sendRequest, serverMessageOf, TRANSIENT_STATUSES } from './http.js';
 import { RateLimiter } from './ratelimit.js';
@@ -13,7 +13,9 @@ import {
   resolveRetryOptions,
   withRetry,
 } from './retry.js';
-import { buildUserAgent, type UserAgentOptions } from './user-agent.js';
+import { type LiftWingSettings, settingsOf } from './settings.js';
+import type { Transport } from './transport.js';
+import type { UserAgentOptions } from './user-agent.js';
 
 /**
  * Retries as Lift Wing's model servers do when they call MediaWiki: 2 retries, 0.5 s then 1 s.
@@ -80,12 +82,20 @@ export interface MediaWikiClientOptions extends UserAgentOptions {
   timeoutMs?: number;
   /** Requests in flight at once. Default 8. */
   concurrency?: number;
-  /** An undici dispatcher (Agent, ProxyAgent, ...). Default: undici's global dispatcher. */
+  /**
+   * An undici dispatcher (Agent, ProxyAgent, ...). Default: an `EnvHttpProxyAgent` of `env`
+   * (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`).
+   */
   dispatcher?: Dispatcher;
   /** Most bytes of one answer read. Default {@link MEDIAWIKI_MAX_RESPONSE_BYTES} (32 MiB). */
   maxResponseBytes?: number;
   /** Most requests of one `queryAll`. Default {@link MEDIAWIKI_MAX_QUERY_REQUESTS} (100). */
   maxQueryRequests?: number;
+  /**
+   * Settings already resolved. They replace `userAgent`, `env` and `dispatcher`;
+   * `apiUrlTemplate`, when given, still wins over theirs.
+   */
+  settings?: LiftWingSettings;
 }
 
 /** A parameter value: arrays are joined with `|`; `true` sends the flag, `false`/undefined omit it. */
@@ -204,18 +214,14 @@ export class MediaWikiClient {
   readonly #retry: ResolvedRetryOptions;
   readonly #timeoutMs: number;
   readonly #limiter: RateLimiter;
-  readonly #dispatcher: Dispatcher | undefined;
+  readonly #transport: Transport;
   readonly #hostMode: boolean;
   readonly #maxResponseBytes: number;
   readonly #maxQueryRequests: number;
 
   constructor(options: MediaWikiClientOptions = {}) {
-    const env = options.env ?? process.env;
-    this.apiUrlTemplate = resolveOption(
-      options.apiUrlTemplate,
-      envString(ENV.mwApiUrl, env),
-      DEFAULTS.mwApiUrl,
-    );
+    const settings = settingsOf(options);
+    this.apiUrlTemplate = options.apiUrlTemplate ?? settings.mwApiUrl;
     this.#hostMode = !this.apiUrlTemplate.includes('{host}');
     try {
       new URL(this.apiUrlTemplate.replaceAll('{host}', 'example.org'));
@@ -225,12 +231,12 @@ export class MediaWikiClient {
         `The MediaWiki API URL ${JSON.stringify(displayUrl(this.apiUrlTemplate))} is not a URL template; set apiUrlTemplate or ${ENV.mwApiUrl} to e.g. ${DEFAULTS.mwApiUrl}.`,
       );
     }
-    this.userAgent = buildUserAgent(options);
+    this.#transport = settings.transport;
+    this.userAgent = settings.transport.userAgent;
     this.#maxlag = options.maxlag ?? 5;
     this.#retry = resolveRetryOptions(options.retries, MEDIAWIKI_RETRY_DEFAULTS);
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#limiter = new RateLimiter({ concurrency: options.concurrency ?? 8 });
-    this.#dispatcher = options.dispatcher;
     this.#maxResponseBytes = positiveInteger(
       options.maxResponseBytes ?? MEDIAWIKI_MAX_RESPONSE_BYTES,
       'maxResponseBytes',
@@ -265,10 +271,7 @@ export class MediaWikiClient {
       formatversion: 2,
       maxlag: this.#maxlag === false ? undefined : this.#maxlag,
     }).toString();
-    const headers: Record<string, string> = {
-      'user-agent': this.userAgent,
-      accept: 'application/json',
-    };
+    const headers: Record<string, string> = { accept: 'application/json' };
     if (this.#hostMode) headers.host = host;
     const post = body.length > MAX_GET_QUERY;
     if (post) headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -423,7 +426,7 @@ export class MediaWikiClient {
         headers,
         body,
         signal,
-        dispatcher: this.#dispatcher,
+        transport: this.#transport,
         timeoutMs: this.#timeoutMs,
         what: `the MediaWiki API of ${host}`,
         maxBodyBytes: this.#maxResponseBytes,

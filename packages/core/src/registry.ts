@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
-import { LOCAL_REGISTRY_FILE, resolveCacheDir } from './cache.js';
+import { LOCAL_REGISTRY_FILE } from './cache-layout.js';
 import {
   type ArtifactEntry,
   type Catalogue,
@@ -24,11 +24,13 @@ import {
   type VersionEntry,
   type VersionStatus,
 } from './catalogue.js';
-import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './config.js';
-import { checkRemoteUrl, fetchText, type HttpOptions } from './download.js';
+import { ENV, type Env } from './config.js';
+import { fetchText, type HttpOptions } from './download.js';
 import { ArtifactError, RegistryError } from './errors.js';
 import { writeAtomic } from './files.js';
 import { displayUrl } from './redact.js';
+import { settingsOf } from './settings.js';
+import { checkRemoteUrl } from './urls.js';
 
 /** Where a version entry came from. */
 export type VersionOrigin = 'built-in' | 'user' | 'local' | 'listing';
@@ -181,8 +183,8 @@ export class Registry {
   }
 
   /** The built-in catalogue alone, with artifact URLs below `modelsUrl`. */
-  static builtIn(options: Pick<RegistryOptions, 'modelsUrl' | 'env'> = {}): Registry {
-    const modelsUrl = Registry.#modelsUrlFor(options.modelsUrl, options.env);
+  static builtIn(options: Pick<RegistryOptions, 'modelsUrl' | 'env' | 'settings'> = {}): Registry {
+    const { modelsUrl } = settingsOf(options);
     const registry = new Registry(modelsUrl, false, {});
     registry.#merge(loadBuiltInCatalogue(), 'built-in', modelsUrl, 'the built-in catalogue');
     return registry;
@@ -195,21 +197,13 @@ export class Registry {
    * on loopback) and a copy kept in the cache for offline use.
    */
   static async load(options: RegistryOptions = {}): Promise<Registry> {
-    const env = options.env ?? process.env;
-    const modelsUrl = Registry.#modelsUrlFor(options.modelsUrl, env);
-    const offline = resolveOption(options.offline, envFlag(ENV.offline, env), false);
-    const cacheDir = resolveCacheDir(options.cacheDir, env);
-    const http: HttpOptions = {
-      userAgent: options.userAgent,
-      env,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs,
-      dispatcher: options.dispatcher,
-    };
+    const settings = settingsOf(options);
+    const { modelsUrl, offline, cacheDir } = settings;
+    const http: HttpOptions = { settings, signal: options.signal, timeoutMs: options.timeoutMs };
     const registry = new Registry(modelsUrl, offline, http);
     registry.#merge(loadBuiltInCatalogue(), 'built-in', modelsUrl, 'the built-in catalogue');
 
-    const user = options.registry ?? envString(ENV.registry, env);
+    const user = settings.registry;
     if (user !== undefined) {
       const { file, source } = await readUserRegistry(user, cacheDir, offline, http);
       const base =
@@ -225,11 +219,6 @@ export class Registry {
     }
 
     return registry;
-  }
-
-  static #modelsUrlFor(explicit: string | undefined, env: Env | undefined): string {
-    const url = resolveOption(explicit, envString(ENV.modelsUrl, env), DEFAULTS.modelsUrl);
-    return withSlash(checkRemoteUrl(url, ENV.modelsUrl).href);
   }
 
   /** Merges a registry file over what is loaded, version by version. */

@@ -7,10 +7,12 @@
  */
 import { ArtifactCache } from './cache.js';
 import { type Catalogue, loadBuiltInCatalogue, parseRegistryFile } from './catalogue.js';
-import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './config.js';
-import { checkRemoteUrl, fetchText, type HttpOptions } from './download.js';
+import { ENV, type Env } from './config.js';
+import { fetchText, type HttpOptions } from './download.js';
 import { ArtifactError } from './errors.js';
 import { displayUrl } from './redact.js';
+import { settingsOf } from './settings.js';
+import { checkRemoteUrl } from './urls.js';
 
 /** Options of {@link checkForUpdates}. */
 export interface UpdateCheckOptions extends HttpOptions {
@@ -79,22 +81,27 @@ function productionOf(catalogue: Catalogue, name: string): string | null {
  * ```
  */
 export async function checkForUpdates(options: UpdateCheckOptions = {}): Promise<UpdateReport> {
-  const env = options.env ?? process.env;
+  const settings = settingsOf(options);
   const catalogueUrl = checkRemoteUrl(
-    resolveOption(options.catalogueUrl, envString(ENV.catalogueUrl, env), DEFAULTS.catalogueUrl),
+    settings.catalogueUrl,
     `The published catalogue (${ENV.catalogueUrl})`,
   ).href;
   const shown = displayUrl(catalogueUrl);
-  if (resolveOption(options.offline, envFlag(ENV.offline, env), false)) {
+  if (settings.offline) {
     throw new ArtifactError(
       'offline_miss',
       `Checking for newer model versions reads ${shown}, but ${ENV.offline} is set; unset it to check.`,
     );
   }
-  const text = await fetchText(catalogueUrl, 'The published catalogue', options);
+  const text = await fetchText(catalogueUrl, 'The published catalogue', {
+    settings,
+    signal: options.signal,
+    timeoutMs: options.timeoutMs,
+  });
   const latest = parseRegistryFile(text, shown, { complete: true }) as Catalogue;
   const installed = options.installed ?? loadBuiltInCatalogue();
-  const cache = new ArtifactCache({ cacheDir: options.cacheDir, env, offline: true });
+  // Only listed, never fetched from: the cache needs no network here.
+  const cache = new ArtifactCache({ settings });
   const cachedVersions = await cache.list();
 
   const models = latest.models.map((model): ModelUpdate => {

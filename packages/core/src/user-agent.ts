@@ -24,7 +24,47 @@ export interface UserAgentOptions {
   env?: Env;
 }
 
+/** A User-Agent, and whether the user named a contact in it. */
+export interface UserAgent {
+  value: string;
+  hasContact: boolean;
+}
+
+/**
+ * The User-Agent in the format of Wikimedia's policy, from what the user gave (the option or
+ * `LIFTWING_USER_AGENT`, already read), without the warning {@link buildUserAgent} emits.
+ */
+export function userAgentOf(given: string | undefined): UserAgent {
+  const prefix = given?.trim() || undefined;
+  // liftwing is the client when the user names only a contact (or none).
+  const asClient = (contact: string) =>
+    `liftwing/${CORE_VERSION} (${contact}) undici/${UNDICI_VERSION}`;
+  if (prefix === undefined) return { value: asClient(PROJECT_URL), hasContact: false };
+  if (prefix.includes('(')) {
+    return {
+      value: `${prefix} liftwing/${CORE_VERSION} undici/${UNDICI_VERSION}`,
+      hasContact: true,
+    };
+  }
+  return { value: asClient(prefix), hasContact: true };
+}
+
 let warnedNoContact = false;
+
+/**
+ * Emits, once per process, the warning that requests go out without the user's contact:
+ * Wikimedia may block generic agents.
+ */
+export function warnNoContact(): void {
+  if (warnedNoContact) return;
+  warnedNoContact = true;
+  process.emitWarning(
+    `No contact in the User-Agent: set ${ENV.userAgent} (or the userAgent option) to ` +
+      `"MyTool/1.0 (https://example.org; me@example.org)" or to your email address. ` +
+      'Wikimedia may block requests that do not identify their operator.',
+    { code: 'LIFTWING_NO_CONTACT' },
+  );
+}
 
 /**
  * Builds a User-Agent in the format of Wikimedia's policy,
@@ -32,22 +72,7 @@ let warnedNoContact = false;
  * liftwing's project page and emits one process warning: Wikimedia may block generic agents.
  */
 export function buildUserAgent(options: UserAgentOptions = {}): string {
-  const given = options.userAgent?.trim() || envString(ENV.userAgent, options.env);
-  // liftwing is the client when the user names only a contact (or none).
-  const asClient = (contact: string) =>
-    `liftwing/${CORE_VERSION} (${contact}) undici/${UNDICI_VERSION}`;
-  if (given === undefined) {
-    if (!warnedNoContact) {
-      warnedNoContact = true;
-      process.emitWarning(
-        `No contact in the User-Agent: set ${ENV.userAgent} (or the userAgent option) to ` +
-          `"MyTool/1.0 (https://example.org; me@example.org)" or to your email address. ` +
-          'Wikimedia may block requests that do not identify their operator.',
-        { code: 'LIFTWING_NO_CONTACT' },
-      );
-    }
-    return asClient(PROJECT_URL);
-  }
-  if (given.includes('(')) return `${given} liftwing/${CORE_VERSION} undici/${UNDICI_VERSION}`;
-  return asClient(given);
+  const agent = userAgentOf(options.userAgent?.trim() || envString(ENV.userAgent, options.env));
+  if (!agent.hasContact) warnNoContact();
+  return agent.value;
 }

@@ -23,26 +23,12 @@ export interface Wiki {
 export const WIKIS_SOURCE: string = data.source;
 
 /**
- * Language codes Lift Wing's revertrisk model accepts besides the site matrix's own:
+ * Language codes Lift Wing's models accept besides the site matrix's own:
  * `be-x-old` (the old code of `be-tarask`) and `test`, which it scores as `en`.
  */
 export const LANGUAGE_ALIASES: Readonly<Record<string, string>> = {
   'be-x-old': 'be-tarask',
   test: 'en',
-};
-
-/**
- * The language code → host subdomain rewrites that revertrisk applies before calling MediaWiki.
- * The table agrees with them (`gsw` is hosted at `als.wikipedia.org`, ...); they are listed for
- * code that works from a language code alone.
- */
-export const HOST_REWRITES: Readonly<Record<string, string>> = {
-  'be-x-old': 'be-tarask',
-  yue: 'zh-yue',
-  gsw: 'als',
-  sgs: 'bat-smg',
-  nan: 'zh-min-nan',
-  lzh: 'zh-classical',
 };
 
 type Row = { code: string; dbname: string; host: string } & Partial<
@@ -87,8 +73,8 @@ export type WikiQuery = { lang: string } | { wikiId: string } | { host: string }
 
 /**
  * The Wikipedia named by `query`, or undefined. A `lang` may also be an alias
- * ({@link LANGUAGE_ALIASES}) or the wiki's subdomain (`als`, `zh-yue`), as Lift Wing's outlink
- * model takes it.
+ * ({@link LANGUAGE_ALIASES}) or the wiki's subdomain (`als`, `zh-yue`), as some of Lift Wing's
+ * models take it.
  */
 export function findWiki(query: WikiQuery): Wiki | undefined {
   if ('wikiId' in query) return BY_ID.get(query.wikiId);

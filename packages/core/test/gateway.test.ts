@@ -279,13 +279,22 @@ describe('LiftWingClient', () => {
       internal: true,
       hosts: { 'my-model': 'my-model.ns.wikimedia.org' },
     });
-    await lw.predict(MODEL, {});
-    await lw.predict('outlink-topic-model', {});
+    await lw.predict(MODEL, {}, { internalHost: 'rr.ns.wikimedia.org' });
+    await lw.predictBatch(
+      MODEL,
+      [1],
+      { toBody: () => ({}), splitResponse: (r) => [r] },
+      {
+        internalHost: 'batch.ns.wikimedia.org',
+      },
+    );
     await lw.predict('my-model', {});
+    await lw.predict('my-model', {}, { internalHost: 'other.ns.wikimedia.org' });
     expect(gateway.requests.map((r) => r.headers.host)).toEqual([
-      'revertrisk-language-agnostic.revertrisk.wikimedia.org',
-      'outlink-topic-model.articletopic-outlink.wikimedia.org',
+      'rr.ns.wikimedia.org',
+      'batch.ns.wikimedia.org',
       'my-model.ns.wikimedia.org',
+      'other.ns.wikimedia.org',
     ]);
     await expect(lw.predict('unknown-model', {})).rejects.toMatchObject({ code: 'invalid_config' });
   });

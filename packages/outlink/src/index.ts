@@ -24,7 +24,12 @@ export {
   OUTLINK_LIMIT,
   type OutlinkTarget,
 } from './features.js';
-export { OUTLINK_MODEL_NAME, TOPIC_LABELS, type TopicLabel } from './labels.js';
+export {
+  OUTLINK_INTERNAL_HOST,
+  OUTLINK_MODEL_NAME,
+  TOPIC_LABELS,
+  type TopicLabel,
+} from './labels.js';
 export {
   createModel,
   loadOutlink,

@@ -1,6 +1,9 @@
 /** The Lift Wing name of the model this package implements. */
 export const OUTLINK_MODEL_NAME = 'outlink-topic-model';
 
+/** The model's `Host` header on Lift Wing's WMF-internal endpoint (`{isvc}.{namespace}...`). */
+export const OUTLINK_INTERNAL_HOST = 'outlink-topic-model.articletopic-outlink.wikimedia.org';
+
 /**
  * The 64 topic labels of the outlink model (the ORES/WikiProject topic taxonomy), as Lift Wing
  * reports them: fastText's `__label__` prefix removed.

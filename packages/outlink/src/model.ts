@@ -29,7 +29,7 @@ import {
 } from '@liftwing/core';
 import { type FastTextModel, type FastTextPrediction, loadFastText } from './fasttext/model.js';
 import { gatherOutlinks } from './features.js';
-import { OUTLINK_MODEL_NAME } from './labels.js';
+import { OUTLINK_INTERNAL_HOST, OUTLINK_MODEL_NAME } from './labels.js';
 import pin from './model-pin.json' with { type: 'json' };
 import {
   articleUrl,
@@ -324,6 +324,7 @@ class OnlineOutlink implements OutlinkModel {
     try {
       return await this.#client.predict<OutlinkResponse>(OUTLINK_MODEL_NAME, gatewayBody(body), {
         signal: options.signal,
+        internalHost: OUTLINK_INTERNAL_HOST,
       });
     } catch (error) {
       throw inputErrorFromHttp(error);
@@ -353,7 +354,7 @@ class OnlineOutlink implements OutlinkModel {
         toBody: ([index]) => gatewayBody(requests[index as number]),
         splitResponse: (response) => [response as OutlinkResponse],
       },
-      { signal: options.signal, onProgress: progress.part() },
+      { signal: options.signal, onProgress: progress.part(), internalHost: OUTLINK_INTERNAL_HOST },
     );
     outcomes.forEach((outcome) => {
       results[outcome.input] = outcome.ok

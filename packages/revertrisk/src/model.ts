@@ -53,7 +53,11 @@ import {
   type ValidationOptions,
   validateRevisionRequest,
 } from './request.js';
-import { REVERTRISK_MODEL_NAME, type RevertRiskResponse } from './response.js';
+import {
+  REVERTRISK_INTERNAL_HOST,
+  REVERTRISK_MODEL_NAME,
+  type RevertRiskResponse,
+} from './response.js';
 import { hostOf, MAX_REVIDS_PER_QUERY, RevisionFetcher } from './revisions.js';
 import type { NamespaceAliases } from './wikitext.js';
 
@@ -226,7 +230,11 @@ class OnlineRevertRisk implements RevertRiskModel {
       REVERTRISK_MODEL_NAME,
       revisions.map((r) => r.request),
       ONLINE_BATCH,
-      { signal: options.signal, onProgress: progress.part() },
+      {
+        signal: options.signal,
+        onProgress: progress.part(),
+        internalHost: REVERTRISK_INTERNAL_HOST,
+      },
     );
     outcomes.forEach(({ input, ...outcome }, i) => {
       // As predict() rejects: a 400 the server answered for this item is an InputError.
@@ -246,7 +254,10 @@ class OnlineRevertRisk implements RevertRiskModel {
     if (parsed.form === 'revision_data') throw preSaveOnlineError();
     const payload = parsed.form === 'single' ? parsed.request : { instances: parsed.requests };
     try {
-      return await this.client.predict(REVERTRISK_MODEL_NAME, payload, options);
+      return await this.client.predict(REVERTRISK_MODEL_NAME, payload, {
+        signal: options.signal,
+        internalHost: REVERTRISK_INTERNAL_HOST,
+      });
     } catch (error) {
       throw gatewayInputError(error);
     }

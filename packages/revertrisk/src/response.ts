@@ -8,6 +8,9 @@ import { ModelFormatError } from '@liftwing/core';
 /** The Lift Wing model name this package implements. */
 export const REVERTRISK_MODEL_NAME = 'revertrisk-language-agnostic';
 
+/** The model's `Host` header on Lift Wing's WMF-internal endpoint (`{isvc}.{namespace}...`). */
+export const REVERTRISK_INTERNAL_HOST = 'revertrisk-language-agnostic.revertrisk.wikimedia.org';
+
 /** One prediction, exactly as Lift Wing returns it. */
 export interface RevertRiskResponse {
   model_name: typeof REVERTRISK_MODEL_NAME;

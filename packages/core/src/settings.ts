@@ -1,0 +1,141 @@
+/**
+ * Settings: the options a user passes, else the environment, else the defaults, resolved once
+ * at an entry point (`ensureModel`, `new ArtifactCache`, `Registry.load`, the clients,
+ * `createModel`) and passed down from there. This is the one module that reads liftwing's
+ * environment variables.
+ *
+ * @packageDocumentation
+ */
+import { homedir } from 'node:os';
+import { join, resolve, sep } from 'node:path';
+import type { Dispatcher } from 'undici';
+import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './config.js';
+import { ConfigError } from './errors.js';
+import { proxyDispatcher, Transport } from './transport.js';
+import { checkRemoteUrl } from './urls.js';
+import { userAgentOf } from './user-agent.js';
+
+/**
+ * The cache directory: the explicit value, else `LIFTWING_CACHE_DIR`, else
+ * `$XDG_CACHE_HOME/liftwing`, else `~/.cache/liftwing`. A directory inside `node_modules` is
+ * refused: package managers delete it, and a model of a gigabyte must survive reinstalls.
+ */
+export function resolveCacheDir(explicit?: string, env: Env = process.env): string {
+  const xdg = envString('XDG_CACHE_HOME', env);
+  const fallback =
+    xdg === undefined ? join(homedir(), '.cache', 'liftwing') : join(xdg, 'liftwing');
+  const dir = resolve(resolveOption(explicit, envString(ENV.cacheDir, env), fallback));
+  if (dir.split(sep).includes('node_modules')) {
+    throw new ConfigError(
+      `The cache directory ${dir} is inside node_modules, which package managers delete; set ${ENV.cacheDir} to a directory outside it.`,
+    );
+  }
+  return dir;
+}
+
+/** The options settings are resolved from; each overrides its environment variable. */
+export interface SettingsOptions {
+  /** See {@link resolveCacheDir}. */
+  cacheDir?: string | undefined;
+  /** No network at all. Default: `LIFTWING_OFFLINE`. */
+  offline?: boolean | undefined;
+  /** Base URL of the published model tree. Default: `LIFTWING_MODELS_URL`, else Wikimedia's. */
+  modelsUrl?: string | undefined;
+  /** A user registry file or https URL. Default: `LIFTWING_REGISTRY`. A loaded registry is no setting. */
+  registry?: string | object | undefined;
+  /** The Lift Wing gateway. Default: `LIFTWING_API_URL` (else the client's own default). */
+  apiUrl?: string | undefined;
+  /** The gateway's bearer token. Default: `LIFTWING_API_TOKEN`. */
+  token?: string | undefined;
+  /** Your client, as in {@link UserAgentOptions.userAgent}. Default: `LIFTWING_USER_AGENT`. */
+  userAgent?: string | undefined;
+  /** The MediaWiki Action API URL template. Default: `LIFTWING_MW_API_URL`, else Wikimedia's. */
+  mwApiUrl?: string | undefined;
+  /** The latest published catalogue. Default: `LIFTWING_CATALOGUE_URL`, else main's. */
+  catalogueUrl?: string | undefined;
+  /** undici dispatcher of every request. Default: an `EnvHttpProxyAgent` of the environment. */
+  dispatcher?: Dispatcher | undefined;
+}
+
+/**
+ * What an entry point accepts: settings already resolved, or the options (and environment) to
+ * resolve them from. Given `settings`, the other fields are not read.
+ */
+export interface SettingsSource extends SettingsOptions {
+  settings?: LiftWingSettings | undefined;
+  /** Environment to read. Default: `process.env`. */
+  env?: Env | undefined;
+}
+
+/**
+ * Every setting core uses, resolved once from options, environment and defaults; make one with
+ * {@link resolveSettings} and pass it as `settings` to any entry point. The token and the
+ * environment stay out of `console.log`, `util.inspect` and `JSON.stringify`.
+ */
+export class LiftWingSettings {
+  readonly cacheDir: string;
+  readonly offline: boolean;
+  /** With a trailing slash. */
+  readonly modelsUrl: string;
+  /** The user registry's location, if any. */
+  readonly registry: string | undefined;
+  /** The gateway URL given, if any (each client has its default). */
+  readonly apiUrl: string | undefined;
+  /** Where {@link apiUrl} came from, to name in messages: `apiUrl` or `LIFTWING_API_URL`. */
+  readonly apiUrlFrom: string;
+  /** Where the token came from, to name in messages: `token` or `LIFTWING_API_TOKEN`. */
+  readonly tokenFrom: string;
+  readonly mwApiUrl: string;
+  readonly catalogueUrl: string;
+  /** The User-Agent and dispatcher of every request. */
+  readonly transport: Transport;
+  readonly #token: string | undefined;
+
+  constructor(options: SettingsOptions = {}, env: Env = process.env) {
+    this.cacheDir = resolveCacheDir(options.cacheDir, env);
+    this.offline = resolveOption(options.offline, envFlag(ENV.offline, env), false);
+    const modelsUrl = resolveOption(
+      options.modelsUrl,
+      envString(ENV.modelsUrl, env),
+      DEFAULTS.modelsUrl,
+    );
+    const checked = checkRemoteUrl(modelsUrl, ENV.modelsUrl).href;
+    this.modelsUrl = checked.endsWith('/') ? checked : `${checked}/`;
+    this.registry =
+      typeof options.registry === 'string' ? options.registry : envString(ENV.registry, env);
+    this.apiUrl = options.apiUrl ?? envString(ENV.apiUrl, env);
+    this.apiUrlFrom = options.apiUrl !== undefined ? 'apiUrl' : ENV.apiUrl;
+    this.#token = options.token ?? envString(ENV.apiToken, env);
+    this.tokenFrom = options.token !== undefined ? 'token' : ENV.apiToken;
+    this.mwApiUrl = resolveOption(
+      options.mwApiUrl,
+      envString(ENV.mwApiUrl, env),
+      DEFAULTS.mwApiUrl,
+    );
+    this.catalogueUrl = resolveOption(
+      options.catalogueUrl,
+      envString(ENV.catalogueUrl, env),
+      DEFAULTS.catalogueUrl,
+    );
+    this.transport = new Transport(
+      userAgentOf(options.userAgent?.trim() || envString(ENV.userAgent, env)),
+      options.dispatcher ?? proxyDispatcher(env),
+    );
+    Object.freeze(this);
+  }
+
+  /** The gateway's bearer token, if any. */
+  get token(): string | undefined {
+    return this.#token;
+  }
+}
+
+/** Resolves options + `env` + defaults into {@link LiftWingSettings}, reading `env` once. */
+export function resolveSettings(options: SettingsOptions = {}, env?: Env): LiftWingSettings {
+  return new LiftWingSettings(options, env);
+}
+
+/** The settings an entry point was given, else resolved from its options. */
+export function settingsOf(source: SettingsSource): LiftWingSettings {
+  return source.settings ?? new LiftWingSettings(source, source.env);
+}

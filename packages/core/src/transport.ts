@@ -1,0 +1,118 @@
+/**
+ * The one way core talks HTTP: the undici dispatcher (the environment's proxy), the User-Agent,
+ * timeouts, and network failures turned into core's errors. The gateway, MediaWiki, registry and
+ * download code all send through a {@link Transport}, so that they agree on all of these.
+ *
+ * @packageDocumentation
+ */
+import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import type { Env } from './config.js';
+import { HttpError, LiftWingError } from './errors.js';
+import { displayUrl } from './redact.js';
+import { abortError, isConnectionError } from './retry.js';
+import { type UserAgent, warnNoContact } from './user-agent.js';
+
+/** The proxy variables of an environment, lower case first as curl and undici read them. */
+function proxyOf(env: Env) {
+  const read = (name: string) => env[name.toLowerCase()] ?? env[name.toUpperCase()] ?? '';
+  // Empty strings rather than undefined: undici would read process.env for an undefined one.
+  return {
+    httpProxy: read('http_proxy'),
+    httpsProxy: read('https_proxy'),
+    noProxy: read('no_proxy'),
+  };
+}
+
+// One agent per proxy configuration, so that every client of a process shares its connections.
+const agents = new Map<string, Dispatcher>();
+
+/**
+ * The dispatcher for `env`: an `EnvHttpProxyAgent` honouring its `HTTPS_PROXY`, `HTTP_PROXY`
+ * and `NO_PROXY` (not necessarily `process.env`'s).
+ */
+export function proxyDispatcher(env: Env): Dispatcher {
+  const proxy = proxyOf(env);
+  const key = JSON.stringify(proxy);
+  let agent = agents.get(key);
+  if (agent === undefined) {
+    agent = new EnvHttpProxyAgent(proxy);
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+/** One request as a {@link Transport} sends it. */
+export interface TransportRequest {
+  method: 'GET' | 'POST';
+  headers?: Record<string, string> | undefined;
+  body?: string | undefined;
+  signal?: AbortSignal | undefined;
+  /** Applies to the headers and, separately, to each silence while the body streams. */
+  timeoutMs: number;
+  /** Names the server in a network error, e.g. `the Lift Wing gateway`. */
+  what: string;
+  /** The Lift Wing model the request is for, if any. */
+  model?: string | undefined;
+}
+
+/** Sends requests with one dispatcher and one User-Agent; see the module documentation. */
+export class Transport {
+  readonly dispatcher: Dispatcher;
+  /** The User-Agent header of every request. */
+  readonly userAgent: string;
+  readonly #hasContact: boolean;
+
+  constructor(userAgent: UserAgent, dispatcher: Dispatcher) {
+    this.userAgent = userAgent.value;
+    this.#hasContact = userAgent.hasContact;
+    this.dispatcher = dispatcher;
+  }
+
+  /**
+   * Sends a request; any HTTP status resolves. A network failure rejects with
+   * {@link Transport.failure}'s error.
+   */
+  async request(url: string | URL, sent: TransportRequest): Promise<Dispatcher.ResponseData> {
+    // Warned when a request leaves without a contact, not when settings are made for offline use.
+    if (!this.#hasContact) warnNoContact();
+    try {
+      return await request(url, {
+        method: sent.method,
+        headers: { ...sent.headers, 'user-agent': this.userAgent },
+        body: sent.body,
+        signal: sent.signal,
+        dispatcher: this.dispatcher,
+        headersTimeout: sent.timeoutMs,
+        bodyTimeout: sent.timeoutMs,
+      });
+    } catch (error) {
+      throw this.failure(error, url, sent);
+    }
+  }
+
+  /**
+   * The error for a failure while sending to `url` or reading its answer: an `aborted`
+   * {@link LiftWingError} when the caller's signal fired, a LiftWingError as it is, else an
+   * {@link HttpError} naming the server. Only a connection failure (refused, reset, timeout) is
+   * kept as its `cause`: that is what makes an HttpError without a status `retryable`, and a
+   * certificate or proxy refusal is not worth retrying.
+   */
+  failure(
+    error: unknown,
+    url: string | URL,
+    sent: Pick<TransportRequest, 'signal' | 'what' | 'model'>,
+  ): LiftWingError {
+    // undici rejects with the signal's reason, which may be any value (a TimeoutError, an Error).
+    if (sent.signal?.aborted) return abortError(sent.signal);
+    if (error instanceof LiftWingError) return error;
+    const origin = displayUrl(new URL(url).origin);
+    const err = error as Error & { code?: string };
+    const transient = isConnectionError(error);
+    return new HttpError(
+      `${transient ? 'Could not reach' : 'No answer from'} ${sent.what} at ${origin} ` +
+        `(${err.code ? `${err.code}: ` : ''}${err.message}). ` +
+        'Check the URL, your network and the proxy (HTTPS_PROXY, NO_PROXY).',
+      { url: new URL(url).href, model: sent.model, ...(transient ? { cause: error } : {}) },
+    );
+  }
+}
