@@ -7,23 +7,22 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type LoopbackServer,
-  runCli,
-  sendJson,
+  type ArtifactServer,
+  type FakeGateway,
   sha256,
   startArtifactServer,
-  startCli,
-  startServer,
-} from './helpers/loopback.js';
+  startFakeGateway,
+} from '@liftwing/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startCli } from './helpers/run-cli.js';
 
 const PREFIX = Buffer.from(JSON.stringify({ prefix: 'echo: ' }));
 const ARTIFACT = 'echo/1/prefix.json';
 
 let dir: string;
-let tree: LoopbackServer;
-let gateway: LoopbackServer;
+let tree: ArtifactServer;
+let gateway: FakeGateway;
 let env: Record<string, string>;
 
 /** What the fixture's server answers: the text, `times` times. */
@@ -39,12 +38,16 @@ function answer(item: { text: string; times?: number; upper?: boolean; separator
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'liftwing-contract-'));
-  tree = await startArtifactServer(new Map([[`/${ARTIFACT}`, PREFIX]]));
-  gateway = await startServer((request, response) => {
-    const body = JSON.parse(request.body) as { instances?: unknown[] };
-    if (body.instances) {
-      sendJson(response, 200, { predictions: body.instances.map((item) => answer(item as never)) });
-    } else sendJson(response, 200, answer(body as never));
+  tree = await startArtifactServer({ [`/${ARTIFACT}`]: PREFIX });
+  gateway = await startFakeGateway({
+    'echo-model': ({ json }) => {
+      const { instances } = json as { instances?: unknown[] };
+      return {
+        body: instances
+          ? { predictions: instances.map((item) => answer(item as never)) }
+          : answer(json as never),
+      };
+    },
   });
   const registry = join(dir, 'registry.json');
   await writeFile(
@@ -86,7 +89,7 @@ beforeAll(async () => {
   env = {
     LIFTWING_REGISTRY: registry,
     LIFTWING_CACHE_DIR: join(dir, 'cache'),
-    LIFTWING_API_URL: `${gateway.origin}/service/lw/inference/v1/models/`,
+    LIFTWING_API_URL: gateway.serviceUrl,
     LIFTWING_USER_AGENT: 'liftwing-tests (test@example.org)',
   };
 });
@@ -99,9 +102,9 @@ afterAll(async () => {
 
 /** The requests the gateway saw during `action`, as parsed bodies. */
 async function seenBy<T>(action: () => Promise<T>): Promise<{ result: T; bodies: unknown[] }> {
-  const start = gateway.requests.length;
+  const start = gateway.bodies.length;
   const result = await action();
-  return { result, bodies: gateway.requests.slice(start).map((r) => JSON.parse(r.body)) };
+  return { result, bodies: gateway.bodies.slice(start) };
 }
 
 describe('a model package the CLI knows only by its definition', () => {
