@@ -1,19 +1,18 @@
 import { inspect } from 'node:util';
+import { type LoopbackServer, startLoopbackServer, startProxy } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fetchText, LiftWingClient, MediaWikiClient, resolveSettings } from '../src/index.js';
-import { startProxy } from './helpers/proxy.js';
-import { type FakeServer, json, startServer } from './server.js';
 
 const USER_AGENT = 'LiftWingTests/1.0 (tests@example.org)';
 
-let server: FakeServer;
+let server: LoopbackServer;
 let proxy: Awaited<ReturnType<typeof startProxy>>;
 
 beforeAll(async () => {
-  server = await startServer((request, res) => {
-    if (request.url.startsWith('/w/api.php')) json(res, 200, { batchcomplete: true, query: {} });
-    else if (request.url.startsWith('/v1/models/')) json(res, 200, { ok: true });
-    else json(res, 200, { text: 'plain' });
+  server = await startLoopbackServer((request) => {
+    if (request.url.startsWith('/w/api.php')) return { body: { batchcomplete: true, query: {} } };
+    if (request.url.startsWith('/v1/models/')) return { body: { ok: true } };
+    return { body: { text: 'plain' } };
   });
   const port = Number(new URL(server.url).port);
   proxy = await startProxy({ host: '127.0.0.1', port });

@@ -27,6 +27,7 @@ export {
   type MediaWikiRequest,
   startFakeMediaWiki,
 } from './mediawiki.js';
+export { startProxy } from './proxy.js';
 export { http10Head, startRawServer } from './raw-server.js';
 export {
   type FakePage,
