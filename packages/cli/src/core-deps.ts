@@ -103,7 +103,7 @@ export function coreDeps(
             alias: model.alias,
             package: model.package,
             modes: model.modes,
-            definition: await loadDefinition(model.package, importPackage),
+            definition: await loadDefinition(model.package, model.name, importPackage),
             productionVersion: production?.id,
             cached:
               production === undefined

@@ -90,14 +90,17 @@ export function findModel(models: readonly ModelInfo[], nameOrAlias: string): Mo
 const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
 
 /**
- * The definition `packageName` exports at its `./definition` subpath, or undefined when the
- * package is not installed. Reading it never loads the model's runtime.
+ * The definition of `model` that `packageName` exports at its `./definition` subpath: its
+ * `definition`, or the one named `model` among its `definitions` (a package of a family of
+ * models that share one server). Undefined when the package is not installed. Reading it never
+ * loads the model's runtime.
  *
- * @throws {ConfigError} for a package that is installed but has no definition (too old, or not a
- *   liftwing model package).
+ * @throws {ConfigError} for a package that is installed but defines no such model (too old, or
+ *   not a liftwing model package).
  */
 export async function loadDefinition(
   packageName: string,
+  model: string,
   importPackage: ImportPackage = (specifier) => import(specifier),
 ): Promise<ModelDefinition | undefined> {
   const specifier = `${packageName}/definition`;
@@ -115,14 +118,22 @@ export async function loadDefinition(
     }
     if (errorCode(error) !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') throw error;
   }
-  const definition = (exports as { definition?: unknown } | undefined)?.definition;
-  if (!isModelDefinition(definition)) {
+  const { definition, definitions } = (exports ?? {}) as {
+    definition?: unknown;
+    definitions?: unknown;
+  };
+  const candidates: unknown[] = Array.isArray(definitions) ? definitions : [definition];
+  const found = candidates.find(
+    (candidate): candidate is ModelDefinition =>
+      isModelDefinition(candidate) && candidate.name === model,
+  );
+  if (found === undefined) {
     throw new ConfigError(
-      `The package ${packageName} exports no liftwing model definition (${specifier}); it is too ` +
-        `old or not a liftwing model package. Update it: npm install ${packageName}@latest`,
+      `The package ${packageName} defines no liftwing model ${model} (${specifier}); it is too ` +
+        `old or not its model package. Update it: npm install ${packageName}@latest`,
     );
   }
-  return definition;
+  return found;
 }
 
 /**

@@ -135,6 +135,16 @@ export function defineModel<
 }
 
 /**
+ * What a model package's `./definition` module exports: `definition` for a package of one model,
+ * or `definitions` for a package of a family of models that share one server (one per Lift Wing
+ * model name). Either is read without loading any model runtime.
+ */
+export interface DefinitionModule {
+  definition?: ModelDefinition;
+  definitions?: readonly ModelDefinition[];
+}
+
+/**
  * True when `value` looks like a {@link ModelDefinition}: what a package exports is checked before
  * it is used, since an old or foreign package may export something else under that name.
  */

@@ -1,0 +1,67 @@
+import { ConfigError, defineModel, type ModelDefinition } from '@liftwing/core';
+import { describe, expect, it } from 'vitest';
+import { loadDefinition } from '../src/models.js';
+
+const definitionOf = (name: string): ModelDefinition =>
+  defineModel({
+    name,
+    alias: name.replace('-model', ''),
+    package: '@example/family',
+    description: 'A member of a family.',
+    pin: null,
+    modes: ['online'],
+    request: { type: 'object', properties: {}, examples: [{}] },
+    create: () => Promise.reject(new Error('not in this test')),
+  });
+
+const moduleNotFound = (specifier: string) =>
+  Object.assign(new Error(`Cannot find package '${specifier}' imported from x`), {
+    code: 'ERR_MODULE_NOT_FOUND',
+  });
+
+describe('loadDefinition', () => {
+  it('takes the member of a family package named like the registry model', async () => {
+    const family = { definitions: [definitionOf('a-model'), definitionOf('b-model')] };
+    const found = await loadDefinition('@example/family', 'b-model', async () => family);
+    expect(found?.name).toBe('b-model');
+  });
+
+  it('takes the one definition of a single-model package', async () => {
+    const single = { definition: definitionOf('a-model') };
+    expect((await loadDefinition('@example/a', 'a-model', async () => single))?.name).toBe(
+      'a-model',
+    );
+  });
+
+  it('is undefined for a package that is not installed', async () => {
+    await expect(
+      loadDefinition('@example/gone', 'a-model', async () => {
+        throw moduleNotFound('@example/gone');
+      }),
+    ).resolves.toBeUndefined();
+  });
+
+  it('names the package and the model when the package defines no such model', async () => {
+    const error = await loadDefinition('@example/family', 'c-model', async () => ({
+      definitions: [definitionOf('a-model')],
+    })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe(
+      'The package @example/family defines no liftwing model c-model (@example/family/definition); ' +
+        'it is too old or not its model package. Update it: npm install @example/family@latest',
+    );
+    // A package too old to have the subpath at all says the same.
+    const old = await loadDefinition('@example/old', 'a-model', async () => {
+      throw Object.assign(new Error('not exported'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+    }).catch((e: unknown) => e);
+    expect(old).toBeInstanceOf(ConfigError);
+  });
+
+  it('lets other failures of an installed package through', async () => {
+    await expect(
+      loadDefinition('@example/broken', 'a-model', async () => {
+        throw moduleNotFound('some-dependency');
+      }),
+    ).rejects.toThrow("Cannot find package 'some-dependency'");
+  });
+});
