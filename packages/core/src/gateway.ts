@@ -96,6 +96,11 @@ export interface RequestOptions {
    * `internal`), e.g. `my-model.my-namespace.wikimedia.org`. Default: the client's `hosts` entry.
    */
   internalHost?: string | undefined;
+  /**
+   * Milliseconds one attempt may take, for a model slower than the client's default
+   * (`timeoutMs`), such as one that answers in seconds.
+   */
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -229,7 +234,7 @@ export class LiftWingClient {
     const target = this.#target(model, options.internalHost);
     const payload = JSON.stringify(body);
     return withRetry(
-      () => this.#send<T>(model, target, payload, options.signal),
+      () => this.#send<T>(model, target, payload, options),
       (error) => this.#retryDecision(error),
       this.#retry,
       options.signal,
@@ -247,7 +252,7 @@ export class LiftWingClient {
     spec: BatchSpec<I, O>,
     options: PredictBatchOptions = {},
   ): Promise<GatewayBatchResult<I, O>[]> {
-    const { signal, onProgress, internalHost } = options;
+    const { signal, onProgress, internalHost, timeoutMs } = options;
     const results = new Array<GatewayBatchResult<I, O>>(inputs.length);
     const chunks = chunkIndices(inputs, spec);
     const progress: BatchProgress = { done: 0, failed: 0, total: inputs.length };
@@ -274,7 +279,11 @@ export class LiftWingClient {
     const run = async (indices: readonly number[]): Promise<void> => {
       const items = indices.map((index) => inputs[index] as I);
       try {
-        const response = await this.predict(model, spec.toBody(items), { signal, internalHost });
+        const response = await this.predict(model, spec.toBody(items), {
+          signal,
+          internalHost,
+          timeoutMs,
+        });
         settle(indices, spec.splitResponse(response, items));
       } catch (error) {
         if (signal?.aborted) throw abortError(signal);
@@ -333,7 +342,8 @@ export class LiftWingClient {
     return target;
   }
 
-  async #send<T>(model: string, target: Target, payload: string, signal?: AbortSignal) {
+  async #send<T>(model: string, target: Target, payload: string, options: RequestOptions) {
+    const { signal } = options;
     const release = await this.#limiter.acquire(signal);
     try {
       const response = await sendRequest(target.url, {
@@ -342,7 +352,7 @@ export class LiftWingClient {
         body: payload,
         signal,
         transport: this.#transport,
-        timeoutMs: this.#timeoutMs,
+        timeoutMs: options.timeoutMs ?? this.#timeoutMs,
         what: 'the Lift Wing gateway',
         model,
         maxBodyBytes: this.#maxResponseBytes,

@@ -22,6 +22,7 @@ export * from './errors.js';
 export * from './gateway.js';
 export * from './mediawiki.js';
 export * from './model.js';
+export * from './online-model.js';
 export * from './ratelimit.js';
 export { displayUrl, REDACTED } from './redact.js';
 export * from './registry.js';
