@@ -58,11 +58,14 @@ export interface ModelEntry {
   /** `online`: through the gateway; `offline`: with downloaded artifacts. */
   modes: Array<'online' | 'offline'>;
   /** The request the model accepts: field name to a description of its type and meaning. */
-  request: { fields: Record<string, string> };
+  /** Deprecated: the model package's definition describes its request. */
+  request?: { fields: Record<string, string> };
   /** The model card on Meta-Wiki. */
   modelCard: string | null;
   /** The API reference page. */
   apiDocs: string | null;
+  /** The licence of the published model files, or null where no public source says. */
+  license?: string | null;
   /** Directory of the published tree holding one sub-directory per version. */
   directory?: string;
   versions: VersionEntry[];
@@ -92,7 +95,6 @@ export const MODEL_FIELDS = [
   'package',
   'description',
   'modes',
-  'request',
   'modelCard',
   'apiDocs',
 ] as const;
