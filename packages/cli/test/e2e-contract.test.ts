@@ -4,9 +4,10 @@
  * CLI through a user registry and its package's definition alone, against a loopback gateway and
  * model tree.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   type ArtifactServer,
   type FakeGateway,
@@ -15,7 +16,7 @@ import {
   startFakeGateway,
 } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startCli } from './helpers/run-cli.js';
+import { CLI_ROOT, runCli, startCli, startNode } from './helpers/run-cli.js';
 
 const PREFIX = Buffer.from(JSON.stringify({ prefix: 'echo: ' }));
 const ARTIFACT = 'echo/1/prefix.json';
@@ -197,6 +198,62 @@ describe('a model package the CLI knows only by its definition', () => {
         body: '{"text": "x", "times": 2}',
       });
       expect(await ok.json()).toEqual({ model_name: 'echo-model', echo: 'x x' });
+      const bad = await fetch(`${url}/v1/models/echo-model:predict`, {
+        method: 'POST',
+        body: '{"text": 1}',
+      });
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toEqual({ error: 'The parameter text is required.' });
+    } finally {
+      server.proc.kill('SIGTERM');
+      await server.exit;
+    }
+  });
+});
+
+/** Copies a workspace package's published files (`files` of its package.json) to `to`. */
+async function install(from: string, to: string) {
+  const manifest = JSON.parse(await readFile(join(from, 'package.json'), 'utf8')) as {
+    files?: string[];
+  };
+  await mkdir(to, { recursive: true });
+  await cp(join(from, 'package.json'), join(to, 'package.json'));
+  for (const entry of manifest.files ?? ['dist']) {
+    if (!entry.startsWith('!')) await cp(join(from, entry), join(to, entry), { recursive: true });
+  }
+}
+
+describe('a model package that resolves a second copy of @liftwing/core', () => {
+  it("still has its errors recognised: a bad request is Lift Wing's 400 and exit 2", async () => {
+    // An app as npm lays one out when the model package needs another core than liftwing:
+    // node_modules/@liftwing/core, and node_modules/@liftwing/fixture-echo/node_modules/@liftwing/core.
+    const app = join(dir, 'app', 'node_modules');
+    const packages = join(CLI_ROOT, '..');
+    const core = join(packages, 'core');
+    const echo = join(packages, '..', 'fixtures', 'echo-model');
+    await install(CLI_ROOT, join(app, 'liftwing'));
+    await install(core, join(app, '@liftwing', 'core'));
+    await install(echo, join(app, '@liftwing', 'fixture-echo'));
+    const nested = join(app, '@liftwing', 'fixture-echo', 'node_modules', '@liftwing', 'core');
+    await install(core, nested);
+    // core's own dependency, once for both copies.
+    const undici = dirname(
+      createRequire(join(core, 'package.json')).resolve('undici/package.json'),
+    );
+    await symlink(await realpath(undici), join(app, 'undici'), 'dir');
+
+    const bin = join(app, 'liftwing', 'dist', 'bin.js');
+    const cliEnv = { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env };
+    const predict = startNode(
+      [bin, 'predict', 'echo', '--online', '--input', '{"times": 2}'],
+      cliEnv,
+    );
+    expect(await predict.exit).toBe(2);
+    expect(predict.out.stderr).toBe('liftwing: The parameter text is required.\n');
+
+    const server = startNode([bin, 'serve', '--online', '--port', '0', '--models', 'echo'], cliEnv);
+    try {
+      const [, url] = await server.until('stderr', /listening on (http:\/\/\S+)/);
       const bad = await fetch(`${url}/v1/models/echo-model:predict`, {
         method: 'POST',
         body: '{"text": 1}',

@@ -90,9 +90,15 @@ beforeAll(async () => {
   const model = await readFile(join(FASTTEXT, 'ova.bin'));
   tree = await startArtifactServer({ [`/${ARTIFACT}`]: model });
   gateway = await startFakeGateway({
-    'revertrisk-language-agnostic': ({ json }) => ({
-      body: { ...REVERTRISK_ANSWER, revision_id: (json as { rev_id: number }).rev_id },
-    }),
+    'revertrisk-language-agnostic': ({ json }) => {
+      const answer = (item: unknown) => ({
+        ...REVERTRISK_ANSWER,
+        wiki_db: `${(item as { lang: string }).lang}wiki`,
+        revision_id: (item as { rev_id: number }).rev_id,
+      });
+      const { instances } = json as { instances?: unknown[] };
+      return { body: instances ? { predictions: instances.map(answer) } : answer(json) };
+    },
     'outlink-topic-model': ({ json }) =>
       (json as { page_title?: string }).page_title === undefined
         ? { status: 400, body: { error: 'You must pass either `page_title` or `page_id`.' } }
@@ -291,6 +297,35 @@ describe('online through the gateway', () => {
       text: JSON.stringify({ error: 'The parameter lang is required.' }),
     });
     expect(await server.stop()).toBe(0);
+  });
+});
+
+describe('a JSONL batch of revert-risk requests online', () => {
+  it('reaches the gateway in batches of at most 20 of one language, results in input order', async () => {
+    const lines = Array.from({ length: 45 }, (_, i) => ({
+      lang: i % 3 === 0 ? 'de' : 'en',
+      rev_id: 1000 + i,
+    }));
+    const input = join(dir, 'revisions.jsonl');
+    await writeFile(input, lines.map((line) => JSON.stringify(line)).join('\n'));
+    const start = gateway.bodies.length;
+    const { code, stdout } = await runCli(
+      ['predict', 'revertrisk', '--online', '--input-file', input],
+      env,
+    );
+    expect(code).toBe(0);
+    const sent = gateway.bodies.slice(start) as { instances: { lang: string }[] }[];
+    // 30 en and 15 de: 20 + 10 + 15.
+    expect(sent.length).toBeLessThanOrEqual(6);
+    expect(sent.map((body) => body.instances.length).sort((a, b) => a - b)).toEqual([10, 15, 20]);
+    for (const body of sent) expect(new Set(body.instances.map((i) => i.lang)).size).toBe(1);
+    const results = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(results.map((r) => [r.wiki_db, r.revision_id])).toEqual(
+      lines.map((line) => [`${line.lang}wiki`, line.rev_id]),
+    );
   });
 });
 
