@@ -17,7 +17,12 @@ import {
   type ResolvedVersion,
 } from '@liftwing/core';
 import type { CacheBackend, CacheEntry, CliDeps, PullResult } from './deps.js';
-import { type ImportPackage, loadDefinition, type ModelInfo } from './models.js';
+import {
+  type ImportPackage,
+  importModelPackage,
+  loadDefinition,
+  type ModelInfo,
+} from './models.js';
 
 /** The version the model's installed package was released against, from its definition. */
 const packagePin = (model: ModelInfo): ModelPin | undefined => model.definition?.pin ?? undefined;
@@ -85,12 +90,9 @@ function cacheBackend(env: Env): CacheBackend {
 
 /**
  * The dependencies of the CLI as published, reading `env`: core's registry and cache, and the
- * model packages `importPackage` finds (default: a dynamic `import()` from here).
+ * model packages `importPackage` finds (default: {@link importModelPackage}).
  */
-export function coreDeps(
-  env: Env,
-  importPackage: ImportPackage = (specifier) => import(specifier),
-): CliDeps {
+export function coreDeps(env: Env, importPackage: ImportPackage = importModelPackage): CliDeps {
   return {
     async listModels() {
       const registry = await Registry.load({ env });

@@ -5,6 +5,10 @@
  *
  * @packageDocumentation
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   ConfigError,
   type DownloadProgress,
@@ -52,8 +56,59 @@ export interface CreateModelOptions {
   [option: string]: unknown;
 }
 
-/** Imports a module by specifier; the default is a dynamic `import()`. Tests inject their own. */
+/** Imports a module by specifier; the default is {@link importModelPackage}. Tests inject their own. */
 export type ImportPackage = (specifier: string) => Promise<unknown>;
+
+const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
+
+/** `specifier` (`<package>/<subpath>`) split into the package name and the `exports` key. */
+function splitSpecifier(specifier: string): { name: string; subpath: string } {
+  const parts = specifier.split('/');
+  const length = specifier.startsWith('@') ? 2 : 1;
+  const rest = parts.slice(length).join('/');
+  return { name: parts.slice(0, length).join('/'), subpath: rest === '' ? '.' : `./${rest}` };
+}
+
+/**
+ * The file that `specifier` names in a package installed for the project in `directory` (the
+ * current directory of the command), by its `package.json#exports` `import` (or `default`)
+ * condition; undefined when the project has no such package.
+ */
+function resolveInProject(specifier: string, directory: string): string | undefined {
+  const { name, subpath } = splitSpecifier(specifier);
+  let manifestPath: string;
+  try {
+    // package.json is resolvable with require even for an ESM-only package that exports it.
+    manifestPath = createRequire(join(directory, 'package.json')).resolve(`${name}/package.json`);
+  } catch {
+    return undefined;
+  }
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    exports?: Record<string, string | { import?: string; default?: string }>;
+  };
+  const target = manifest.exports?.[subpath];
+  const file = typeof target === 'string' ? target : (target?.import ?? target?.default);
+  return file === undefined ? undefined : join(dirname(manifestPath), file);
+}
+
+/**
+ * Imports a model package's module: from where liftwing is installed (next to it, as npm and
+ * `npm install --global` lay packages out), else from the project in the current directory, so
+ * that `pnpm add liftwing @liftwing/<model>` works without liftwing declaring every model package.
+ */
+export async function importModelPackage(
+  specifier: string,
+  directory: string = process.cwd(),
+): Promise<unknown> {
+  try {
+    return await import(specifier);
+  } catch (error) {
+    if (errorCode(error) !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const file = resolveInProject(specifier, directory);
+    if (file === undefined) throw error;
+    return import(pathToFileURL(file).href);
+  }
+}
 
 /** The model package a model needs is not installed. */
 export class MissingPackageError extends ConfigError {
@@ -87,8 +142,6 @@ export function findModel(models: readonly ModelInfo[], nameOrAlias: string): Mo
   );
 }
 
-const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code;
-
 /**
  * The definition of `model` that `packageName` exports at its `./definition` subpath: its
  * `definition`, or the one named `model` among its `definitions` (a package of a family of
@@ -101,7 +154,7 @@ const errorCode = (error: unknown) => (error as { code?: unknown } | null)?.code
 export async function loadDefinition(
   packageName: string,
   model: string,
-  importPackage: ImportPackage = (specifier) => import(specifier),
+  importPackage: ImportPackage = importModelPackage,
 ): Promise<ModelDefinition | undefined> {
   const specifier = `${packageName}/definition`;
   let exports: unknown;

@@ -1,6 +1,9 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, defineModel, type ModelDefinition } from '@liftwing/core';
 import { describe, expect, it } from 'vitest';
-import { loadDefinition } from '../src/models.js';
+import { importModelPackage, loadDefinition } from '../src/models.js';
 
 const definitionOf = (name: string): ModelDefinition =>
   defineModel({
@@ -63,5 +66,37 @@ describe('loadDefinition', () => {
         throw moduleNotFound('some-dependency');
       }),
     ).rejects.toThrow("Cannot find package 'some-dependency'");
+  });
+});
+
+describe('importModelPackage', () => {
+  it("finds a package the project installed, by its exports' import condition", async () => {
+    const project = await mkdtemp(join(tmpdir(), 'liftwing-project-'));
+    try {
+      const pkg = join(project, 'node_modules', '@example', 'only-here');
+      await mkdir(join(pkg, 'dist'), { recursive: true });
+      await writeFile(
+        join(pkg, 'package.json'),
+        JSON.stringify({
+          name: '@example/only-here',
+          type: 'module',
+          exports: {
+            './definition': { types: './dist/definition.d.ts', import: './dist/definition.js' },
+            './package.json': './package.json',
+          },
+        }),
+      );
+      await writeFile(join(pkg, 'dist', 'definition.js'), 'export const definition = 42;\n');
+      const module = (await importModelPackage('@example/only-here/definition', project)) as {
+        definition: number;
+      };
+      expect(module.definition).toBe(42);
+      // Neither next to liftwing nor in the project: the error of the import.
+      await expect(
+        importModelPackage('@example/nowhere/definition', project),
+      ).rejects.toMatchObject({ code: 'ERR_MODULE_NOT_FOUND' });
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
   });
 });
