@@ -6,7 +6,14 @@ import { execFile } from 'node:child_process';
 import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fetchText, HttpError, type HttpOptions, RegistryError } from '@liftwing/core';
+import {
+  type Catalogue,
+  fetchText,
+  HttpError,
+  type HttpOptions,
+  type ModelEntry,
+  RegistryError,
+} from '@liftwing/core';
 import { parse as parseYaml } from 'yaml';
 
 const run = promisify(execFile);
@@ -25,15 +32,29 @@ export interface ModelSource {
   isvc?: string;
 }
 
-/** The models the sync follows. */
-export const MODEL_SOURCES: readonly ModelSource[] = [
-  { model: 'outlink-topic-model', folder: 'articletopic-outlink' },
-  {
-    model: 'revertrisk-language-agnostic',
-    folder: 'revertrisk',
-    isvc: 'revertrisk-language-agnostic',
-  },
-];
+const ML_SERVICES = 'helmfile.d/ml-services/';
+
+/**
+ * Where the charts pin `model`, read from the newest pin the catalogue recorded for it (its
+ * values file names the folder; a key below `inference_services` names the service), so that a
+ * model the catalogue knows is followed with no list here to extend. Undefined for a model with
+ * no recorded pin (nothing to follow yet) or one pinned outside `ml-services`.
+ */
+export function sourceOf(model: Pick<ModelEntry, 'name' | 'versions'>): ModelSource | undefined {
+  const pin = model.versions.find((version) => version.pin !== null)?.pin;
+  if (!pin?.file.startsWith(ML_SERVICES)) return undefined;
+  const folder = pin.file.slice(ML_SERVICES.length).split('/')[0]!;
+  const isvc = /^inference_services(?:\.([^.[]+)|\[name=([^\]]+)\])/.exec(pin.key);
+  const service = isvc?.[1] ?? isvc?.[2];
+  return service === undefined
+    ? { model: model.name, folder }
+    : { model: model.name, folder, isvc: service };
+}
+
+/** The models of `catalogue` the sync follows: those with a recorded pin. */
+export function modelSources(catalogue: Pick<Catalogue, 'models'>): ModelSource[] {
+  return catalogue.models.flatMap((model) => sourceOf(model) ?? []);
+}
 
 /** The deployment stages, and the values file of each. */
 export const STAGE_FILES = {
@@ -163,7 +184,7 @@ function shapeError(file: string, path: string, message: string): RegistryError 
   return new RegistryError(
     'invalid_registry',
     `${file}: ${path} ${message}. The layout of the deployment charts changed; update ` +
-      'tools/registry-sync/deployment-charts.ts (MODEL_SOURCES) to read it.',
+      'tools/registry-sync/deployment-charts.ts (readPins) to read it.',
   );
 }
 

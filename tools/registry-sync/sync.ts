@@ -1,6 +1,6 @@
 /**
  * The registry sync: makes the built-in catalogue follow what Wikimedia deploys. For each model of
- * {@link MODEL_SOURCES} it reads the production and staging pins from the deployment charts, lists
+ * catalogue model with a recorded pin ({@link modelSources}) it reads the production and staging pins from the deployment charts, lists
  * and downloads the artifacts of versions the catalogue lacks (to record their size and SHA-256),
  * moves statuses, and writes changesets, the model package's pin and a change record.
  */
@@ -32,8 +32,8 @@ import {
 import {
   type ChartsSource,
   type DeploymentPin,
-  MODEL_SOURCES,
   type ModelSource,
+  modelSources,
   readPins,
   type Stage,
 } from './deployment-charts.js';
@@ -47,7 +47,7 @@ export interface SyncOptions extends HttpOptions {
   target: string;
   /** Base URL of the published model tree. Default: `LIFTWING_MODELS_URL`, else Wikimedia's. */
   modelsUrl?: string;
-  /** The models to follow. Default: {@link MODEL_SOURCES}. */
+  /** The models to follow. Default: every catalogue model with a recorded pin ({@link modelSources}). */
   sources?: readonly ModelSource[];
   /** The clock, for the change record. */
   now?: () => Date;
@@ -273,7 +273,7 @@ export async function syncRegistry(options: SyncOptions): Promise<SyncResult> {
   const digestsAdded: string[] = [];
   // Every values file is read before anything is downloaded, so a changed layout fails at once.
   const plans = [];
-  for (const source of options.sources ?? MODEL_SOURCES) {
+  for (const source of options.sources ?? modelSources(catalogue)) {
     const model = catalogue.models.find((m) => m.name === source.model);
     if (model === undefined) {
       throw new RegistryError(

@@ -3,10 +3,16 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/pr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Catalogue, isLiftWingError } from '@liftwing/core';
+import { type Catalogue, isLiftWingError, loadBuiltInCatalogue } from '@liftwing/core';
 import { type ArtifactServer, bytes, sha256, startArtifactServer } from '@liftwing/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { localCharts, readPin, remoteCharts } from '../registry-sync/deployment-charts.js';
+import {
+  localCharts,
+  modelSources,
+  readPin,
+  remoteCharts,
+  sourceOf,
+} from '../registry-sync/deployment-charts.js';
 import { formatJson } from '../registry-sync/json-format.js';
 import { syncRegistry } from '../registry-sync/sync.js';
 
@@ -378,4 +384,33 @@ it('writes nothing into the target when the charts are missing', async () => {
   expect(error.message).toContain(
     'helmfile.d/ml-services/articletopic-outlink/values.yaml does not exist',
   );
+});
+
+describe('the models the sync follows', () => {
+  it('are the catalogue models with a recorded pin, found where that pin says', () => {
+    expect(modelSources(loadBuiltInCatalogue())).toEqual(
+      expect.arrayContaining([
+        { model: 'outlink-topic-model', folder: 'articletopic-outlink' },
+        {
+          model: 'revertrisk-language-agnostic',
+          folder: 'revertrisk',
+          isvc: 'revertrisk-language-agnostic',
+        },
+      ]),
+    );
+    const pin = (file: string, key: string) => ({
+      name: 'x',
+      versions: [{ pin: { file, key, commit: null } }] as never,
+    });
+    expect(
+      sourceOf(
+        pin(
+          'helmfile.d/ml-services/revertrisk/values.yaml',
+          'inference_services[name=rr].predictor.custom_env.STORAGE_URI',
+        ),
+      ),
+    ).toEqual({ model: 'x', folder: 'revertrisk', isvc: 'rr' });
+    expect(sourceOf(pin('helmfile.d/other/values.yaml', 'a.b'))).toBeUndefined();
+    expect(sourceOf({ name: 'x', versions: [] })).toBeUndefined();
+  });
 });
