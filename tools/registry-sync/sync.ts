@@ -1,7 +1,7 @@
 /**
- * The registry sync: makes the built-in catalogue follow what Wikimedia deploys. For each model of
- * catalogue model with a recorded pin ({@link modelSources}) it reads the production and staging pins from the deployment charts, lists
- * and downloads the artifacts of versions the catalogue lacks (to record their size and SHA-256),
+ * The registry sync: makes the built-in catalogue follow what Wikimedia deploys. For each
+ * catalogue model with a recorded pin ({@link modelSources}) it reads the production and staging
+ * pins from the deployment charts, lists and downloads the artifacts of versions the catalogue lacks (to record their size and SHA-256),
  * moves statuses, and writes changesets, the model package's pin and a change record.
  */
 import { createHash } from 'node:crypto';
