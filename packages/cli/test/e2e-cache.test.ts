@@ -96,6 +96,28 @@ describe('liftwing models, pull and cache over @liftwing/core', () => {
     expect(models.map((model) => model.alias)).toContain('revertrisk');
   });
 
+  it('reads the definitions without loading any model runtime (no native addon opened)', async () => {
+    // A preload that reports every native addon the process opens (onnxruntime is one).
+    const preload = join(dir, 'record-addons.cjs');
+    await writeFile(
+      preload,
+      'const open = process.dlopen;\n' +
+        'process.dlopen = (module, file, ...rest) => {\n' +
+        "  process.stderr.write('addon: ' + file + '\\n');\n" +
+        '  return open(module, file, ...rest);\n' +
+        '};\n',
+    );
+    const { code, stdout, stderr } = await runCli(['models', '--json'], {
+      ...env,
+      NODE_OPTIONS: `--require ${preload}`,
+    });
+    expect(code).toBe(0);
+    expect(
+      JSON.parse(stdout).find((m: { alias: string }) => m.alias === 'revertrisk'),
+    ).toMatchObject({ installed: true, pinnedVersion: '20231117132654' });
+    expect(stderr).not.toContain('addon:');
+  });
+
   it('pulls with progress lines, then finds it cached; a second pull downloads nothing', async () => {
     const first = await runCli(['pull', 'outlink@production'], env);
     expect(first.code).toBe(0);
