@@ -14,8 +14,8 @@ export type Mode = 'online' | 'offline';
 export interface HandleOptions extends PredictOptions {
   /**
    * The request body's raw JSON text, when the caller has it (a server, a JSONL line). Some
-   * checks of Lift Wing's Python servers depend on the literal (an outlink `threshold` of `1` is
-   * an integer and rejected, `1.0` is a float and accepted), which parsed JSON cannot tell apart.
+   * checks of Lift Wing's Python servers depend on the literal (a `threshold` of `1` is an
+   * integer and rejected where a float is demanded, `1.0` is a float and accepted), which parsed JSON cannot tell apart.
    * When `body` is undefined, it is parsed from this text.
    */
   rawBody?: string | Uint8Array;
@@ -26,7 +26,7 @@ export interface HandleOptions extends PredictOptions {
  * JSON that Lift Wing returns.
  */
 export interface LiftWingModel<Req, Res> {
-  /** The Lift Wing model name, e.g. `outlink-topic-model`. */
+  /** The Lift Wing model name, e.g. `articlequality`. */
   readonly name: string;
   /** Whether this instance asks the gateway or runs locally. */
   readonly mode: Mode;
@@ -38,7 +38,7 @@ export interface LiftWingModel<Req, Res> {
   predictMany(requests: readonly Req[], options?: PredictManyOptions): Promise<BatchResult<Res>[]>;
   /**
    * Answers a raw request body exactly as Lift Wing's model server would (including batch forms
-   * such as revertrisk's `instances`). Bad input rejects with an `InputError` whose `status` and
+   * such as `{"instances": [...]}`). Bad input rejects with an `InputError` whose `status` and
    * `toResponseBody()` are the server's. This is what `liftwing serve` calls.
    */
   handle(body: unknown, options?: HandleOptions): Promise<unknown>;
@@ -64,7 +64,7 @@ export interface ModelOptions extends Omit<EnsureModelOptions, 'pinned'> {
   /** `online` (default) asks the Lift Wing gateway; `offline` runs the model here. */
   mode?: Mode;
   /**
-   * Offline: a registry version id (`20221111111111`) or a full reference (`outlink@production`).
+   * Offline: a registry version id (`20221111111111`) or a full reference (`my-model@production`).
    * Default: the version the model package pins.
    */
   version?: string;

@@ -51,3 +51,14 @@ export {
   type ParseOptions,
   parseOutlinkRequest,
 } from './request.js';
+export {
+  batchTitles,
+  linkedPages,
+  type ParsedLink,
+  pageIdOf,
+  pageProps,
+  parseLinks,
+  type QueryOptions,
+  type TitleBatchLimits,
+  wikibaseItemOf,
+} from './wiki-queries.js';
