@@ -98,18 +98,33 @@ export function modelRef(model: string, version: string | undefined): string {
   return version.includes('@') ? version : `${model}@${version}`;
 }
 
-/** The gateway client the options give, or one made from them (with their User-Agent and env). */
-export function gatewayClientOf(options: ModelOptions): LiftWingClient {
-  if (options.client instanceof LiftWingClient) return options.client;
-  return new LiftWingClient({ userAgent: options.userAgent, env: options.env, ...options.client });
+/**
+ * What a client made for a model shares with it: the model's resolved settings, unless the
+ * client's own options name a User-Agent, environment or dispatcher (settings would replace
+ * them), in which case the model's User-Agent and environment are only the defaults.
+ */
+function sharedWith(
+  options: ModelOptions,
+  own: { userAgent?: string; env?: unknown; dispatcher?: unknown; settings?: unknown } = {},
+) {
+  const ownTransport =
+    own.userAgent !== undefined || own.env !== undefined || own.dispatcher !== undefined;
+  if (options.settings !== undefined && !ownTransport) return { settings: options.settings };
+  return { userAgent: options.userAgent, env: options.env };
 }
 
-/** The MediaWiki client the options give, or one made from them (with their User-Agent and env). */
+/**
+ * The gateway client the options give, or one made from them: with their `settings` when given
+ * (resolve them once with `settingsOf` and pass them to every helper), else their User-Agent
+ * and env.
+ */
+export function gatewayClientOf(options: ModelOptions): LiftWingClient {
+  if (options.client instanceof LiftWingClient) return options.client;
+  return new LiftWingClient({ ...sharedWith(options, options.client), ...options.client });
+}
+
+/** The MediaWiki client the options give, or one made from them, as {@link gatewayClientOf}. */
 export function mediawikiClientOf(options: ModelOptions): MediaWikiClient {
   if (options.mediawiki instanceof MediaWikiClient) return options.mediawiki;
-  return new MediaWikiClient({
-    userAgent: options.userAgent,
-    env: options.env,
-    ...options.mediawiki,
-  });
+  return new MediaWikiClient({ ...sharedWith(options, options.mediawiki), ...options.mediawiki });
 }

@@ -1,19 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import {
   type BatchProgress,
-  batchResult,
   ConfigError,
-  gatewayClientOf,
   InputError,
-  isJsonObject,
-  itemError,
   LiftWingClient,
   MediaWikiClient,
+} from '../src/index.js';
+import {
+  batchResult,
+  gatewayClientOf,
+  isJsonObject,
+  itemError,
   mediawikiClientOf,
   modelRef,
   modeOf,
   ProgressCounter,
-} from '../src/index.js';
+} from '../src/model-kit.js';
 
 describe('model options shared by the model packages', () => {
   it('defaults to online and rejects an unknown mode', () => {
