@@ -5,13 +5,8 @@
  * say, with Lift Wing's own messages.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import {
-  ConfigError,
-  flagOf,
-  isJsonObject,
-  type ModelDefinition,
-  type RequestField,
-} from '@liftwing/core';
+import { ConfigError, type ModelDefinition, type RequestField } from '@liftwing/core';
+import { flagOf, isJsonObject } from '@liftwing/core/model-kit';
 import { parseJson } from './json.js';
 
 /** Bad command-line usage (an unknown flag, a missing argument): exit code 2. */

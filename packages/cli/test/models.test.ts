@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, defineModel, type ModelDefinition } from '@liftwing/core';
+import { ConfigError, type ModelDefinition } from '@liftwing/core';
+import { defineModel } from '@liftwing/core/model-kit';
 import { describe, expect, it } from 'vitest';
 import { importModelPackage, loadDefinition } from '../src/models.js';
 

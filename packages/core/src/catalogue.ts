@@ -15,7 +15,7 @@ export type VersionStatus = 'production' | 'staging' | 'archived';
 export interface ArtifactEntry {
   /** File name inside the version, e.g. `model.bin`; may contain `/` for files of a bundle. */
   name: string;
-  /** Path below the models URL, e.g. `articletopic/outlink/20221111111111/model.bin`. */
+  /** Path below the models URL, e.g. `my-model/20240101000000/model.bin`. */
   path: string;
   /** File format, e.g. `fasttext-bin`, `python-pickle`, `onnx`, `json`. */
   format: string;
@@ -38,7 +38,7 @@ export interface VersionPin {
 export interface VersionEntry {
   /** The published directory name, e.g. `20221111111111`. */
   id: string;
-  /** The model's own version string (`alloutlinks_202209`, `"3"`), where there is one. */
+  /** The model's own version string (`"3"`, `v2_202401`), where there is one. */
   modelVersion: string | null;
   status: VersionStatus;
   artifacts: ArtifactEntry[];
@@ -48,9 +48,9 @@ export interface VersionEntry {
 
 /** One model as the catalogue describes it. */
 export interface ModelEntry {
-  /** The Lift Wing name, e.g. `outlink-topic-model`. */
+  /** The Lift Wing name, e.g. `articlequality`. */
   name: string;
-  /** The short name used on the command line, e.g. `outlink`. */
+  /** The short name used on the command line, e.g. `my-model`. */
   alias: string;
   /** The npm package that implements the model. */
   package: string;

@@ -309,6 +309,29 @@ export async function downloadToFile(
   );
 }
 
+/**
+ * Writes every byte of `buffers` at `position`. `writev` may write only part of them (a disk
+ * that fills up takes what fits and says so only by the count): the rest is written again, so
+ * that a full disk is the ENOSPC of the next call, never a file silently shorter than its hash.
+ */
+async function writeAll(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  let rest = buffers;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest, at);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error('the write made no progress'), { code: 'EIO' });
+    }
+    at += bytesWritten;
+    let skip = bytesWritten;
+    while (rest.length > 0 && skip >= rest[0]!.length) {
+      skip -= rest[0]!.length;
+      rest = rest.slice(1);
+    }
+    if (skip > 0) rest = [rest[0]!.subarray(skip), ...rest.slice(1)];
+  }
+}
+
 /** Runs a file system step, turning its failure into a {@link FileSystemError}. */
 async function fileStep<T>(step: () => Promise<T>, action: string, path: string): Promise<T> {
   try {
@@ -422,7 +445,7 @@ async function receive(
     written += pendingBytes;
     pending = [];
     pendingBytes = 0;
-    writing = fileStep(() => handle.writev(batch, position), 'write', partPath).then(() => {});
+    writing = fileStep(() => writeAll(handle, batch, position), 'write', partPath);
     writing.catch(() => {});
   };
   const finishWriting = async () => {

@@ -34,7 +34,7 @@ export interface EnsureModelOptions extends ArtifactCacheOptions, ResolveOptions
 export interface EnsuredModel {
   model: ModelInfo;
   version: VersionInfo;
-  /** Canonical reference, e.g. `outlink@20221111111111`. */
+  /** Canonical reference, e.g. `my-model@20240101000000`. */
   ref: string;
   /** Absolute path of each artifact, by name, e.g. `files['model.bin']`. */
   files: Record<string, string>;
@@ -51,7 +51,7 @@ async function registryFor(
 }
 
 /**
- * Resolves `ref` (`outlink`, `outlink@20221111111111`, `outlink@production`) and makes sure
+ * Resolves `ref` (`my-model`, `my-model@20240101000000`, `my-model@production`) and makes sure
  * every artifact of that version is in the cache, downloading what is missing (once across
  * processes, verified, resumable). A version id the registry does not know is looked up in the
  * published directory listing before giving up (not when offline).
@@ -59,7 +59,7 @@ async function registryFor(
  * @example
  * ```ts
  * import pin from './model-pin.json' with { type: 'json' };
- * const { files } = await ensureModel('outlink', { pinned: pin });
+ * const { files } = await ensureModel('my-model', { pinned: pin });
  * const bytes = await readFile(files['model.bin']!);
  * ```
  */

@@ -34,9 +34,9 @@ export const GATEWAY_RETRY_DEFAULTS: ResolvedRetryOptions = {
 const RETRY_STATUSES = new Set([429, 502, 503, 504]);
 
 /**
- * The largest gateway answer read, 16 MiB. Lift Wing's answers are small: an outlink prediction
- * lists at most its 64 topics (a few KB), a revertrisk batch 20 predictions (under 10 KB), and the
- * largest of the other models (edit-check, article-descriptions batches) stay well under 1 MiB.
+ * The largest gateway answer read, 16 MiB. Lift Wing's answers are small: a topic prediction
+ * lists at most 64 topics (a few KB), a batch of 20 edit scores is under 10 KB, and the largest
+ * (edit-check, article-descriptions batches) stay well under 1 MiB.
  * Anything near this is a misconfigured URL or a hostile server, not a prediction.
  */
 export const GATEWAY_MAX_RESPONSE_BYTES = 16 * MIB;
@@ -110,7 +110,7 @@ export interface RequestOptions {
 export interface BatchSpec<I, O> {
   /** Most inputs in one request. Default 1 (the model has no batch form). */
   maxBatchSize?: number;
-  /** Inputs with different keys never share a request (e.g. revertrisk's `lang`). */
+  /** Inputs with different keys never share a request (e.g. a `lang` field, when a batch is per wiki). */
   groupKey?: (input: I) => string;
   /** The request body for these inputs (one input, or a batch of up to `maxBatchSize`). */
   toBody: (inputs: readonly I[]) => unknown;
@@ -121,7 +121,7 @@ export interface BatchSpec<I, O> {
   splitResponse: (response: unknown, inputs: readonly I[]) => ReadonlyArray<O | LiftWingError>;
   /**
    * Turns a failed request into per-input outcomes when the error says which inputs failed (e.g.
-   * revertrisk's 422 when every item failed). Return undefined to let the default apply: a
+   * a 422 when every item failed). Return undefined to let the default apply: a
    * multi-input request rejected with 400 or 422 is retried one input at a time, so one bad input
    * cannot fail its neighbours; any other error is reported for each input of the request.
    */
@@ -151,7 +151,7 @@ interface Target {
  * @example
  * ```ts
  * const client = new LiftWingClient({ userAgent: 'MyTool/1.0 (me@example.org)' });
- * const score = await client.predict('revertrisk-language-agnostic', { lang: 'en', rev_id: 12345 });
+ * const score = await client.predict('articlequality', { lang: 'en', rev_id: 12345 });
  * ```
  */
 export class LiftWingClient {

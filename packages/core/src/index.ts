@@ -1,15 +1,34 @@
 /**
  * `@liftwing/core`: the model registry, the verified artifact cache, the Lift Wing gateway client
- * and MediaWiki API access shared by every liftwing model package.
+ * and MediaWiki API access, for applications. What model packages build on is in
+ * `@liftwing/core/model-kit`.
  *
  * @packageDocumentation
  */
-export * from './artifact-format.js';
-export * from './batch.js';
+export {
+  ARTIFACT_FORMAT_CHECKS,
+  type ArtifactFormatCheck,
+  checkArtifactFormat,
+  isBinaryFormat,
+} from './artifact-format.js';
+export type {
+  BatchProgress,
+  BatchResult,
+  PredictManyOptions,
+  PredictOptions,
+  RawRequest,
+} from './batch.js';
 export * from './cache.js';
 export * from './catalogue.js';
 export * from './config.js';
-export * from './definition.js';
+export {
+  type DefinitionModule,
+  isModelDefinition,
+  type ModelDefinition,
+  type RequestField,
+  type RequestFieldType,
+  type RequestSchema,
+} from './definition.js';
 export type {
   DownloadProgress,
   DownloadRequest,
@@ -18,18 +37,45 @@ export type {
 } from './download.js';
 export { downloadToFile, fetchText } from './download.js';
 export * from './ensure-model.js';
-export * from './errors.js';
+export {
+  ArtifactError,
+  ConfigError,
+  FileSystemError,
+  type FileSystemErrorCode,
+  fileSystemError,
+  HttpError,
+  type HttpErrorDetails,
+  InputError,
+  isLiftWingError,
+  LiftWingError,
+  type LiftWingErrorCode,
+  type LiftWingErrorOf,
+  type LiftWingErrorOptions,
+  MediaWikiError,
+  ModelFormatError,
+  RateLimitError,
+  RegistryError,
+} from './errors.js';
 export * from './gateway.js';
 export * from './mediawiki.js';
-export * from './model.js';
-export * from './online-model.js';
+export type { HandleOptions, LiftWingModel, Mode, ModelOptions } from './model.js';
 export * from './ratelimit.js';
 export { displayUrl, REDACTED } from './redact.js';
 export * from './registry.js';
-export * from './retry.js';
-export * from './settings.js';
+export {
+  type ResolvedRetryOptions,
+  type RetryDecision,
+  type RetryOptions,
+  withRetry,
+} from './retry.js';
+export {
+  LiftWingSettings,
+  resolveCacheDir,
+  resolveSettings,
+  type SettingsOptions,
+  type SettingsSource,
+} from './settings.js';
 export { Transport, type TransportRequest } from './transport.js';
 export * from './updates.js';
 export { checkRemoteUrl, isLoopbackHost } from './urls.js';
 export * from './user-agent.js';
-export * from './wikis.js';

@@ -59,10 +59,10 @@ export const MEDIAWIKI_MAX_RESPONSE_BYTES = 32 * MIB;
 
 /**
  * Most requests one {@link MediaWikiClient.queryAll} makes, 100. The longest queries Lift Wing's
- * models make need a handful: outlink's links come 500 a request and it stops after 1000 Wikidata
- * items (a list article with 20,000 links needs 40), revertrisk's 50 revisions with their content
- * at least 4 a request (a wikitext is at most 2 MiB). A query that still continues after this many
- * is a server that never ends, and it fails rather than returning a part of the result.
+ * models make need a handful: links come 500 a request and a model that stops after 1000 of them
+ * needs 40 for a list article with 20,000 links; 50 revisions with their content come at least 4
+ * a request (a wikitext is at most 2 MiB). A query that still continues after this many is a
+ * server that never ends, and it fails rather than returning a part of the result.
  */
 export const MEDIAWIKI_MAX_QUERY_REQUESTS = 100;
 
@@ -129,50 +129,6 @@ export interface ApiResponse {
   [key: string]: unknown;
 }
 
-/** A link of `action=parse&prop=links` (`formatversion=2`). */
-export interface ParsedLink {
-  ns: number;
-  title: string;
-  exists: boolean;
-}
-
-/** Limits of one `titles=` request: Lift Wing's outlink service uses 50 titles and 6000 bytes. */
-export interface TitleBatchLimits {
-  /** Most titles per request. Default 50 (MediaWiki's limit for clients without `apihighlimits`). */
-  maxTitles?: number;
-  /** Most bytes per request, counted as the UTF-8 length of each title plus 3. Default 6000. */
-  maxBytes?: number;
-}
-
-/**
- * Cuts titles into batches of at most `maxTitles` titles and `maxBytes` bytes (UTF-8 length + 3
- * per title, the encoded `|` separator). A title longer than `maxBytes` alone gets its own batch.
- */
-export function batchTitles(titles: readonly string[], limits: TitleBatchLimits = {}): string[][] {
-  const maxTitles = limits.maxTitles ?? 50;
-  const maxBytes = limits.maxBytes ?? 6000;
-  const batches: string[][] = [];
-  let batch: string[] = [];
-  let bytes = 0;
-  for (const title of titles) {
-    const size = Buffer.byteLength(title, 'utf8') + 3;
-    if (batch.length > 0 && (batch.length >= maxTitles || bytes + size > maxBytes)) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(title);
-    bytes += size;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
-}
-
-/** The Wikidata item (`Q42`) of a page fetched with `prop=pageprops&ppprop=wikibase_item`. */
-export function wikibaseItemOf(page: QueryPage): string | undefined {
-  return page.pageprops?.wikibase_item;
-}
-
 /** Encodes parameters as MediaWiki expects (multi-values with `|`, or `\x1f` if a value has `|`). */
 export function encodeParams(params: ApiParams): URLSearchParams {
   const search = new URLSearchParams();
@@ -195,7 +151,7 @@ const MAX_GET_QUERY = 4000;
 
 /**
  * A client of the MediaWiki Action API of any Wikimedia wiki, with Lift Wing's retry policy and
- * typed errors, plus the queries that Lift Wing's models make.
+ * typed errors. A model package builds its own queries on `request`, `query` and `queryAll`.
  *
  * @example
  * ```ts
@@ -326,90 +282,6 @@ export class MediaWikiClient {
         );
       }
     }
-  }
-
-  /**
-   * The page id of `title`.
-   *
-   * @throws {@link MediaWikiError} `missingtitle` or `invalidtitle` (permanent).
-   */
-  async pageIdOf(host: string, title: string, options: { signal?: AbortSignal } = {}) {
-    const response = await this.query(host, { titles: title }, options);
-    const page = response.query?.pages?.[0];
-    if (page?.invalid) {
-      throw new MediaWikiError(
-        'invalidtitle',
-        `${JSON.stringify(title)} is not a valid title on ${host}: ${page.invalidreason ?? 'invalid'}.`,
-        { permanent: true },
-      );
-    }
-    if (!page || page.missing || page.pageid === undefined) {
-      throw new MediaWikiError(
-        'missingtitle',
-        `The page ${JSON.stringify(title)} does not exist on ${host}.`,
-        { permanent: true },
-      );
-    }
-    return page.pageid;
-  }
-
-  /**
-   * The pages that page `pageId` links to in namespace 0, with their Wikidata item, one array per
-   * continuation batch (up to 500 links each), redirects resolved:
-   * `generator=links&gplnamespace=0&gpllimit=500&redirects&prop=pageprops&ppprop=wikibase_item`.
-   * Missing pages are included with `missing: true`; stop iterating to stop requesting.
-   */
-  async *linkedPages(
-    host: string,
-    pageId: number,
-    options: { signal?: AbortSignal } = {},
-  ): AsyncGenerator<QueryPage[], void, undefined> {
-    const params = {
-      generator: 'links',
-      redirects: true,
-      prop: 'pageprops',
-      ppprop: 'wikibase_item',
-      gplnamespace: 0,
-      gpllimit: 500,
-      pageids: pageId,
-    };
-    for await (const response of this.queryAll(host, params, options)) {
-      yield response.query?.pages ?? [];
-    }
-  }
-
-  /**
-   * The links of revision `revisionId` as rendered (`action=parse&oldid=…&prop=links`).
-   *
-   * @throws {@link MediaWikiError} `nosuchrevid` (permanent) when the revision does not exist.
-   */
-  async parseLinks(host: string, revisionId: number, options: { signal?: AbortSignal } = {}) {
-    const response = await this.request<ApiResponse & { parse?: { links?: ParsedLink[] } }>(
-      host,
-      { action: 'parse', oldid: revisionId, prop: 'links' },
-      options,
-    );
-    return response.parse?.links ?? [];
-  }
-
-  /**
-   * The page properties of many titles, in requests of at most {@link TitleBatchLimits}, one
-   * after another: `action=query&titles=…&prop=pageprops[&ppprop=…]`. Returns the pages of every
-   * response (missing and invalid titles included, flagged).
-   */
-  async pageProps(
-    host: string,
-    titles: readonly string[],
-    options: { ppprop?: string | readonly string[]; signal?: AbortSignal } & TitleBatchLimits = {},
-  ): Promise<QueryPage[]> {
-    const pages: QueryPage[] = [];
-    for (const batch of batchTitles(titles, options)) {
-      const params = { titles: batch, prop: 'pageprops', ppprop: options.ppprop };
-      for await (const response of this.queryAll(host, params, options)) {
-        pages.push(...(response.query?.pages ?? []));
-      }
-    }
-    return pages;
   }
 
   async #send<T>(

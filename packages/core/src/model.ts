@@ -14,8 +14,8 @@ export type Mode = 'online' | 'offline';
 export interface HandleOptions extends PredictOptions {
   /**
    * The request body's raw JSON text, when the caller has it (a server, a JSONL line). Some
-   * checks of Lift Wing's Python servers depend on the literal (an outlink `threshold` of `1` is
-   * an integer and rejected, `1.0` is a float and accepted), which parsed JSON cannot tell apart.
+   * checks of Lift Wing's Python servers depend on the literal (a `threshold` of `1` is an
+   * integer and rejected where a float is demanded, `1.0` is a float and accepted), which parsed JSON cannot tell apart.
    * When `body` is undefined, it is parsed from this text.
    */
   rawBody?: string | Uint8Array;
@@ -26,7 +26,7 @@ export interface HandleOptions extends PredictOptions {
  * JSON that Lift Wing returns.
  */
 export interface LiftWingModel<Req, Res> {
-  /** The Lift Wing model name, e.g. `outlink-topic-model`. */
+  /** The Lift Wing model name, e.g. `articlequality`. */
   readonly name: string;
   /** Whether this instance asks the gateway or runs locally. */
   readonly mode: Mode;
@@ -38,7 +38,7 @@ export interface LiftWingModel<Req, Res> {
   predictMany(requests: readonly Req[], options?: PredictManyOptions): Promise<BatchResult<Res>[]>;
   /**
    * Answers a raw request body exactly as Lift Wing's model server would (including batch forms
-   * such as revertrisk's `instances`). Bad input rejects with an `InputError` whose `status` and
+   * such as `{"instances": [...]}`). Bad input rejects with an `InputError` whose `status` and
    * `toResponseBody()` are the server's. This is what `liftwing serve` calls.
    */
   handle(body: unknown, options?: HandleOptions): Promise<unknown>;
@@ -64,7 +64,7 @@ export interface ModelOptions extends Omit<EnsureModelOptions, 'pinned'> {
   /** `online` (default) asks the Lift Wing gateway; `offline` runs the model here. */
   mode?: Mode;
   /**
-   * Offline: a registry version id (`20221111111111`) or a full reference (`outlink@production`).
+   * Offline: a registry version id (`20221111111111`) or a full reference (`my-model@production`).
    * Default: the version the model package pins.
    */
   version?: string;
@@ -98,18 +98,33 @@ export function modelRef(model: string, version: string | undefined): string {
   return version.includes('@') ? version : `${model}@${version}`;
 }
 
-/** The gateway client the options give, or one made from them (with their User-Agent and env). */
-export function gatewayClientOf(options: ModelOptions): LiftWingClient {
-  if (options.client instanceof LiftWingClient) return options.client;
-  return new LiftWingClient({ userAgent: options.userAgent, env: options.env, ...options.client });
+/**
+ * What a client made for a model shares with it: the model's resolved settings, unless the
+ * client's own options name a User-Agent, environment or dispatcher (settings would replace
+ * them), in which case the model's User-Agent and environment are only the defaults.
+ */
+function sharedWith(
+  options: ModelOptions,
+  own: { userAgent?: string; env?: unknown; dispatcher?: unknown; settings?: unknown } = {},
+) {
+  const ownTransport =
+    own.userAgent !== undefined || own.env !== undefined || own.dispatcher !== undefined;
+  if (options.settings !== undefined && !ownTransport) return { settings: options.settings };
+  return { userAgent: options.userAgent, env: options.env };
 }
 
-/** The MediaWiki client the options give, or one made from them (with their User-Agent and env). */
+/**
+ * The gateway client the options give, or one made from them: with their `settings` when given
+ * (resolve them once with `settingsOf` and pass them to every helper), else their User-Agent
+ * and env.
+ */
+export function gatewayClientOf(options: ModelOptions): LiftWingClient {
+  if (options.client instanceof LiftWingClient) return options.client;
+  return new LiftWingClient({ ...sharedWith(options, options.client), ...options.client });
+}
+
+/** The MediaWiki client the options give, or one made from them, as {@link gatewayClientOf}. */
 export function mediawikiClientOf(options: ModelOptions): MediaWikiClient {
   if (options.mediawiki instanceof MediaWikiClient) return options.mediawiki;
-  return new MediaWikiClient({
-    userAgent: options.userAgent,
-    env: options.env,
-    ...options.mediawiki,
-  });
+  return new MediaWikiClient({ ...sharedWith(options, options.mediawiki), ...options.mediawiki });
 }

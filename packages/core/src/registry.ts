@@ -1,6 +1,6 @@
 /**
  * The model registry: which models exist, their versions and artifacts, and how a reference such
- * as `outlink`, `outlink@20221111111111` or `outlink@production` resolves to one version.
+ * as `my-model`, `my-model@20240101000000` or `my-model@production` resolves to one version.
  *
  * Sources, later ones overriding earlier ones version by version: the built-in catalogue, the user
  * registry (`LIFTWING_REGISTRY`: a file or an https URL), the cache's local registry (versions
@@ -60,11 +60,11 @@ export interface ModelInfo extends Omit<ModelEntry, 'versions'> {
 export interface ResolvedVersion {
   model: ModelInfo;
   version: VersionInfo;
-  /** The canonical reference, `alias@id`, e.g. to print `liftwing pull outlink@20221111111111`. */
+  /** The canonical reference, `alias@id`, e.g. to print `liftwing pull my-model@20240101000000`. */
   ref: string;
 }
 
-/** A model package's pin: `src/model-pin.json` of `@liftwing/outlink` and friends. */
+/** A model package's pin: a model package's `src/model-pin.json`. */
 export interface ModelPin {
   model: string;
   version: string;
@@ -74,7 +74,7 @@ export interface ModelPin {
 export interface ResolveOptions {
   /**
    * The version a model package was released against: a version id, or the package's
-   * `{ model, version }` pin (ignored when it is for another model). A bare reference (`outlink`)
+   * `{ model, version }` pin (ignored when it is for another model). A bare reference (`my-model`)
    * then means this version instead of the production one; an explicit `@...` still wins.
    */
   pinned?: string | ModelPin;

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigError,
-  defineModel,
-  flagOf,
-  handleEach,
-  InputError,
-  isModelDefinition,
-  type ModelDefinition,
-} from '../src/index.js';
+import { ConfigError, InputError, isModelDefinition, type ModelDefinition } from '../src/index.js';
+import { defineModel, flagOf, handleEach } from '../src/model-kit.js';
 
 const base: ModelDefinition = {
   name: 'example-model',

@@ -9,11 +9,11 @@ import {
   fileSystemError,
   HttpError,
   InputError,
-  inputErrorFromHttp,
   isLiftWingError,
   LiftWingError,
   RateLimitError,
 } from '../src/index.js';
+import { inputErrorFromHttp } from '../src/model-kit.js';
 
 describe('error hierarchy', () => {
   it('gives every error a stable code and its class name', () => {

@@ -1,19 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import {
   type BatchProgress,
-  batchResult,
   ConfigError,
-  gatewayClientOf,
   InputError,
-  isJsonObject,
-  itemError,
   LiftWingClient,
   MediaWikiClient,
+  resolveSettings,
+} from '../src/index.js';
+import {
+  batchResult,
+  gatewayClientOf,
+  isJsonObject,
+  itemError,
   mediawikiClientOf,
   modelRef,
   modeOf,
   ProgressCounter,
-} from '../src/index.js';
+} from '../src/model-kit.js';
 
 describe('model options shared by the model packages', () => {
   it('defaults to online and rejects an unknown mode', () => {
@@ -35,6 +38,23 @@ describe('model options shared by the model packages', () => {
     const mediawiki = new MediaWikiClient({ userAgent: 'me@example.org' });
     expect(mediawikiClientOf({ mediawiki })).toBe(mediawiki);
     expect(mediawikiClientOf({ mediawiki: { maxlag: 3 }, userAgent: 'x@y' })).not.toBe(mediawiki);
+  });
+
+  it('gives the clients it makes the settings resolved once, unless their options name their own', () => {
+    const settings = resolveSettings(
+      { userAgent: 'Shared/1.0 (shared@example.org)', mwApiUrl: 'https://mw.example.org/{host}' },
+      {},
+    );
+    const options = { settings, userAgent: 'ignored@example.org', env: {} };
+    expect(gatewayClientOf(options).userAgent).toMatch(/^Shared\/1\.0 \(shared@example\.org\)/);
+    const mediawiki = mediawikiClientOf({ ...options, mediawiki: { maxlag: 3 } });
+    expect(mediawiki.userAgent).toBe(gatewayClientOf(options).userAgent);
+    expect(mediawiki.apiUrlTemplate).toBe('https://mw.example.org/{host}');
+    const own = gatewayClientOf({ ...options, client: { userAgent: 'Own/2.0 (own@example.org)' } });
+    expect(own.userAgent).toMatch(/^Own\/2\.0 \(own@example\.org\)/);
+    const unshared = mediawikiClientOf({ userAgent: 'Mine/3.0 (me@example.org)', env: {} });
+    expect(unshared.userAgent).toMatch(/^Mine\/3\.0/);
+    expect(unshared.apiUrlTemplate).toBe('https://{host}/w/api.php');
   });
 });
 

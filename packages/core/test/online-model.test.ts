@@ -1,6 +1,7 @@
 import { type FakeGateway, startFakeGateway } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createOnlineModel, InputError, isJsonObject, type OnlineModelSpec } from '../src/index.js';
+import { InputError } from '../src/index.js';
+import { createOnlineModel, isJsonObject, type OnlineModelSpec } from '../src/model-kit.js';
 
 interface Req {
   text: string;

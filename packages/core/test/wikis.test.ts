@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sendJson, startLoopbackServer } from '@liftwing/test-utils';
 import { describe, expect, it } from 'vitest';
+import { InputError } from '../src/index.js';
 import {
   allWikipedias,
   findWiki,
-  InputError,
   isWikipediaLanguage,
   resolveWiki,
   wikipediaLanguages,
-} from '../src/index.js';
+} from '../src/model-kit.js';
 
 describe('wiki table', () => {
   it('resolves language codes, wiki ids and hosts to one wiki', () => {

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineModel } from '@liftwing/core';
+import { defineModel } from '@liftwing/core/model-kit';
 import { OUTLINK_MODEL_NAME } from './labels.js';
 import type { OutlinkModel, OutlinkModelOptions } from './model.js';
 import pin from './model-pin.json' with { type: 'json' };

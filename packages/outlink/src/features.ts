@@ -7,8 +7,15 @@ import {
   InputError,
   type MediaWikiClient,
   MediaWikiError,
-  wikibaseItemOf,
 } from '@liftwing/core';
+import {
+  linkedPages,
+  type ParsedLink,
+  pageIdOf,
+  pageProps,
+  parseLinks,
+  wikibaseItemOf,
+} from './wiki-queries.js';
 
 /** How many outlinks Lift Wing gathers (it stops after the batch that goes past this). */
 export const OUTLINK_LIMIT = 1000;
@@ -69,7 +76,9 @@ export async function gatherOutlinks(
   }
   if (pageId === undefined) return [];
   const qids = new Set<string>();
-  for await (const pages of mediawiki.linkedPages(target.host, pageId, options)) {
+  for await (const pages of linkedPages(mediawiki, target.host, pageId, {
+    signal: options.signal,
+  })) {
     for (const page of pages) {
       const qid = page.ns === 0 && page.missing !== true ? wikibaseItemOf(page) : undefined;
       if (qid !== undefined) qids.add(qid);
@@ -86,7 +95,7 @@ async function pageIdOrNone(
   signal: AbortSignal | undefined,
 ): Promise<number | undefined> {
   try {
-    return await mediawiki.pageIdOf(host, title, { signal });
+    return await pageIdOf(mediawiki, host, title, { signal });
   } catch (error) {
     if (
       error instanceof MediaWikiError &&
@@ -105,9 +114,9 @@ async function revisionOutlinks(
   limit: number,
   signal: AbortSignal | undefined,
 ): Promise<string[]> {
-  let links: Awaited<ReturnType<MediaWikiClient['parseLinks']>>;
+  let links: ParsedLink[];
   try {
-    links = await mediawiki.parseLinks(host, Number(revisionId), { signal });
+    links = await parseLinks(mediawiki, host, Number(revisionId), { signal });
   } catch (error) {
     if (error instanceof MediaWikiError && INPUT_MEDIAWIKI_CODES.has(error.apiCode)) {
       throw new InputError(
@@ -122,7 +131,7 @@ async function revisionOutlinks(
     .slice(0, limit)
     .map((link) => link.title);
   if (titles.length === 0) return [];
-  const pages = await mediawiki.pageProps(host, titles, { ppprop: 'wikibase_item', signal });
+  const pages = await pageProps(mediawiki, host, titles, { ppprop: 'wikibase_item', signal });
   const qids = new Set<string>();
   for (const page of pages) {
     const qid = wikibaseItemOf(page);

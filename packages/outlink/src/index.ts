@@ -7,10 +7,10 @@
 
 export { definition } from './definition.js';
 export {
+  type FastTextBatchOptions,
   FastTextModel,
   type FastTextPrediction,
   loadFastText,
-  type PredictBatchOptions,
 } from './fasttext/model.js';
 export {
   FASTTEXT_MAGIC,
@@ -35,6 +35,7 @@ export {
   loadOutlink,
   type OutlinkModel,
   type OutlinkModelOptions,
+  PINNED_VERSION,
 } from './model.js';
 export {
   articleUrl,
@@ -51,3 +52,14 @@ export {
   type ParseOptions,
   parseOutlinkRequest,
 } from './request.js';
+export {
+  batchTitles,
+  linkedPages,
+  type ParsedLink,
+  pageIdOf,
+  pageProps,
+  parseLinks,
+  type QueryOptions,
+  type TitleBatchLimits,
+  wikibaseItemOf,
+} from './wiki-queries.js';

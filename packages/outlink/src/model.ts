@@ -4,29 +4,32 @@
  */
 import {
   type BatchResult,
-  batchResult,
-  bodyOf,
   ConfigError,
   ensureModel,
-  gatewayClientOf,
   type HandleOptions,
-  handleManyVia,
-  inputErrorFromHttp,
-  itemError,
   type LiftWingClient,
   LiftWingError,
   type LiftWingModel,
   type MediaWikiClient,
   type ModelOptions,
+  type PredictManyOptions,
+  type PredictOptions,
+  type RawRequest,
+} from '@liftwing/core';
+import {
+  batchResult,
+  bodyOf,
+  gatewayClientOf,
+  handleManyVia,
+  inputErrorFromHttp,
+  itemError,
   mediawikiClientOf,
   modelRef,
   modeOf,
-  type PredictManyOptions,
-  type PredictOptions,
   ProgressCounter,
-  type RawRequest,
   rawText,
-} from '@liftwing/core';
+  settingsOf,
+} from '@liftwing/core/model-kit';
 import { type FastTextModel, type FastTextPrediction, loadFastText } from './fasttext/model.js';
 import { gatherOutlinks } from './features.js';
 import { OUTLINK_INTERNAL_HOST, OUTLINK_MODEL_NAME } from './labels.js';
@@ -47,9 +50,12 @@ import {
   parseOutlinkRequest,
 } from './request.js';
 
+/** The registry version this release of the package was built against (`src/model-pin.json`). */
+export const PINNED_VERSION: string = pin.version;
+
 /** Options of {@link createModel}: core's {@link ModelOptions} and these. */
 export interface OutlinkModelOptions extends ModelOptions {
-  /** Offline: a local fastText `model.bin` to load instead of one from the registry and cache. */
+  /** Offline: a local model (a fastText `model.bin`) to load instead of the registry's. */
   modelPath?: string;
   /** Offline `predictMany`: articles whose outlinks are gathered at once. Default 8. */
   concurrency?: number;
@@ -83,12 +89,14 @@ export interface OutlinkModel extends LiftWingModel<OutlinkRequest, OutlinkRespo
  *   `ensureModel`; {@link ModelFormatError} for a file that is not a fastText model.
  */
 export async function createModel(options: OutlinkModelOptions = {}): Promise<OutlinkModel> {
-  if (modeOf(options) === 'online') return new OnlineOutlink(options);
-  let path = options.modelPath;
-  let version = options.version;
+  // Resolved once: the cache, the registry and both clients then share one transport.
+  const resolved = { ...options, settings: settingsOf(options) };
+  if (modeOf(resolved) === 'online') return new OnlineOutlinkModel(resolved);
+  let path = resolved.modelPath;
+  let version = resolved.version;
   if (path === undefined) {
     const ensured = await ensureModel(modelRef(OUTLINK_MODEL_NAME, version), {
-      ...options,
+      ...resolved,
       pinned: pin,
     });
     path = ensured.files['model.bin'];
@@ -97,7 +105,7 @@ export async function createModel(options: OutlinkModelOptions = {}): Promise<Ou
     }
     version = ensured.version.id;
   }
-  return new OfflineOutlink(await loadFastText(path), version, options);
+  return new OfflineOutlinkModel(await loadFastText(path), version, resolved);
 }
 
 /** Same as {@link createModel}. */
@@ -136,7 +144,7 @@ function handleMany(
   );
 }
 
-class OfflineOutlink implements OutlinkModel {
+class OfflineOutlinkModel implements OutlinkModel {
   readonly name = OUTLINK_MODEL_NAME;
   readonly mode = 'offline' as const;
   readonly version: string | undefined;
@@ -296,7 +304,7 @@ function gatewayBody(request: unknown): unknown {
  */
 const ONLINE_PARSE: ParseOptions = { unknownWikis: 'forward' };
 
-class OnlineOutlink implements OutlinkModel {
+class OnlineOutlinkModel implements OutlinkModel {
   readonly name = OUTLINK_MODEL_NAME;
   readonly mode = 'online' as const;
   readonly version = undefined;

@@ -2,7 +2,8 @@
  * The request of Lift Wing's `outlink-topic-model` and its validation, with the model server's own
  * messages where they are known.
  */
-import { findWiki, InputError, isJsonObject } from '@liftwing/core';
+import { InputError } from '@liftwing/core';
+import { findWiki, isJsonObject } from '@liftwing/core/model-kit';
 
 /** A request to `outlink-topic-model`, as Lift Wing takes it. */
 export interface OutlinkRequest {

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     await writeBundle(dir, ensemble, 'regressor-sigmoid');
     const model = await createModel({
       mode: 'offline',
-      bundle: dir,
+      modelPath: dir,
       userAgent: 'revertrisk-bench (bench@example.org)',
       mediawiki: { apiUrlTemplate: mw.apiUrlTemplate, maxlag: false },
     });

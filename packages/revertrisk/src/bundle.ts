@@ -21,7 +21,8 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import { ArtifactError, InputError, isJsonObject, ModelFormatError } from '@liftwing/core';
+import { ArtifactError, InputError, ModelFormatError } from '@liftwing/core';
+import { isJsonObject } from '@liftwing/core/model-kit';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { FeatureType } from './features.js';
 

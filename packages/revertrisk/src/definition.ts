@@ -4,13 +4,13 @@
  *
  * @packageDocumentation
  */
-import { defineModel } from '@liftwing/core';
-import type { RevertRiskModel, RevertRiskOptions } from './model.js';
+import { defineModel } from '@liftwing/core/model-kit';
+import type { RevertRiskModel, RevertRiskModelOptions } from './model.js';
 import pin from './model-pin.json' with { type: 'json' };
 import { REVERTRISK_MODEL_NAME } from './response.js';
 
 /** The revertrisk-language-agnostic definition; `definition.create(options)` is `createModel(options)`. */
-export const definition = defineModel<RevertRiskModel, RevertRiskOptions>({
+export const definition = defineModel<RevertRiskModel, RevertRiskModelOptions>({
   name: REVERTRISK_MODEL_NAME,
   alias: 'revertrisk',
   package: '@liftwing/revertrisk',

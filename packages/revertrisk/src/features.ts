@@ -8,7 +8,8 @@
  *
  * @packageDocumentation
  */
-import { InputError, isJsonObject, ModelFormatError } from '@liftwing/core';
+import { InputError, ModelFormatError } from '@liftwing/core';
+import { isJsonObject } from '@liftwing/core/model-kit';
 import {
   codePointLength,
   type NamespaceAliases,

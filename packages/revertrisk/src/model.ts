@@ -9,33 +9,37 @@ import {
   type ArtifactInfo,
   type BatchResult,
   type BatchSpec,
-  batchResult,
-  bodyOf,
   ensureModel,
-  gatewayClientOf,
   HttpError,
-  handleManyVia,
   InputError,
-  inputErrorFromHttp,
-  isJsonObject,
   isLiftWingError,
-  itemError,
   type LiftWingClient,
   LiftWingError,
   type LiftWingModel,
+  type LiftWingSettings,
   type MediaWikiClient,
   ModelFormatError,
   type ModelOptions,
-  mediawikiClientOf,
-  modelRef,
-  modeOf,
   type PredictManyOptions,
   type PredictOptions,
-  ProgressCounter,
   type RawRequest,
   Registry,
   type ResolvedVersion,
 } from '@liftwing/core';
+import {
+  batchResult,
+  bodyOf,
+  gatewayClientOf,
+  handleManyVia,
+  inputErrorFromHttp,
+  isJsonObject,
+  itemError,
+  mediawikiClientOf,
+  modelRef,
+  modeOf,
+  ProgressCounter,
+  settingsOf,
+} from '@liftwing/core/model-kit';
 import { type BundleLoadOptions, OnnxBundle } from './bundle.js';
 import { type FeatureInput, type RevisionData, validateFeatureInput } from './features.js';
 import pin from './model-pin.json' with { type: 'json' };
@@ -71,14 +75,19 @@ export interface RevertRiskBatchResponse {
 }
 
 /** Options of {@link createModel}: core's {@link ModelOptions} and these. */
-export interface RevertRiskOptions extends ModelOptions {
-  /** Offline: a bundle directory (`manifest.json` + `model.onnx`) to use instead of the registry. */
+export interface RevertRiskModelOptions extends ModelOptions {
+  /** Offline: a local model (a bundle directory, `manifest.json` + `model.onnx`) to load instead of the registry's. */
+  modelPath?: string;
+  /** @deprecated Use {@link RevertRiskModelOptions.modelPath}; removed in the next minor release. */
   bundle?: string;
   /** Offline: onnxruntime intra-op threads. */
   intraOpNumThreads?: BundleLoadOptions['intraOpNumThreads'];
   /** Offline: localized Category/File namespace names for the wikitext counts. */
   namespaces?: NamespaceAliases;
 }
+
+/** @deprecated Use {@link RevertRiskModelOptions}; removed in the next minor release. */
+export type RevertRiskOptions = RevertRiskModelOptions;
 
 /** revertrisk-language-agnostic, online or offline. */
 export type RevertRiskModel = LiftWingModel<RevertRiskRequest, RevertRiskResponse>;
@@ -206,7 +215,7 @@ const ONLINE_BATCH: BatchSpec<RevisionRequest, RevertRiskResponse> = {
   },
 };
 
-class OnlineRevertRisk implements RevertRiskModel {
+class OnlineRevertRiskModel implements RevertRiskModel {
   readonly name = REVERTRISK_MODEL_NAME;
   readonly mode = 'online' as const;
   readonly version = undefined;
@@ -444,26 +453,26 @@ function pickleOnlyError(resolved: Pick<ResolvedVersion, 'ref' | 'version'>): Mo
     `${resolved.ref} is published as ${files}: a Python pickle of a knowledge_integrity object, which ` +
       'cannot run in Node. Convert it to an ONNX bundle with packages/revertrisk/tools/convert-revertrisk ' +
       '(python3 convert_revertrisk.py model.pkl ./rrla-bundle --model-version 3), then either pass ' +
-      "{ bundle: './rrla-bundle' }, or add it to the cache with addLocalModel({ model: 'revertrisk', " +
+      "{ modelPath: './rrla-bundle' }, or add it to the cache with addLocalModel({ model: 'revertrisk', " +
       "version: '20231117132654-onnx', from: './rrla-bundle' }) (or the CLI's add command) and load " +
       "{ version: '20231117132654-onnx' }. Or use mode: 'online'.",
   );
 }
 
 async function openOffline(
-  options: RevertRiskOptions,
+  options: RevertRiskModelOptions & { settings: LiftWingSettings },
 ): Promise<{ bundle: OnnxBundle; version: string }> {
   const load = { intraOpNumThreads: options.intraOpNumThreads };
-  if (options.bundle !== undefined) {
-    const dir = resolve(options.bundle);
+  const local = options.modelPath ?? options.bundle;
+  if (local !== undefined) {
+    const dir = resolve(local);
     return { bundle: await OnnxBundle.load(dir, load), version: dir };
   }
-  const { cacheDir, offline, modelsUrl, userAgent, env, signal, onProgress } = options;
-  const common = { cacheDir, offline, modelsUrl, userAgent, env, signal };
+  const { settings, signal, timeoutMs } = options;
   const registry =
     options.registry instanceof Registry
       ? options.registry
-      : await Registry.load({ ...common, registry: options.registry });
+      : await Registry.load({ settings, signal, timeoutMs });
   const ref = modelRef('revertrisk', options.version);
   const resolveOptions = { pinned: pin };
   try {
@@ -474,7 +483,7 @@ async function openOffline(
     // An id the registry does not know yet may still be in the published listing.
     if (!isLiftWingError(error, 'unknown_version')) throw error;
   }
-  const ensured = await ensureModel(ref, { ...common, ...resolveOptions, registry, onProgress });
+  const ensured = await ensureModel(ref, { ...options, ...resolveOptions, registry });
   if (!isBundle(ensured.version.artifacts)) throw pickleOnlyError(ensured);
   const manifest = Object.entries(ensured.files).find(([name]) => name.endsWith('manifest.json'))!;
   return { bundle: await OnnxBundle.load(dirname(manifest[1]), load), version: ensured.version.id };
@@ -493,7 +502,7 @@ async function openOffline(
  *
  * @example Offline, with a converted bundle and revisions from the MediaWiki API
  * ```ts
- * const model = await createModel({ mode: 'offline', bundle: './rrla-bundle' });
+ * const model = await createModel({ mode: 'offline', modelPath: './rrla-bundle' });
  * const results = await model.predictMany([{ lang: 'de', rev_id: 1 }, { lang: 'de', rev_id: 2 }]);
  * await model.close();
  * ```
@@ -502,10 +511,12 @@ async function openOffline(
  *   model is a Python pickle) or the bundle is invalid; registry and cache errors from
  *   `ensureModel`.
  */
-export async function createModel(options: RevertRiskOptions = {}): Promise<RevertRiskModel> {
-  if (modeOf(options) === 'online') return new OnlineRevertRisk(gatewayClientOf(options));
-  const mediawiki = mediawikiClientOf(options);
-  const { bundle, version } = await openOffline(options);
+export async function createModel(options: RevertRiskModelOptions = {}): Promise<RevertRiskModel> {
+  // Resolved once: the cache, the registry and both clients then share one transport.
+  const resolved = { ...options, settings: settingsOf(options) };
+  if (modeOf(resolved) === 'online') return new OnlineRevertRiskModel(gatewayClientOf(resolved));
+  const mediawiki = mediawikiClientOf(resolved);
+  const { bundle, version } = await openOffline(resolved);
   try {
     const runner = new OfflineRevertRisk(bundle, { namespaces: options.namespaces });
     return new OfflineRevertRiskModel(runner, mediawiki, version);
@@ -516,5 +527,5 @@ export async function createModel(options: RevertRiskOptions = {}): Promise<Reve
 }
 
 /** {@link createModel} under a name that says what it loads. */
-export const loadRevertRisk: (options?: RevertRiskOptions) => Promise<RevertRiskModel> =
+export const loadRevertRisk: (options?: RevertRiskModelOptions) => Promise<RevertRiskModel> =
   createModel;

@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-import { itemError, LiftWingError } from '@liftwing/core';
+import { LiftWingError } from '@liftwing/core';
+import { itemError } from '@liftwing/core/model-kit';
 import type { OnnxBundle } from './bundle.js';
 import { FeatureExtractor, type FeatureExtractorOptions, type FeatureInput } from './features.js';
 import { buildRevertRiskResponse, type RevertRiskResponse } from './response.js';

@@ -4,7 +4,8 @@
  *
  * @packageDocumentation
  */
-import { InputError, isJsonObject, LANGUAGE_ALIASES, wikipediaLanguages } from '@liftwing/core';
+import { InputError } from '@liftwing/core';
+import { isJsonObject, LANGUAGE_ALIASES, wikipediaLanguages } from '@liftwing/core/model-kit';
 import type { RevisionData } from './features.js';
 
 /** One existing revision, as Lift Wing takes it. */

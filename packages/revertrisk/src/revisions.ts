@@ -8,7 +8,8 @@
  *
  * @packageDocumentation
  */
-import { type InputError, type MediaWikiClient, type QueryPage, resolveWiki } from '@liftwing/core';
+import type { InputError, MediaWikiClient, QueryPage } from '@liftwing/core';
+import { resolveWiki } from '@liftwing/core/model-kit';
 import type { FeatureInput, RevisionData, UserInfo } from './features.js';
 import { type RevisionErrorReason, revisionError } from './request.js';
 

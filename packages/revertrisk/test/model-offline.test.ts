@@ -45,7 +45,7 @@ beforeAll(async () => {
     'als.wikipedia.org': busyWiki(500, 3),
     'de.wikipedia.org': busyWiki(1000, 130),
   });
-  model = await createModel({ mode: 'offline', bundle: REGRESSOR, mediawiki: mediawiki() });
+  model = await createModel({ mode: 'offline', modelPath: REGRESSOR, mediawiki: mediawiki() });
 });
 
 afterAll(async () => {
@@ -395,7 +395,7 @@ describe('offline model: loading', () => {
     );
     expect(error.message).toMatch(/tools\/convert-revertrisk/);
     expect(error.message).toMatch(/addLocalModel/);
-    expect(error.message).toMatch(/bundle:/);
+    expect(error.message).toMatch(/modelPath:/);
   });
 
   it('loads a bundle added to the cache with addLocalModel', async () => {

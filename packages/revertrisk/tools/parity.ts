@@ -105,7 +105,7 @@ export async function runParity(options: ParityOptions): Promise<ParityReport> {
   try {
     const offline = await createModel({
       mode: 'offline',
-      bundle: options.bundle,
+      modelPath: options.bundle,
       version: options.version,
       mediawiki,
       userAgent: options.userAgent,

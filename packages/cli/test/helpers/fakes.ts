@@ -2,9 +2,6 @@ import { appendFile } from 'node:fs/promises';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import {
   ArtifactError,
-  bodyOf,
-  defineModel,
-  handleEach,
   InputError,
   type LiftWingModel,
   type Mode,
@@ -14,6 +11,7 @@ import {
   type PredictOptions,
   type RawRequest,
 } from '@liftwing/core';
+import { bodyOf, defineModel, handleEach } from '@liftwing/core/model-kit';
 import { definition as outlink } from '@liftwing/outlink/definition';
 import { definition as revertrisk } from '@liftwing/revertrisk/definition';
 import type { CliDeps, CliIo } from '../../src/deps.js';

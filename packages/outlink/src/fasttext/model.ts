@@ -19,14 +19,14 @@ import { FNV_OFFSET, fnvStep, SEPARATOR, type Vocabulary } from './vocabulary.js
 export type FastTextPrediction = [label: string, probability: number];
 
 /** Options of {@link FastTextModel.predictBatch}. */
-export interface PredictBatchOptions {
+export interface FastTextBatchOptions {
   /** Number of labels per document; -1 (default) for all. */
   k?: number;
   /** Only labels whose probability is at least this (default 0). */
   threshold?: number;
   /** Called every `progressEvery` documents and once at the end. */
   onProgress?: (done: number, total: number) => void;
-  /** How often {@link PredictBatchOptions.onProgress} is called (default 1000 documents). */
+  /** How often {@link FastTextBatchOptions.onProgress} is called (default 1000 documents). */
   progressEvery?: number;
 }
 
@@ -166,7 +166,7 @@ export class FastTextModel {
    */
   predictBatch(
     texts: readonly string[],
-    options: PredictBatchOptions = {},
+    options: FastTextBatchOptions = {},
   ): FastTextPrediction[][] {
     const limit = this.checkK(options.k ?? -1);
     const threshold = Math.fround(options.threshold ?? 0);

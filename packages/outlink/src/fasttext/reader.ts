@@ -8,7 +8,8 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { FASTTEXT_MAGIC, FASTTEXT_VERSION, ModelFormatError } from '@liftwing/core';
+import { ModelFormatError } from '@liftwing/core';
+import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from '@liftwing/core/model-kit';
 import { FNV_OFFSET, fnvStep, type Vocabulary, VocabularyBuilder } from './vocabulary.js';
 
 // The format's constants live in core, whose structural check of downloads shares them.

@@ -1,0 +1,29 @@
+/**
+ * `@liftwing/core/model-kit`: what a model package builds its `createModel` and its definition
+ * from. Applications use `@liftwing/core`; a model package uses both.
+ *
+ * @packageDocumentation
+ */
+export { FASTTEXT_MAGIC, FASTTEXT_VERSION } from './artifact-format.js';
+export {
+  batchResult,
+  bodyOf,
+  type HandleManyParts,
+  handleEach,
+  handleManyVia,
+  itemError,
+  ProgressCounter,
+  rawText,
+} from './batch.js';
+export { defineModel, flagOf } from './definition.js';
+export { inputErrorFromHttp } from './errors.js';
+export {
+  gatewayClientOf,
+  isJsonObject,
+  mediawikiClientOf,
+  modelRef,
+  modeOf,
+} from './model.js';
+export { createOnlineModel, type OnlineModelSpec } from './online-model.js';
+export { settingsOf } from './settings.js';
+export * from './wikis.js';
