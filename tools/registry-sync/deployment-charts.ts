@@ -44,11 +44,14 @@ export function sourceOf(model: Pick<ModelEntry, 'name' | 'versions'>): ModelSou
   const pin = model.versions.find((version) => version.pin !== null)?.pin;
   if (!pin?.file.startsWith(ML_SERVICES)) return undefined;
   const folder = pin.file.slice(ML_SERVICES.length).split('/')[0]!;
-  const isvc = /^inference_services(?:\.([^.[]+)|\[name=([^\]]+)\])/.exec(pin.key);
+  if (pin.key.startsWith('inference.predictor.base_env.')) return { model: model.name, folder };
+  // The two shapes readPins reads; a pin kept elsewhere (e.g. a revscoring chart's own list) is
+  // not followed rather than failing every sync.
+  const isvc = /^inference_services(?:\.([^.[]+)|\[name=([^\]]+)\])\.predictor\.custom_env\./.exec(
+    pin.key,
+  );
   const service = isvc?.[1] ?? isvc?.[2];
-  return service === undefined
-    ? { model: model.name, folder }
-    : { model: model.name, folder, isvc: service };
+  return service === undefined ? undefined : { model: model.name, folder, isvc: service };
 }
 
 /** The models of `catalogue` the sync follows: those with a recorded pin. */

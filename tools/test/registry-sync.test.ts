@@ -20,6 +20,15 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(REPO, 'tools', 'test', 'fixtures', 'registry-sync');
 const UA = 'liftwing-tests/0 (tests@example.org)';
 const NOW = () => new Date('2025-03-01T00:00:00.000Z');
+/** The models the fixture charts deploy; the sync of the real catalogue follows more. */
+const FIXTURE_SOURCES = [
+  { model: 'outlink-topic-model', folder: 'articletopic-outlink' },
+  {
+    model: 'revertrisk-language-agnostic',
+    folder: 'revertrisk',
+    isvc: 'revertrisk-language-agnostic',
+  },
+];
 
 /** The repository files the sync reads and writes, copied so the real ones are never touched. */
 const REPO_FILES = [
@@ -52,7 +61,15 @@ async function changesets(): Promise<Record<string, string>> {
 }
 
 function sync(charts = localCharts(join(FIXTURES, 'charts'))) {
-  return syncRegistry({ charts, target, modelsUrl: server.url, now: NOW, env: {}, userAgent: UA });
+  return syncRegistry({
+    charts,
+    target,
+    modelsUrl: server.url,
+    now: NOW,
+    env: {},
+    userAgent: UA,
+    sources: FIXTURE_SOURCES,
+  });
 }
 
 function model(catalogue: Catalogue, alias: string) {
@@ -310,6 +327,7 @@ describe('registry sync', () => {
       modelsUrl: new URL('/empty/', server.url).href,
       env: {},
       userAgent: UA,
+      sources: FIXTURE_SOURCES,
     }).catch((e) => e);
     expect(isLiftWingError(error)).toBe(true);
     expect(error.message).toMatch(/\/empty\/articletopic\/outlink\/20250101000000\//);
@@ -411,6 +429,14 @@ describe('the models the sync follows', () => {
       ),
     ).toEqual({ model: 'x', folder: 'revertrisk', isvc: 'rr' });
     expect(sourceOf(pin('helmfile.d/other/values.yaml', 'a.b'))).toBeUndefined();
+    expect(
+      sourceOf(
+        pin(
+          'helmfile.d/ml-services/x/values.yaml',
+          'revscoring_inference_services[wiki=x].version',
+        ),
+      ),
+    ).toBeUndefined();
     expect(sourceOf({ name: 'x', versions: [] })).toBeUndefined();
   });
 });

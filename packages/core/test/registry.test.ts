@@ -37,10 +37,12 @@ function thrown(fn: () => unknown): RegistryError {
 }
 
 describe('built-in catalogue', () => {
-  it('validates and covers both production models with their version history', () => {
+  it('validates and covers the production models with their version history', () => {
     const catalogue = loadBuiltInCatalogue();
     const registry = Registry.builtIn({ env });
-    expect(catalogue.models.map((m) => m.alias)).toEqual(['outlink', 'revertrisk']);
+    expect(catalogue.models.map((m) => m.alias)).toEqual(
+      expect.arrayContaining(['outlink', 'revertrisk']),
+    );
     expect(registry.resolve('outlink').version).toMatchObject({
       id: '20221111111111',
       modelVersion: 'alloutlinks_202209',

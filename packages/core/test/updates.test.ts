@@ -58,6 +58,7 @@ describe('checkForUpdates', () => {
     const report = await checkForUpdates({ env, cacheDir: join(dir, 'empty'), userAgent });
     expect(report.catalogueUrl).toBe(env.LIFTWING_CATALOGUE_URL);
     expect(report.updatesAvailable).toBe(true);
+    expect(report.models.filter((m) => m.updateAvailable).map((m) => m.alias)).toEqual(['outlink']);
     expect(report.models).toEqual([
       {
         model: 'outlink-topic-model',
@@ -74,6 +75,7 @@ describe('checkForUpdates', () => {
         installed: '20231117132654',
         updateAvailable: false,
       }),
+      ...report.models.slice(2).map(() => expect.objectContaining({ updateAvailable: false })),
     ]);
   });
 

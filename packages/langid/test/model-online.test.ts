@@ -1,0 +1,167 @@
+import { ConfigError, InputError } from '@liftwing/core';
+import { type FakeGateway, type PredictRequest, startFakeGateway } from '@liftwing/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createModel,
+  definition,
+  LANGID_INTERNAL_HOST,
+  type LangIdModel,
+  type LangIdResponse,
+  TEXT_NOT_STRING,
+  TEXT_REQUIRED,
+} from '../src/index.js';
+
+/** Answers as the langid server does, from the first word of the text. */
+function answer(request: PredictRequest) {
+  const { text } = request.json as { text: string };
+  const response: LangIdResponse = text.startsWith('Ein')
+    ? { language: 'deu_Latn', wikicode: 'de', languagename: 'German', score: 0.98 }
+    : { language: 'eng_Latn', wikicode: 'en', languagename: 'English', score: 0.392 };
+  return { body: response };
+}
+
+/** Bodies in a stable order, to compare what was sent regardless of concurrency. */
+const sortedBodies = (bodies: unknown[]) => bodies.map((b) => JSON.stringify(b)).sort();
+
+const client = (gateway: FakeGateway, extra = {}) => ({
+  apiUrl: gateway.apiUrl,
+  rateLimit: false as const,
+  retries: 0,
+  userAgent: 'langid-tests (test@example.org)',
+  ...extra,
+});
+
+let gateway: FakeGateway;
+let model: LangIdModel;
+
+beforeAll(async () => {
+  gateway = await startFakeGateway({ langid: answer });
+  model = await createModel({ client: client(gateway) });
+});
+
+afterAll(async () => {
+  await model?.close();
+  await gateway?.close();
+});
+
+describe('langid online', () => {
+  it('asks /v1/models/langid:predict with the text and answers the typed response', async () => {
+    const start = gateway.requests.length;
+    const response = await model.predict({ text: 'A wiki is a form of hypertext publication.' });
+    expect(response).toEqual({
+      language: 'eng_Latn',
+      wikicode: 'en',
+      languagename: 'English',
+      score: 0.392,
+    });
+    const sent = gateway.requests.slice(start);
+    expect(sent.map((r) => r.path)).toEqual(['/v1/models/langid:predict']);
+    expect(JSON.parse(sent[0]!.body)).toEqual({
+      text: 'A wiki is a form of hypertext publication.',
+    });
+    expect(model).toMatchObject({ name: 'langid', mode: 'online', version: undefined });
+  });
+
+  it.each([
+    [{}, TEXT_REQUIRED],
+    [{ text: null }, TEXT_REQUIRED],
+    [{ text: '' }, TEXT_REQUIRED],
+    [{ text: 0 }, TEXT_REQUIRED],
+    [{ text: false }, TEXT_REQUIRED],
+    [{ text: [] }, TEXT_REQUIRED],
+    [{ text: 42 }, TEXT_NOT_STRING],
+    [{ text: ['a'] }, TEXT_NOT_STRING],
+    [{ text: { a: 1 } }, TEXT_NOT_STRING],
+  ])('rejects %j with the server message, sending nothing', async (body, message) => {
+    const start = gateway.requests.length;
+    const error = (await model.handle(body).catch((e: unknown) => e)) as InputError;
+    expect(error).toBeInstanceOf(InputError);
+    expect(error).toMatchObject({ status: 400, bodyKey: 'error', message });
+    expect(error.toResponseBody()).toEqual({ error: message });
+    await expect(model.predict(body as never)).rejects.toMatchObject({ message });
+    expect(gateway.requests.length).toBe(start);
+  });
+
+  it('rejects a body that is not an object with its own 400', async () => {
+    await expect(model.handle(['text'])).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringMatching(/^A langid request is a JSON object/),
+    });
+  });
+
+  it('turns the server 400 into an InputError with its message', async () => {
+    gateway.models.langid = { status: 400, body: { error: TEXT_REQUIRED } };
+    try {
+      // Whitespace only passes the server check; a server that refused it answers in its words.
+      await expect(model.predict({ text: '   ' })).rejects.toMatchObject({
+        status: 400,
+        bodyKey: 'error',
+        message: TEXT_REQUIRED,
+      });
+    } finally {
+      gateway.models.langid = answer;
+    }
+  });
+
+  it('sends each text of predictMany and handleMany alone (the server has no batch form)', async () => {
+    const start = gateway.requests.length;
+    const progress: number[] = [];
+    const results = await model.predictMany(
+      [{ text: 'Ein Wiki ist eine Website.' }, { text: 7 } as never, { text: 'A wiki.' }],
+      { onProgress: (p) => progress.push(p.done) },
+    );
+    expect(results).toMatchObject([
+      { ok: true, value: { language: 'deu_Latn', wikicode: 'de' } },
+      { ok: false, error: { message: TEXT_NOT_STRING } },
+      { ok: true, value: { language: 'eng_Latn' } },
+    ]);
+    expect(progress.at(-1)).toBe(3);
+    const lines = ['{"text": "Ein Wiki"}', '{"text": ""}', '{', '{"text": "A wiki"}'];
+    const handled = await model.handleMany(lines.map((rawBody) => ({ rawBody })));
+    expect(handled).toMatchObject([
+      { ok: true, value: { language: 'deu_Latn' } },
+      { ok: false, error: { message: TEXT_REQUIRED } },
+      { ok: false, error: { code: 'invalid_input' } },
+      { ok: true, value: { language: 'eng_Latn' } },
+    ]);
+    const bodies = gateway.requests.slice(start).map((r) => JSON.parse(r.body));
+    // Requests run concurrently, so the server sees them in any order.
+    expect(sortedBodies(bodies)).toEqual(
+      sortedBodies([
+        { text: 'Ein Wiki ist eine Website.' },
+        { text: 'A wiki.' },
+        { text: 'Ein Wiki' },
+        { text: 'A wiki' },
+      ]),
+    );
+  });
+
+  it('sends its service Host on the WMF-internal endpoint', async () => {
+    const internal = await createModel({ client: client(gateway, { internal: true }) });
+    const start = gateway.requests.length;
+    await internal.predict({ text: 'A wiki.' });
+    expect(gateway.requests[start]?.headers.host).toBe(LANGID_INTERNAL_HOST);
+    expect(LANGID_INTERNAL_HOST).toBe('langid.llm.wikimedia.org');
+  });
+
+  it('refuses offline mode until it exists', async () => {
+    await expect(createModel({ mode: 'offline' })).rejects.toBeInstanceOf(ConfigError);
+  });
+});
+
+describe('langid definition', () => {
+  it('is online only, with no pin, and creates the model', async () => {
+    expect(definition).toMatchObject({
+      name: 'langid',
+      alias: 'langid',
+      package: '@liftwing/langid',
+      pin: null,
+      modes: ['online'],
+      request: { required: ['text'] },
+    });
+    const created = await definition.create({ client: client(gateway) });
+    await expect(created.predict({ text: 'A wiki.' })).resolves.toMatchObject({
+      language: 'eng_Latn',
+    });
+  });
+});
