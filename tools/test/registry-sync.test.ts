@@ -222,7 +222,9 @@ describe('registry sync', () => {
     await sync();
     const synced = await readJson<Catalogue>('packages/core/src/catalogue.json');
     for (const entry of synced.models) {
-      expect(entry.versions.filter((v) => v.status === 'production')).toHaveLength(1);
+      // A model whose deployment names no version (article-descriptions) has none.
+      const production = entry.versions.filter((v) => v.status === 'production');
+      expect(production).toHaveLength(entry.versions.length === 0 ? 0 : 1);
     }
 
     const outlink = model(synced, 'outlink');
