@@ -38,7 +38,14 @@ export async function modelsCommand(context: Context, args: string[]): Promise<n
     model.installed ? model.package : `${model.package} ${style.yellow('(not installed)')}`,
     model.modes?.join(', ') ?? style.dim('?'),
     known(model.productionVersion),
-    model.cached === undefined ? style.dim('?') : model.cached ? style.green('yes') : 'no',
+    // Online-only models have nothing to cache.
+    model.modes !== undefined && !model.modes.includes('offline')
+      ? style.dim('-')
+      : model.cached === undefined
+        ? style.dim('?')
+        : model.cached
+          ? style.green('yes')
+          : 'no',
   ]);
   context.io.stdout.write(
     renderTable(['MODEL', 'ALIAS', 'PACKAGE', 'MODES', 'PRODUCTION', 'CACHED'], rows),
