@@ -6,9 +6,11 @@
  *
  * @packageDocumentation
  */
+
 import { defineModel } from '@liftwing/core/model-kit';
 import type { ArticleDescriptionsModel } from './model.js';
 import { ARTICLE_DESCRIPTIONS_LANGUAGES } from './request.js';
+import { ARTICLE_DESCRIPTIONS_TIMEOUT_MS } from './timeout.js';
 
 /** The article-descriptions definition; `definition.create(options)` is `createModel(options)`. */
 export const definition = defineModel<ArticleDescriptionsModel>({
@@ -49,5 +51,6 @@ export const definition = defineModel<ArticleDescriptionsModel>({
     required: ['lang', 'title', 'num_beams'],
     examples: [{ lang: 'en', title: 'Clandonald', num_beams: 3 }],
   },
+  timeoutMs: ARTICLE_DESCRIPTIONS_TIMEOUT_MS,
   create: async (options) => (await import('./model.js')).createModel(options),
 });

@@ -8,6 +8,7 @@
 import { ConfigError, type LiftWingModel, type ModelOptions } from '@liftwing/core';
 import { createOnlineModel, modeOf, type OnlineModelSpec } from '@liftwing/core/model-kit';
 import { type ArticleDescriptionsRequest, validateArticleDescriptionsRequest } from './request.js';
+import { ARTICLE_DESCRIPTIONS_TIMEOUT_MS } from './timeout.js';
 
 /** The Lift Wing model name. */
 export const ARTICLE_DESCRIPTIONS_MODEL_NAME = 'article-descriptions';
@@ -22,7 +23,7 @@ export const ARTICLE_DESCRIPTIONS_MODEL_NAME = 'article-descriptions';
  * `helmfile.d/services/rest-gateway/values.yaml`), so the longer timeout matters for the
  * WMF-internal endpoint and a model server reached directly.
  */
-export const ARTICLE_DESCRIPTIONS_TIMEOUT_MS = 60_000;
+export { ARTICLE_DESCRIPTIONS_TIMEOUT_MS };
 
 /** The answer (`ArticleDescriptionsModel.predict`). */
 export interface ArticleDescriptionsResponse {

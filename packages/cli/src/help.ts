@@ -134,7 +134,8 @@ Options:
   --online               forward to the Lift Wing gateway (the default unless ${ENV.offline}=1)
   --models <names>       comma-separated models to serve (default: every installed model package)
   --max-body <bytes>     largest request body (default 1048576); larger gets 413
-  --request-timeout <s>  seconds a prediction may take before 504 (default 30)
+  --request-timeout <s>  seconds a prediction may take before 504 (default 30, or longer
+                         where a model served says it is slower)
   --quiet                no access log
   --json                 the startup line as JSON
 

@@ -274,7 +274,12 @@ describe('liftwing serve', () => {
     while (!stderr.text.includes('listening'))
       await new Promise((resolve) => stderr.once('data', resolve));
     const started = JSON.parse(stderr.text);
-    expect(started).toMatchObject({ event: 'listening', mode: 'offline', models: ['fake-model'] });
+    expect(started).toMatchObject({
+      event: 'listening',
+      mode: 'offline',
+      models: ['fake-model'],
+      requestTimeoutSeconds: 30,
+    });
     const response = await fetch(`${started.url}/v1/models/fake-model:predict`, {
       method: 'POST',
       body: '{"a":1}',
@@ -289,6 +294,27 @@ describe('liftwing serve', () => {
         .map((line) => JSON.parse(line).event),
     ).toEqual(['listening', 'shutdown']);
     expect(created[0]!.model.closed).toBe(true);
+  });
+
+  it('waits as long as the slowest model served says it may take, unless told', async () => {
+    const { deps } = fakeDeps();
+    const models = await deps.listModels();
+    const slow = models.find((model) => model.alias === 'fake')!;
+    slow.definition = { ...slow.definition!, timeoutMs: 90_500 };
+    const started = async (args: string[]) => {
+      const { io, stderr } = fakeIo();
+      const signals = new EventEmitter();
+      io.signals = signals as unknown as CliIo['signals'];
+      const exit = run(['serve', '--port', '0', '--json', '--quiet', ...args], io, deps);
+      while (!stderr.text.includes('listening'))
+        await new Promise((resolve) => stderr.once('data', resolve));
+      signals.emit('SIGTERM', 'SIGTERM');
+      expect(await exit).toBe(0);
+      return JSON.parse(stderr.text.split('\n')[0]!).requestTimeoutSeconds;
+    };
+    expect(await started(['--models', 'fake,revertrisk'])).toBe(91);
+    expect(await started(['--models', 'revertrisk'])).toBe(30);
+    expect(await started(['--models', 'fake', '--request-timeout', '5'])).toBe(5);
   });
 
   it('says which address is taken, exit 1, and closes the models it loaded', async () => {

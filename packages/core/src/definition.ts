@@ -70,6 +70,11 @@ export interface ModelDefinition<
   /** The request body. */
   readonly request: RequestSchema;
   /**
+   * Milliseconds one prediction may take, for a model slower than a client expects (30 s); a
+   * server of liftwing's (`liftwing serve`) waits at least this long before it gives up.
+   */
+  readonly timeoutMs?: number;
+  /**
    * Creates the model. A package imports its runtime (a native session, a large reader) only
    * here, so that reading a definition stays cheap.
    */
@@ -126,6 +131,10 @@ export function defineModel<
     }
   }
   if (request.examples.length === 0) problems.push('request.examples is empty');
+  const { timeoutMs } = definition;
+  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    problems.push(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}`);
+  }
   if (problems.length > 0) {
     throw new ConfigError(
       `The model definition of ${definition.package} is not valid: ${problems.join('; ')}.`,

@@ -97,3 +97,12 @@ describe('handleEach', () => {
     ).rejects.toThrow('bug');
   });
 });
+
+describe('defineModel timeoutMs', () => {
+  it('takes a positive timeout and refuses any other', () => {
+    expect(defineModel({ ...base, timeoutMs: 60_000 }).timeoutMs).toBe(60_000);
+    expect(() => defineModel({ ...base, timeoutMs: 0 })).toThrow(
+      'timeoutMs must be a positive number of milliseconds, not 0',
+    );
+  });
+});

@@ -4,8 +4,10 @@
  *
  * @packageDocumentation
  */
+
 import { defineModel } from '@liftwing/core/model-kit';
 import type { ReadabilityModel, ReadabilityOptions } from './model.js';
+import { READABILITY_TIMEOUT_MS } from './timeout.js';
 
 /** The `readability` definition; `definition.create(options)` is `createModel(options)`. */
 export const definition = defineModel<ReadabilityModel, ReadabilityOptions>({
@@ -30,5 +32,6 @@ export const definition = defineModel<ReadabilityModel, ReadabilityOptions>({
     required: ['rev_id', 'lang'],
     examples: [{ rev_id: 123456789, lang: 'en' }],
   },
+  timeoutMs: READABILITY_TIMEOUT_MS,
   create: async (options) => (await import('./model.js')).createModel(options),
 });

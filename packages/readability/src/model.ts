@@ -8,6 +8,7 @@
 import { ConfigError, type LiftWingModel, type ModelOptions } from '@liftwing/core';
 import { createOnlineModel, modeOf, type OnlineModelSpec } from '@liftwing/core/model-kit';
 import { type ReadabilityRequest, validateReadabilityRequest } from './request.js';
+import { READABILITY_TIMEOUT_MS } from './timeout.js';
 
 /** The Lift Wing model name: `/v1/models/readability:predict`. */
 export const READABILITY_MODEL_NAME = 'readability';
@@ -20,7 +21,7 @@ export const READABILITY_MODEL_NAME = 'readability';
 export const READABILITY_INTERNAL_HOST = 'readability.readability.wikimedia.org';
 
 /** Milliseconds one attempt may take by default: a minute, for a model that answers in seconds. */
-export const READABILITY_TIMEOUT_MS = 60_000;
+export { READABILITY_TIMEOUT_MS };
 
 /** What `readability` answers (`model.py` `predict`; `docs/readability.yaml`). */
 export interface ReadabilityResponse {

@@ -52,12 +52,16 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
   const port = positiveInteger('port', values.port, 8080, true);
   if (port > 65535) throw new UsageError('--port must be at most 65535.');
   const maxBodyBytes = positiveInteger('max-body', values['max-body'], DEFAULT_MAX_BODY_BYTES);
-  const timeoutSeconds = positiveInteger('request-timeout', values['request-timeout'], 30);
+  const given = positiveInteger('request-timeout', values['request-timeout'], 0);
   const requested = ((values.models as string[] | undefined) ?? [])
     .flatMap((list) => list.split(','))
     .map((name) => name.trim())
     .filter((name) => name !== '');
   const chosen = chooseModels(await context.deps.listModels(), requested);
+  // By default a request may take as long as the slowest model served says it may, and 30 s at
+  // least; --request-timeout decides alone.
+  const slowest = Math.max(...chosen.map(({ info }) => info.definition?.timeoutMs ?? 0));
+  const timeoutSeconds = given > 0 ? given : Math.max(30, Math.ceil(slowest / 1000));
 
   const models: LiftWingModel<unknown, unknown>[] = [];
   const closeModels = () => Promise.all(models.map((model) => model.close()));
@@ -87,7 +91,13 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
       write(
         context.io.stderr,
         context.json
-          ? JSON.stringify({ event: 'listening', url, mode, models: names })
+          ? JSON.stringify({
+              event: 'listening',
+              url,
+              mode,
+              models: names,
+              requestTimeoutSeconds: timeoutSeconds,
+            })
           : `liftwing serve: listening on ${url} (${mode}: ${names.join(', ')})`,
       );
       if (!signal.aborted)
