@@ -27,6 +27,15 @@ export {
   type MediaWikiRequest,
   startFakeMediaWiki,
 } from './mediawiki.js';
+export {
+  bodiesSentDuring,
+  gatewayClient,
+  hostSentDuring,
+  type Refusal,
+  type RefusingModel,
+  refusalOf,
+  sortedBodies,
+} from './online-model.js';
 export { startProxy } from './proxy.js';
 export { http10Head, startRawServer } from './raw-server.js';
 export {
