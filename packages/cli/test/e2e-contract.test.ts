@@ -14,6 +14,7 @@ import {
   sha256,
   startArtifactServer,
   startFakeGateway,
+  writeRegistry,
 } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ROOT, runCli, startCli, startNode } from './helpers/run-cli.js';
@@ -50,43 +51,28 @@ beforeAll(async () => {
       };
     },
   });
-  const registry = join(dir, 'registry.json');
-  await writeFile(
-    registry,
-    JSON.stringify({
-      schemaVersion: 1,
-      modelsUrl: `${tree.origin}/`,
-      models: [
-        {
-          name: 'echo-model',
-          alias: 'echo',
-          package: '@liftwing/fixture-echo',
-          description: 'A test fixture',
-          modes: ['online', 'offline'],
-          request: { fields: {} },
-          modelCard: null,
-          apiDocs: null,
-          versions: [
-            {
-              id: '1',
-              modelVersion: null,
-              status: 'production',
-              pin: null,
-              artifacts: [
-                {
-                  name: 'prefix.json',
-                  path: ARTIFACT,
-                  format: 'json',
-                  size: PREFIX.length,
-                  sha256: sha256(PREFIX),
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    }),
-  );
+  const registry = await writeRegistry(join(dir, 'registry.json'), {
+    modelsUrl: `${tree.origin}/`,
+    name: 'echo-model',
+    alias: 'echo',
+    package: '@liftwing/fixture-echo',
+    description: 'A test fixture',
+    modes: ['online', 'offline'],
+    versions: [
+      {
+        id: '1',
+        artifacts: [
+          {
+            name: 'prefix.json',
+            path: ARTIFACT,
+            format: 'json',
+            size: PREFIX.length,
+            sha256: sha256(PREFIX),
+          },
+        ],
+      },
+    ],
+  });
   env = {
     LIFTWING_REGISTRY: registry,
     LIFTWING_CACHE_DIR: join(dir, 'cache'),

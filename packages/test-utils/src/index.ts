@@ -39,6 +39,13 @@ export {
 export { startProxy } from './proxy.js';
 export { http10Head, startRawServer } from './raw-server.js';
 export {
+  registryJson,
+  type TestArtifact,
+  type TestRegistry,
+  type TestVersion,
+  writeRegistry,
+} from './registry.js';
+export {
   type FakePage,
   type FakeRevision,
   type FakeUser,
