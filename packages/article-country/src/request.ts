@@ -10,7 +10,13 @@
  * @packageDocumentation
  */
 import { InputError } from '@liftwing/core';
-import { isJsonObject } from '@liftwing/core/model-kit';
+import {
+  checkInputParams,
+  checkWikiSuffix,
+  isJsonObject,
+  requiredMessage as pythonRequiredMessage,
+  WIKI_SUFFIX_MESSAGE,
+} from '@liftwing/core/model-kit';
 
 /** What `article-country` takes. */
 export interface ArticleCountryRequest {
@@ -22,24 +28,11 @@ export interface ArticleCountryRequest {
 
 /** The server's message for a missing (or empty) `lang` or `title`. */
 export function requiredMessage(field: 'lang' | 'title'): string {
-  return `The parameter ${field} is required.`;
+  return pythonRequiredMessage(field);
 }
 
 /** The server's message for a `lang` that ends in `wiki`. */
-export const WIKI_SUFFIX =
-  "Language field should not have a 'wiki' suffix, i.e. use 'en', not 'enwiki'";
-
-/**
- * Python's truthiness, as `check_input_param` applies it (`if not value`): `None`, `""`, `0`,
- * `False`, `[]` and `{}` all count as missing.
- */
-function isPythonFalsy(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === '') {
-    return true;
-  }
-  if (Array.isArray(value)) return value.length === 0;
-  return isJsonObject(value) && Object.keys(value).length === 0;
-}
+export const WIKI_SUFFIX = WIKI_SUFFIX_MESSAGE;
 
 /**
  * Checks an `article-country` request in the server's order (`lang` and `title` present, then the
@@ -63,15 +56,14 @@ export function validateArticleCountryRequest(body: unknown): ArticleCountryRequ
       'The "event" form of article-country is for Wikimedia\'s event pipeline (it publishes events); send {"lang", "title"} instead.',
     );
   }
+  checkInputParams(body, ['lang', 'title']);
   const { lang, title } = body;
-  if (isPythonFalsy(lang)) throw new InputError(requiredMessage('lang'));
-  if (isPythonFalsy(title)) throw new InputError(requiredMessage('title'));
   if (typeof lang !== 'string') {
     throw new InputError(
       `The parameter lang must be a Wikipedia language code such as "en"; got ${JSON.stringify(lang)}.`,
     );
   }
-  if (lang.endsWith('wiki')) throw new InputError(WIKI_SUFFIX);
+  checkWikiSuffix(lang);
   if (typeof title !== 'string') {
     throw new InputError(
       `The parameter title must be an article title such as "Eiffel_Tower"; got ${JSON.stringify(title)}.`,

@@ -1,5 +1,13 @@
 import { ConfigError, InputError } from '@liftwing/core';
-import { type FakeGateway, type PredictRequest, startFakeGateway } from '@liftwing/test-utils';
+import {
+  type FakeGateway,
+  gatewayClient,
+  hostSentDuring,
+  type PredictRequest,
+  refusalOf,
+  sortedBodies,
+  startFakeGateway,
+} from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTICLE_COUNTRY_INTERNAL_HOST,
@@ -39,16 +47,8 @@ function answer(request: PredictRequest) {
   return { body: response };
 }
 
-/** Bodies in a stable order, to compare what was sent regardless of concurrency. */
-const sortedBodies = (bodies: unknown[]) => bodies.map((b) => JSON.stringify(b)).sort();
-
-const client = (gateway: FakeGateway, extra = {}) => ({
-  apiUrl: gateway.apiUrl,
-  rateLimit: false as const,
-  retries: 0,
-  userAgent: 'article-country-tests (test@example.org)',
-  ...extra,
-});
+const client = (gateway: FakeGateway, extra = {}) =>
+  gatewayClient(gateway, 'article-country', extra);
 
 let gateway: FakeGateway;
 let model: ArticleCountryModel;
@@ -108,13 +108,12 @@ describe('article-country online', () => {
       'An article-country request is a JSON object such as {"lang": "en", "title": "Eiffel_Tower"}; got null.',
     ],
   ])('rejects %j before sending anything', async (body, message) => {
-    const start = gateway.requests.length;
-    const error = (await model.handle(body).catch((e: unknown) => e)) as InputError;
-    expect(error).toBeInstanceOf(InputError);
-    expect(error).toMatchObject({ status: 400, bodyKey: 'error', message });
-    expect(error.toResponseBody()).toEqual({ error: message });
-    await expect(model.predict(body as never)).rejects.toMatchObject({ message });
-    expect(gateway.requests.length).toBe(start);
+    const { handled, predicted, sent } = await refusalOf(gateway, model, body);
+    expect(handled).toBeInstanceOf(InputError);
+    expect(handled).toMatchObject({ status: 400, bodyKey: 'error', message });
+    expect((handled as InputError).toResponseBody()).toEqual({ error: message });
+    expect(predicted).toMatchObject({ message });
+    expect(sent).toEqual([]);
   });
 
   it('has the server wiki-suffix message word for word', () => {
@@ -171,9 +170,8 @@ describe('article-country online', () => {
 
   it('sends its service Host on the WMF-internal endpoint', async () => {
     const internal = await createModel({ client: client(gateway, { internal: true }) });
-    const start = gateway.requests.length;
-    await internal.predict({ lang: 'en', title: 'X' });
-    expect(gateway.requests[start]?.headers.host).toBe(ARTICLE_COUNTRY_INTERNAL_HOST);
+    const host = await hostSentDuring(gateway, () => internal.predict({ lang: 'en', title: 'X' }));
+    expect(host).toBe(ARTICLE_COUNTRY_INTERNAL_HOST);
     expect(ARTICLE_COUNTRY_INTERNAL_HOST).toBe('article-country.article-models.wikimedia.org');
   });
 

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { InputError } from '@liftwing/core';
-import { isJsonObject } from '@liftwing/core/model-kit';
+import { checkInputParams, isJsonObject } from '@liftwing/core/model-kit';
 
 /**
  * The 25 Wikipedia languages the model writes descriptions in, in the server's order (the keys
@@ -58,16 +58,6 @@ export interface ArticleDescriptionsRequest {
 
 const LANGUAGES: ReadonlySet<string> = new Set(ARTICLE_DESCRIPTIONS_LANGUAGES);
 
-/** Python's truthiness of a JSON value: the server tests `if not lang`, `if not num_beams`. */
-function pythonTruthy(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === '') {
-    return false;
-  }
-  if (Array.isArray(value)) return value.length > 0;
-  if (isJsonObject(value)) return Object.keys(value).length > 0;
-  return true;
-}
-
 /**
  * The server's message for a language it does not support. Its f-string continues over a line
  * break with a backslash inside the literal, so the next line's 16 spaces of indentation are part
@@ -90,8 +80,9 @@ export function validateArticleDescriptionsRequest(body: unknown): ArticleDescri
       `An article-descriptions request is a JSON object such as {"lang": "en", "title": "Clandonald", "num_beams": 3}; got ${JSON.stringify(body)}.`,
     );
   }
-  const { lang, title, num_beams: beams, debug = 0 } = body;
-  if (!pythonTruthy(lang)) throw new InputError('The parameter lang is required.');
+  const { lang, num_beams: beams, debug = 0 } = body;
+  // The server tests `if not lang` first, then the type and the language list, then the others.
+  checkInputParams(body, ['lang']);
   if (typeof lang !== 'string') {
     // The server answers its unsupported-language message with Python's str() of the value;
     // liftwing says what is wrong instead (same status).
@@ -101,8 +92,7 @@ export function validateArticleDescriptionsRequest(body: unknown): ArticleDescri
   }
   if (!LANGUAGES.has(lang)) throw new InputError(unsupportedLanguageMessage(lang));
   // Any truthy title passes the server's check (it sends it to MediaWiki as it is).
-  if (!pythonTruthy(title)) throw new InputError('The parameter title is required.');
-  if (!pythonTruthy(beams)) throw new InputError('The parameter num_beams is required.');
+  checkInputParams(body, ['title', 'num_beams']);
   // `not isinstance(num_beams, int) or num_beams < 1`: Python's True is the int 1 and passes. A
   // JSON float such as 3.0 is not an int there, but JSON.parse makes it 3, which is sent as 3 and
   // accepted: liftwing cannot tell them apart after parsing.

@@ -1,8 +1,11 @@
 import { ConfigError, InputError, LiftWingClient } from '@liftwing/core';
 import {
   type Answer,
+  bodiesSentDuring,
   type FakeGateway,
+  gatewayClient,
   type PredictRequest,
+  refusalOf,
   startFakeGateway,
 } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,12 +17,6 @@ import {
   createModel,
   definition,
 } from '../src/index.js';
-
-const client = {
-  rateLimit: false,
-  retries: 0,
-  userAgent: 'article-descriptions-tests (test@example.org)',
-} as const;
 
 /** The server's answer, shaped as `model.py` builds it: `num_beams` candidates. */
 function answer({ json }: PredictRequest): Answer | Promise<Answer> {
@@ -47,7 +44,7 @@ let model: ArticleDescriptionsModel;
 
 beforeAll(async () => {
   gateway = await startFakeGateway({ 'article-descriptions': answer });
-  model = await createModel({ client: { ...client, apiUrl: gateway.apiUrl } });
+  model = await createModel({ client: gatewayClient(gateway, 'article-descriptions') });
 });
 
 afterAll(async () => {
@@ -55,11 +52,8 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-async function sent(run: () => Promise<unknown>): Promise<unknown[]> {
-  const start = gateway.bodies.length;
-  await run().catch(() => undefined);
-  return gateway.bodies.slice(start);
-}
+/** The bodies sent while `run` runs. */
+const sent = (run: () => Promise<unknown>) => bodiesSentDuring(gateway, run);
 
 describe('definition', () => {
   it('is online only, with the 25 languages and the OpenAPI fields', () => {
@@ -111,7 +105,9 @@ describe('online model', () => {
   it('gives the slow model its own timeout, longer than the default', async () => {
     expect(ARTICLE_DESCRIPTIONS_TIMEOUT_MS).toBeGreaterThan(35_000);
     // A client with a short timeout of its own still waits the model's timeout, per call...
-    const short = new LiftWingClient({ ...client, apiUrl: gateway.apiUrl, timeoutMs: 50 });
+    const short = new LiftWingClient(
+      gatewayClient(gateway, 'article-descriptions', { timeoutMs: 50 }),
+    );
     const own = await createModel({ client: short });
     const controller = new AbortController();
     const pending = own.predict(
@@ -172,15 +168,15 @@ describe('online model', () => {
     [{ lang: ['en'], title: 'X', num_beams: 1 }, /lang must be a language code string/],
     ['en', /is a JSON object such as/],
   ])('refuses %j with the 400 before any request', async (body, message) => {
-    const bodies = await sent(async () => {
-      const error = (await model.predict(body as never).catch((e) => e)) as InputError;
-      expect(error).toBeInstanceOf(InputError);
-      expect(error).toMatchObject({ status: 400, bodyKey: 'error' });
-      if (typeof message === 'string') expect(error.message).toBe(message);
-      else expect(error.message).toMatch(message);
-      await expect(model.handle(body)).rejects.toThrow(message);
-    });
-    expect(bodies).toEqual([]);
+    const { handled, predicted, sent } = await refusalOf(gateway, model, body);
+    expect(predicted).toBeInstanceOf(InputError);
+    expect(predicted).toMatchObject({ status: 400, bodyKey: 'error' });
+    const { message: said } = predicted as InputError;
+    if (typeof message === 'string') expect(said).toBe(message);
+    else expect(said).toMatch(message);
+    expect(handled).toBeInstanceOf(Error);
+    expect((handled as Error).message).toMatch(message);
+    expect(sent).toEqual([]);
   });
 
   it('accepts what Python accepts: num_beams true is 1, debug false is 0', async () => {

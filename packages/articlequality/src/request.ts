@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 import { InputError } from '@liftwing/core';
-import { isJsonObject } from '@liftwing/core/model-kit';
+import { isJsonObject, isStrtoboolString, requiredMessage } from '@liftwing/core/model-kit';
 
 /** What `articlequality` takes. */
 export interface ArticleQualityRequest {
@@ -27,22 +27,6 @@ export interface ArticleQualityRequest {
   extended_output?: string;
 }
 
-/** The values Python's `distutils.util.strtobool` accepts, lower-cased. */
-const STRTOBOOL = new Set([
-  'y',
-  'yes',
-  't',
-  'true',
-  'on',
-  '1',
-  'n',
-  'no',
-  'f',
-  'false',
-  'off',
-  '0',
-]);
-
 /**
  * Checks an `articlequality` request and returns the body to send (the fields the server reads).
  *
@@ -55,14 +39,14 @@ export function validateArticleQualityRequest(body: unknown): ArticleQualityRequ
     );
   }
   const { lang, rev_id: revId, extended_output: extended } = body;
-  if (lang === undefined || lang === null) throw new InputError('The parameter lang is required.');
+  if (lang === undefined || lang === null) throw new InputError(requiredMessage('lang'));
   if (typeof lang !== 'string' || lang === '') {
     throw new InputError(
       `The parameter lang must be a Wikipedia language code such as "en"; got ${JSON.stringify(lang)}.`,
     );
   }
   if (revId === undefined || revId === null) {
-    throw new InputError('The parameter rev_id is required.');
+    throw new InputError(requiredMessage('rev_id'));
   }
   if (typeof revId !== 'number' || !Number.isSafeInteger(revId) || revId <= 0) {
     throw new InputError(
@@ -71,7 +55,7 @@ export function validateArticleQualityRequest(body: unknown): ArticleQualityRequ
   }
   const request: ArticleQualityRequest = { lang, rev_id: revId };
   if (extended !== undefined) {
-    if (typeof extended !== 'string' || !STRTOBOOL.has(extended.toLowerCase())) {
+    if (!isStrtoboolString(extended)) {
       throw new InputError(
         `The parameter extended_output must be the string "true" or "false"; got ${JSON.stringify(extended)}.`,
       );

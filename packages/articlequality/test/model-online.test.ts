@@ -1,5 +1,13 @@
 import { ConfigError, HttpError, InputError } from '@liftwing/core';
-import { type FakeGateway, type PredictRequest, startFakeGateway } from '@liftwing/test-utils';
+import {
+  type FakeGateway,
+  gatewayClient,
+  hostSentDuring,
+  type PredictRequest,
+  refusalOf,
+  sortedBodies,
+  startFakeGateway,
+} from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ARTICLEQUALITY_INTERNAL_HOST,
@@ -43,16 +51,8 @@ function answer(request: PredictRequest) {
   return { body: response };
 }
 
-/** Bodies in a stable order, to compare what was sent regardless of concurrency. */
-const sortedBodies = (bodies: unknown[]) => bodies.map((b) => JSON.stringify(b)).sort();
-
-const client = (gateway: FakeGateway, extra = {}) => ({
-  apiUrl: gateway.apiUrl,
-  rateLimit: false as const,
-  retries: 0,
-  userAgent: 'articlequality-tests (test@example.org)',
-  ...extra,
-});
+const client = (gateway: FakeGateway, extra = {}) =>
+  gatewayClient(gateway, 'articlequality', extra);
 
 let gateway: FakeGateway;
 let model: ArticleQualityModel;
@@ -134,12 +134,11 @@ describe('articlequality online', () => {
       'An articlequality request is a JSON object such as {"lang": "en", "rev_id": 12345}; got [{"lang":"en","rev_id":1}].',
     ],
   ])('rejects %j before sending anything', async (body, message) => {
-    const start = gateway.requests.length;
-    const error = (await model.handle(body).catch((e: unknown) => e)) as InputError;
-    expect(error).toBeInstanceOf(InputError);
-    expect(error).toMatchObject({ status: 400, bodyKey: 'error', message });
-    await expect(model.predict(body as never)).rejects.toMatchObject({ message });
-    expect(gateway.requests.length).toBe(start);
+    const { handled, predicted, sent } = await refusalOf(gateway, model, body);
+    expect(handled).toBeInstanceOf(InputError);
+    expect(handled).toMatchObject({ status: 400, bodyKey: 'error', message });
+    expect(predicted).toMatchObject({ message });
+    expect(sent).toEqual([]);
   });
 
   it('accepts every strtobool spelling of extended_output', async () => {
@@ -202,9 +201,8 @@ describe('articlequality online', () => {
 
   it('sends its service Host on the WMF-internal endpoint', async () => {
     const internal = await createModel({ client: client(gateway, { internal: true }) });
-    const start = gateway.requests.length;
-    await internal.predict({ lang: 'en', rev_id: 1 });
-    expect(gateway.requests[start]?.headers.host).toBe(ARTICLEQUALITY_INTERNAL_HOST);
+    const host = await hostSentDuring(gateway, () => internal.predict({ lang: 'en', rev_id: 1 }));
+    expect(host).toBe(ARTICLEQUALITY_INTERNAL_HOST);
     expect(ARTICLEQUALITY_INTERNAL_HOST).toBe('articlequality.article-models.wikimedia.org');
   });
 

@@ -14,9 +14,10 @@ import {
   sha256,
   startArtifactServer,
   startFakeGateway,
+  writeRegistry,
 } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_ROOT, runCli, startCli, startNode } from './helpers/run-cli.js';
+import { CLI_ROOT, type CliRun, runCli, startCli, startNode } from './helpers/run-cli.js';
 
 const PREFIX = Buffer.from(JSON.stringify({ prefix: 'echo: ' }));
 const ARTIFACT = 'echo/1/prefix.json';
@@ -50,43 +51,28 @@ beforeAll(async () => {
       };
     },
   });
-  const registry = join(dir, 'registry.json');
-  await writeFile(
-    registry,
-    JSON.stringify({
-      schemaVersion: 1,
-      modelsUrl: `${tree.origin}/`,
-      models: [
-        {
-          name: 'echo-model',
-          alias: 'echo',
-          package: '@liftwing/fixture-echo',
-          description: 'A test fixture',
-          modes: ['online', 'offline'],
-          request: { fields: {} },
-          modelCard: null,
-          apiDocs: null,
-          versions: [
-            {
-              id: '1',
-              modelVersion: null,
-              status: 'production',
-              pin: null,
-              artifacts: [
-                {
-                  name: 'prefix.json',
-                  path: ARTIFACT,
-                  format: 'json',
-                  size: PREFIX.length,
-                  sha256: sha256(PREFIX),
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    }),
-  );
+  const registry = await writeRegistry(join(dir, 'registry.json'), {
+    modelsUrl: `${tree.origin}/`,
+    name: 'echo-model',
+    alias: 'echo',
+    package: '@liftwing/fixture-echo',
+    description: 'A test fixture',
+    modes: ['online', 'offline'],
+    versions: [
+      {
+        id: '1',
+        artifacts: [
+          {
+            name: 'prefix.json',
+            path: ARTIFACT,
+            format: 'json',
+            size: PREFIX.length,
+            sha256: sha256(PREFIX),
+          },
+        ],
+      },
+    ],
+  });
   env = {
     LIFTWING_REGISTRY: registry,
     LIFTWING_CACHE_DIR: join(dir, 'cache'),
@@ -191,25 +177,32 @@ describe('a model package the CLI knows only by its definition', () => {
 
   it('is served with Lift Wing protocol, bad requests answered as its server would', async () => {
     const server = startCli(['serve', '--online', '--port', '0', '--models', 'echo'], env);
-    try {
-      const [, url] = await server.until('stderr', /listening on (http:\/\/\S+)/);
-      const ok = await fetch(`${url}/v1/models/echo-model:predict`, {
-        method: 'POST',
-        body: '{"text": "x", "times": 2}',
-      });
+    await whileServing(server, async (predict) => {
+      const ok = await predict('{"text": "x", "times": 2}');
       expect(await ok.json()).toEqual({ model_name: 'echo-model', echo: 'x x' });
-      const bad = await fetch(`${url}/v1/models/echo-model:predict`, {
-        method: 'POST',
-        body: '{"text": 1}',
-      });
+      const bad = await predict('{"text": 1}');
       expect(bad.status).toBe(400);
       expect(await bad.json()).toEqual({ error: 'The parameter text is required.' });
-    } finally {
-      server.proc.kill('SIGTERM');
-      await server.exit;
-    }
+    });
   });
 });
+
+/**
+ * Runs `run` once `server` (a `liftwing serve` of the echo model) listens, with a function that
+ * POSTs a raw body to its echo-model route; stops the server afterwards, whatever `run` did.
+ */
+async function whileServing(
+  server: CliRun,
+  run: (predict: (body: string) => Promise<Response>) => Promise<void>,
+): Promise<void> {
+  try {
+    const [, url] = await server.until('stderr', /listening on (http:\/\/\S+)/);
+    await run((body) => fetch(`${url}/v1/models/echo-model:predict`, { method: 'POST', body }));
+  } finally {
+    server.proc.kill('SIGTERM');
+    await server.exit;
+  }
+}
 
 /** Copies a workspace package's published files (`files` of its package.json) to `to`. */
 async function install(from: string, to: string) {
@@ -252,17 +245,10 @@ describe('a model package that resolves a second copy of @liftwing/core', () => 
     expect(predict.out.stderr).toBe('liftwing: The parameter text is required.\n');
 
     const server = startNode([bin, 'serve', '--online', '--port', '0', '--models', 'echo'], cliEnv);
-    try {
-      const [, url] = await server.until('stderr', /listening on (http:\/\/\S+)/);
-      const bad = await fetch(`${url}/v1/models/echo-model:predict`, {
-        method: 'POST',
-        body: '{"text": 1}',
-      });
+    await whileServing(server, async (predict) => {
+      const bad = await predict('{"text": 1}');
       expect(bad.status).toBe(400);
       expect(await bad.json()).toEqual({ error: 'The parameter text is required.' });
-    } finally {
-      server.proc.kill('SIGTERM');
-      await server.exit;
-    }
+    });
   });
 });

@@ -25,5 +25,13 @@ export {
   modeOf,
 } from './model.js';
 export { createOnlineModel, type OnlineModelSpec } from './online-model.js';
+export {
+  checkInputParams,
+  checkWikiSuffix,
+  isPythonTruthy,
+  isStrtoboolString,
+  requiredMessage,
+  WIKI_SUFFIX_MESSAGE,
+} from './python-checks.js';
 export { settingsOf } from './settings.js';
 export * from './wikis.js';

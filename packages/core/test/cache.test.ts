@@ -19,6 +19,7 @@ import {
   type SeenRequest,
   sha256,
   startArtifactServer,
+  writeRegistry as writeTestRegistry,
 } from '@liftwing/test-utils';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -41,45 +42,26 @@ let registryFile: string;
 const v1 = bytes(300_000, 1);
 const v2 = bytes(200_000, 2);
 
-function registryJson(
+/** The registry of versions 1 (production) and 2 (staging); `overrides` change version 1. */
+async function writeRegistry(
   overrides: { sha256?: string | null; size?: number | null; path?: string; format?: string } = {},
-) {
-  const version = (id: string, body: Buffer, status: string) => ({
-    id,
-    modelVersion: null,
-    status,
-    pin: null,
-    artifacts: [
-      {
-        name: 'model.bin',
-        path: id === '1' && overrides.path !== undefined ? overrides.path : `tiny/${id}/model.bin`,
-        format: overrides.format ?? 'file',
-        size: id === '1' && overrides.size !== undefined ? overrides.size : body.length,
-        sha256: id === '1' && overrides.sha256 !== undefined ? overrides.sha256 : null,
-      },
+): Promise<void> {
+  const artifact = (id: string, body: Buffer) => {
+    const own = id === '1' ? overrides : {};
+    return {
+      path: own.path ?? `tiny/${id}/model.bin`,
+      format: overrides.format ?? 'file',
+      size: own.size === undefined ? body.length : own.size,
+      sha256: own.sha256 ?? null,
+    };
+  };
+  await writeTestRegistry(registryFile, {
+    modelsUrl: server.url,
+    versions: [
+      { id: '1', status: 'production', artifacts: [artifact('1', v1)] },
+      { id: '2', status: 'staging', artifacts: [artifact('2', v2)] },
     ],
   });
-  return {
-    schemaVersion: 1,
-    modelsUrl: server.url,
-    models: [
-      {
-        name: 'tiny-test-model',
-        alias: 'tiny',
-        package: '@liftwing/tiny',
-        description: 'A test model',
-        modes: ['offline'],
-        request: { fields: {} },
-        modelCard: null,
-        apiDocs: null,
-        versions: [version('1', v1, 'production'), version('2', v2, 'staging')],
-      },
-    ],
-  };
-}
-
-async function writeRegistry(overrides: Parameters<typeof registryJson>[0] = {}): Promise<void> {
-  await writeFile(registryFile, JSON.stringify(registryJson(overrides)));
 }
 
 function options(extra: EnsureModelOptions = {}): EnsureModelOptions {

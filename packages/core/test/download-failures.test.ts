@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytes, http10Head, sha256, startRawServer } from '@liftwing/test-utils';
+import { bytes, http10Head, sha256, startRawServer, writeRegistry } from '@liftwing/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ArtifactCache, ensureModel } from '../src/index.js';
 import { fastTextModel } from './helpers/model-files.js';
@@ -19,39 +19,11 @@ afterEach(async () => {
 });
 
 /** A registry with one version of one artifact under `url`, of `format`. */
-async function registryAt(url: string, format: string): Promise<string> {
-  const file = join(root, 'registry.json');
-  await writeFile(
-    file,
-    JSON.stringify({
-      schemaVersion: 1,
-      modelsUrl: `${url}/`,
-      models: [
-        {
-          name: 'tiny-test-model',
-          alias: 'tiny',
-          package: '@liftwing/tiny',
-          description: 'A test model',
-          modes: ['offline'],
-          request: { fields: {} },
-          modelCard: null,
-          apiDocs: null,
-          versions: [
-            {
-              id: '1',
-              modelVersion: null,
-              status: 'production',
-              pin: null,
-              artifacts: [
-                { name: 'model.bin', path: 'tiny/model.bin', format, size: null, sha256: null },
-              ],
-            },
-          ],
-        },
-      ],
-    }),
-  );
-  return file;
+function registryAt(url: string, format: string): Promise<string> {
+  return writeRegistry(join(root, 'registry.json'), {
+    modelsUrl: `${url}/`,
+    versions: [{ id: '1', artifacts: [{ path: 'tiny/model.bin', format }] }],
+  });
 }
 
 function pull(registry: string, cacheDir = join(root, 'cache')) {

@@ -2,7 +2,7 @@
  * Credentials never leave in what liftwing shows or stores: the gateway token (echoed back by a
  * hostile or broken server, or cut in half by truncation) and the userinfo of a models URL.
  */
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -12,6 +12,7 @@ import {
   type LoopbackServer,
   startArtifactServer,
   startLoopbackServer,
+  writeRegistry,
 } from '@liftwing/test-utils';
 import { MockAgent } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -157,43 +158,10 @@ describe('userinfo in a models URL', () => {
 
   async function setup(artifactPath: string) {
     root = await mkdtemp(join(tmpdir(), 'liftwing-secrets-'));
-    const registry = join(root, 'registry.json');
-    await writeFile(
-      registry,
-      JSON.stringify({
-        schemaVersion: 1,
-        modelsUrl: withUserinfo,
-        models: [
-          {
-            name: 'tiny-test-model',
-            alias: 'tiny',
-            package: '@liftwing/tiny',
-            description: 'A test model',
-            modes: ['offline'],
-            request: { fields: {} },
-            modelCard: null,
-            apiDocs: null,
-            versions: [
-              {
-                id: '1',
-                modelVersion: null,
-                status: 'production',
-                pin: null,
-                artifacts: [
-                  {
-                    name: 'model.bin',
-                    path: artifactPath,
-                    format: 'file',
-                    size: null,
-                    sha256: null,
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      }),
-    );
+    const registry = await writeRegistry(join(root, 'registry.json'), {
+      modelsUrl: withUserinfo,
+      versions: [{ id: '1', artifacts: [{ path: artifactPath }] }],
+    });
     return { cacheDir: join(root, 'cache'), registry, userAgent: USER_AGENT, env: {} };
   }
 

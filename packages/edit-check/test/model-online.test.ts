@@ -1,7 +1,9 @@
 import { ConfigError, HttpError, InputError } from '@liftwing/core';
 import {
   type Answer,
+  bodiesSentDuring,
   type FakeGateway,
+  gatewayClient,
   type PredictRequest,
   startFakeGateway,
 } from '@liftwing/test-utils';
@@ -16,12 +18,6 @@ import {
   type EditCheckPrediction,
   type EditCheckResponse,
 } from '../src/index.js';
-
-const client = {
-  rateLimit: false,
-  retries: 0,
-  userAgent: 'edit-check-tests (test@example.org)',
-} as const;
 
 /** An instance; `page_title` says which one it is. */
 function instance(title: string, extra: Partial<EditCheckInstance> = {}): EditCheckInstance {
@@ -71,7 +67,7 @@ let model: EditCheckModel;
 
 beforeAll(async () => {
   gateway = await startFakeGateway({ 'edit-check': answer });
-  model = await createModel({ client: { ...client, apiUrl: gateway.apiUrl } });
+  model = await createModel({ client: gatewayClient(gateway, 'edit-check') });
 });
 
 afterAll(async () => {
@@ -79,11 +75,8 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-async function sent(run: () => Promise<unknown>): Promise<unknown[]> {
-  const start = gateway.bodies.length;
-  await run();
-  return gateway.bodies.slice(start);
-}
+/** The bodies sent while `run` runs. */
+const sent = (run: () => Promise<unknown>) => bodiesSentDuring(gateway, run);
 
 describe('definition', () => {
   it('describes one instance, online only', () => {

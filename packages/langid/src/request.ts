@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { InputError } from '@liftwing/core';
-import { isJsonObject } from '@liftwing/core/model-kit';
+import { checkInputParams, isJsonObject, requiredMessage } from '@liftwing/core/model-kit';
 
 /** What `langid` takes. */
 export interface LangIdRequest {
@@ -21,21 +21,9 @@ export interface LangIdRequest {
 }
 
 /** The server's message for a missing (or empty) `text`. */
-export const TEXT_REQUIRED = 'The parameter text is required.';
+export const TEXT_REQUIRED = requiredMessage('text');
 /** The server's message for a `text` that is not a string. */
 export const TEXT_NOT_STRING = "The input 'text' should be a string.";
-
-/**
- * Python's truthiness, as `check_input_param` applies it (`if not value`): `None`, `""`, `0`,
- * `False`, `[]` and `{}` all count as missing.
- */
-function isPythonFalsy(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === '') {
-    return true;
-  }
-  if (Array.isArray(value)) return value.length === 0;
-  return isJsonObject(value) && Object.keys(value).length === 0;
-}
 
 /**
  * Checks a `langid` request in the server's order (present, then a string) and returns the body
@@ -51,7 +39,7 @@ export function validateLangIdRequest(body: unknown): LangIdRequest {
       `A langid request is a JSON object such as {"text": "Some text"}; got ${JSON.stringify(body)}.`,
     );
   }
-  if (isPythonFalsy(body.text)) throw new InputError(TEXT_REQUIRED);
+  checkInputParams(body, ['text']);
   if (typeof body.text !== 'string') throw new InputError(TEXT_NOT_STRING);
   return { text: body.text };
 }

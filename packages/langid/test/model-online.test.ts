@@ -1,5 +1,13 @@
 import { ConfigError, InputError } from '@liftwing/core';
-import { type FakeGateway, type PredictRequest, startFakeGateway } from '@liftwing/test-utils';
+import {
+  type FakeGateway,
+  gatewayClient,
+  hostSentDuring,
+  type PredictRequest,
+  refusalOf,
+  sortedBodies,
+  startFakeGateway,
+} from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createModel,
@@ -20,16 +28,7 @@ function answer(request: PredictRequest) {
   return { body: response };
 }
 
-/** Bodies in a stable order, to compare what was sent regardless of concurrency. */
-const sortedBodies = (bodies: unknown[]) => bodies.map((b) => JSON.stringify(b)).sort();
-
-const client = (gateway: FakeGateway, extra = {}) => ({
-  apiUrl: gateway.apiUrl,
-  rateLimit: false as const,
-  retries: 0,
-  userAgent: 'langid-tests (test@example.org)',
-  ...extra,
-});
+const client = (gateway: FakeGateway, extra = {}) => gatewayClient(gateway, 'langid', extra);
 
 let gateway: FakeGateway;
 let model: LangIdModel;
@@ -73,13 +72,12 @@ describe('langid online', () => {
     [{ text: ['a'] }, TEXT_NOT_STRING],
     [{ text: { a: 1 } }, TEXT_NOT_STRING],
   ])('rejects %j with the server message, sending nothing', async (body, message) => {
-    const start = gateway.requests.length;
-    const error = (await model.handle(body).catch((e: unknown) => e)) as InputError;
-    expect(error).toBeInstanceOf(InputError);
-    expect(error).toMatchObject({ status: 400, bodyKey: 'error', message });
-    expect(error.toResponseBody()).toEqual({ error: message });
-    await expect(model.predict(body as never)).rejects.toMatchObject({ message });
-    expect(gateway.requests.length).toBe(start);
+    const { handled, predicted, sent } = await refusalOf(gateway, model, body);
+    expect(handled).toBeInstanceOf(InputError);
+    expect(handled).toMatchObject({ status: 400, bodyKey: 'error', message });
+    expect((handled as InputError).toResponseBody()).toEqual({ error: message });
+    expect(predicted).toMatchObject({ message });
+    expect(sent).toEqual([]);
   });
 
   it('rejects a body that is not an object with its own 400', async () => {
@@ -138,9 +136,8 @@ describe('langid online', () => {
 
   it('sends its service Host on the WMF-internal endpoint', async () => {
     const internal = await createModel({ client: client(gateway, { internal: true }) });
-    const start = gateway.requests.length;
-    await internal.predict({ text: 'A wiki.' });
-    expect(gateway.requests[start]?.headers.host).toBe(LANGID_INTERNAL_HOST);
+    const host = await hostSentDuring(gateway, () => internal.predict({ text: 'A wiki.' }));
+    expect(host).toBe(LANGID_INTERNAL_HOST);
     expect(LANGID_INTERNAL_HOST).toBe('langid.llm.wikimedia.org');
   });
 

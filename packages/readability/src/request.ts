@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import { InputError } from '@liftwing/core';
-import { isJsonObject } from '@liftwing/core/model-kit';
+import { isJsonObject, requiredMessage } from '@liftwing/core/model-kit';
 
 /** What `readability` takes. */
 export interface ReadabilityRequest {
@@ -21,9 +21,9 @@ export interface ReadabilityRequest {
 }
 
 /** The server's message for a missing `lang` (or `null`). */
-export const LANG_REQUIRED = 'The parameter lang is required.';
+export const LANG_REQUIRED = requiredMessage('lang');
 /** The server's message for a missing `rev_id` (or `null`). */
-export const REV_ID_REQUIRED = 'The parameter rev_id is required.';
+export const REV_ID_REQUIRED = requiredMessage('rev_id');
 
 /** The server's message (400, `error`) for a language its model does not support. */
 export function unsupportedLanguageMessage(lang: string): string {

@@ -1,5 +1,13 @@
 import { ConfigError, InputError, LiftWingError } from '@liftwing/core';
-import { type FakeGateway, type PredictRequest, startFakeGateway } from '@liftwing/test-utils';
+import {
+  type FakeGateway,
+  gatewayClient,
+  hostSentDuring,
+  type PredictRequest,
+  refusalOf,
+  sortedBodies,
+  startFakeGateway,
+} from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createModel,
@@ -35,16 +43,7 @@ function answer(request: PredictRequest) {
   return { body: response, delayMs: rev_id === 999 ? SLOW_MS : 0 };
 }
 
-/** Bodies in a stable order, to compare what was sent regardless of concurrency. */
-const sortedBodies = (bodies: unknown[]) => bodies.map((b) => JSON.stringify(b)).sort();
-
-const client = (gateway: FakeGateway, extra = {}) => ({
-  apiUrl: gateway.apiUrl,
-  rateLimit: false as const,
-  retries: 0,
-  userAgent: 'readability-tests (test@example.org)',
-  ...extra,
-});
+const client = (gateway: FakeGateway, extra = {}) => gatewayClient(gateway, 'readability', extra);
 
 let gateway: FakeGateway;
 let model: ReadabilityModel;
@@ -98,12 +97,11 @@ describe('readability online', () => {
       'A readability request is a JSON object such as {"lang": "en", "rev_id": 123456}; got "en".',
     ],
   ])('rejects %j before sending anything', async (body, message) => {
-    const start = gateway.requests.length;
-    const error = (await model.handle(body).catch((e: unknown) => e)) as InputError;
-    expect(error).toBeInstanceOf(InputError);
-    expect(error).toMatchObject({ status: 400, bodyKey: 'error', message });
-    await expect(model.predict(body as never)).rejects.toMatchObject({ message });
-    expect(gateway.requests.length).toBe(start);
+    const { handled, predicted, sent } = await refusalOf(gateway, model, body);
+    expect(handled).toBeInstanceOf(InputError);
+    expect(handled).toMatchObject({ status: 400, bodyKey: 'error', message });
+    expect(predicted).toMatchObject({ message });
+    expect(sent).toEqual([]);
   });
 
   it('leaves languages to the server, and keeps its 400s with their body keys', async () => {
@@ -160,9 +158,8 @@ describe('readability online', () => {
 
   it('sends its service Host on the WMF-internal endpoint', async () => {
     const internal = await createModel({ client: client(gateway, { internal: true }) });
-    const start = gateway.requests.length;
-    await internal.predict({ lang: 'en', rev_id: 1 });
-    expect(gateway.requests[start]?.headers.host).toBe(READABILITY_INTERNAL_HOST);
+    const host = await hostSentDuring(gateway, () => internal.predict({ lang: 'en', rev_id: 1 }));
+    expect(host).toBe(READABILITY_INTERNAL_HOST);
     expect(READABILITY_INTERNAL_HOST).toBe('readability.readability.wikimedia.org');
   });
 

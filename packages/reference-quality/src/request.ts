@@ -8,7 +8,12 @@
  * @packageDocumentation
  */
 import { InputError } from '@liftwing/core';
-import { isJsonObject } from '@liftwing/core/model-kit';
+import {
+  checkInputParams,
+  checkWikiSuffix,
+  isJsonObject,
+  isStrtoboolString,
+} from '@liftwing/core/model-kit';
 
 /** One revision, as both models take it. */
 export interface ReferenceNeedRequest {
@@ -28,16 +33,6 @@ export interface ReferenceRiskRequest extends ReferenceNeedRequest {
   extended_output?: boolean | string;
 }
 
-/** Python's truthiness of a JSON value: the server's `check_input_param` tests `if not value`. */
-function pythonTruthy(value: unknown): boolean {
-  if (value === undefined || value === null || value === false || value === 0 || value === '') {
-    return false;
-  }
-  if (Array.isArray(value)) return value.length > 0;
-  if (isJsonObject(value)) return Object.keys(value).length > 0;
-  return true;
-}
-
 /**
  * Checks a `{lang, rev_id}` body in the server's order and returns it as given (the server
  * ignores other fields).
@@ -53,9 +48,7 @@ export function validateReferenceNeedRequest(body: unknown): ReferenceNeedReques
     );
   }
   // `check_input_param(lang=lang, rev_id=rev_id)`: lang first, and any falsy value is missing.
-  for (const key of ['lang', 'rev_id'] as const) {
-    if (!pythonTruthy(body[key])) throw new InputError(`The parameter ${key} is required.`);
-  }
+  checkInputParams(body, ['lang', 'rev_id']);
   const { lang, rev_id: revId } = body;
   // The server calls `lang.endswith(...)` on whatever it got, so a non-string crashes it (500);
   // a 400 that says what is wrong is liftwing's own.
@@ -64,12 +57,7 @@ export function validateReferenceNeedRequest(body: unknown): ReferenceNeedReques
       `The parameter lang must be a string such as "en"; got ${JSON.stringify(lang)}.`,
     );
   }
-  // `check_wiki_suffix`.
-  if (lang.endsWith('wiki')) {
-    throw new InputError(
-      "Language field should not have a 'wiki' suffix, i.e. use 'en', not 'enwiki'",
-    );
-  }
+  checkWikiSuffix(lang);
   // The server does not check rev_id (its MediaWiki lookup fails instead, with a 400 or a 500),
   // so this 400 is liftwing's own: it keeps a request that cannot succeed off the network.
   if (typeof revId !== 'number' || !Number.isSafeInteger(revId) || revId <= 0) {
@@ -79,22 +67,6 @@ export function validateReferenceNeedRequest(body: unknown): ReferenceNeedReques
   }
   return body as unknown as ReferenceNeedRequest;
 }
-
-/** The strings Python's `distutils.util.strtobool` reads, lower-cased. */
-const STRTOBOOL = new Set([
-  'y',
-  'yes',
-  't',
-  'true',
-  'on',
-  '1',
-  'n',
-  'no',
-  'f',
-  'false',
-  'off',
-  '0',
-]);
 
 /**
  * Checks a reference-risk body: {@link validateReferenceNeedRequest}, then `extended_output`.
@@ -114,7 +86,7 @@ export function validateReferenceRiskRequest(body: unknown): ReferenceRiskReques
   const extended = request.extended_output;
   if (extended === undefined) return request;
   if (typeof extended === 'boolean') return { ...request, extended_output: String(extended) };
-  if (typeof extended === 'string' && STRTOBOOL.has(extended.toLowerCase())) return request;
+  if (isStrtoboolString(extended)) return request;
   throw new InputError(
     `The parameter extended_output must be true or false; got ${JSON.stringify(extended)}.`,
   );

@@ -1,5 +1,12 @@
 import { ConfigError, InputError, isModelDefinition, type LiftWingModel } from '@liftwing/core';
-import { type FakeGateway, type PredictRequest, startFakeGateway } from '@liftwing/test-utils';
+import {
+  bodiesSentDuring,
+  type FakeGateway,
+  gatewayClient,
+  type PredictRequest,
+  refusalOf,
+  startFakeGateway,
+} from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createReferenceNeedModel,
@@ -10,12 +17,6 @@ import {
   type ReferenceRiskModel,
   type ReferenceRiskResponse,
 } from '../src/index.js';
-
-const client = {
-  rateLimit: false,
-  retries: 0,
-  userAgent: 'reference-quality-tests (test@example.org)',
-} as const;
 
 /** The server's answers, shaped as `model.py` builds them; `rev_id` 404 is a deleted revision. */
 function answer(name: 'reference-need' | 'reference-risk') {
@@ -58,8 +59,8 @@ beforeAll(async () => {
     'reference-need': answer('reference-need'),
     'reference-risk': answer('reference-risk'),
   });
-  need = await createReferenceNeedModel({ client: { ...client, apiUrl: gateway.apiUrl } });
-  risk = await createReferenceRiskModel({ client: { ...client, apiUrl: gateway.apiUrl } });
+  need = await createReferenceNeedModel({ client: gatewayClient(gateway, 'reference-quality') });
+  risk = await createReferenceRiskModel({ client: gatewayClient(gateway, 'reference-quality') });
 });
 
 afterAll(async () => {
@@ -69,11 +70,7 @@ afterAll(async () => {
 });
 
 /** The bodies sent while `run` runs. */
-async function sent(run: () => Promise<unknown>): Promise<unknown[]> {
-  const start = gateway.bodies.length;
-  await run().catch(() => undefined);
-  return gateway.bodies.slice(start);
-}
+const sent = (run: () => Promise<unknown>) => bodiesSentDuring(gateway, run);
 
 describe('definitions', () => {
   it('defines both models of the server, online only', () => {
@@ -90,7 +87,7 @@ describe('definitions', () => {
 
   it('creates each model through its definition', async () => {
     const model = (await definitions[0].create({
-      client: { ...client, apiUrl: gateway.apiUrl },
+      client: gatewayClient(gateway, 'reference-quality'),
     })) as LiftWingModel<unknown, unknown>;
     expect(model.name).toBe('reference-need');
     await expect(definitions[1].create({ mode: 'offline' })).rejects.toThrow(ConfigError);
@@ -149,14 +146,13 @@ describe('reference-need online', () => {
     ],
     [[1], /is a JSON object such as/],
   ])('refuses %j with the 400 before any request', async (body, message) => {
-    const bodies = await sent(async () => {
-      const error = (await need.predict(body as never).catch((e) => e)) as InputError;
-      expect(error).toBeInstanceOf(InputError);
-      expect(error).toMatchObject({ status: 400, bodyKey: 'error' });
-      expect(error.message).toMatch(message);
-      await expect(need.handle(body)).rejects.toThrow(message);
-    });
-    expect(bodies).toEqual([]);
+    const { handled, predicted, sent } = await refusalOf(gateway, need, body);
+    expect(predicted).toBeInstanceOf(InputError);
+    expect(predicted).toMatchObject({ status: 400, bodyKey: 'error' });
+    expect((predicted as InputError).message).toMatch(message);
+    expect(handled).toBeInstanceOf(Error);
+    expect((handled as Error).message).toMatch(message);
+    expect(sent).toEqual([]);
   });
 
   it('sends each request of a batch alone: the server has no batch form', async () => {

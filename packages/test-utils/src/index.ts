@@ -27,8 +27,24 @@ export {
   type MediaWikiRequest,
   startFakeMediaWiki,
 } from './mediawiki.js';
+export {
+  bodiesSentDuring,
+  gatewayClient,
+  hostSentDuring,
+  type Refusal,
+  type RefusingModel,
+  refusalOf,
+  sortedBodies,
+} from './online-model.js';
 export { startProxy } from './proxy.js';
 export { http10Head, startRawServer } from './raw-server.js';
+export {
+  registryJson,
+  type TestArtifact,
+  type TestRegistry,
+  type TestVersion,
+  writeRegistry,
+} from './registry.js';
 export {
   type FakePage,
   type FakeRevision,
