@@ -98,9 +98,9 @@ Options:
   --input-file <path>  JSONL requests, - for stdin
   --output-file <path> JSONL results (default stdout); never overwritten without --resume
   --resume             continue an interrupted run into --output-file
-  --batch-size <n>     lines handed to the model at once (default 50): the model groups them
-                       into as few server requests as its server allows
-  --concurrency <n>    batches in flight at once (default 4)
+  --batch-size <n>     lines handed to the model at once (default 50, at most 10000): the
+                       model groups them into as few server requests as its server allows
+  --concurrency <n>    batches in flight at once (default 4, at most 256)
   --max-line <bytes>   longest input line (default 16777216); a longer one gets an error line
   --json               errors and the batch summary as JSON
 

@@ -89,6 +89,10 @@ describe('liftwing predict', () => {
       /--concurrency must be a positive integer/,
     ],
     [
+      ['predict', 'revertrisk', '--input-file', 'x', '--batch-size', '1000000000'],
+      /--batch-size is at most 10000 and --concurrency at most 256/,
+    ],
+    [
       ['predict', 'revertrisk', '--input', '{}', '--max-line', '10'],
       /--max-line needs --input-file/,
     ],

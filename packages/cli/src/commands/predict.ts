@@ -42,6 +42,11 @@ const PREDICT_OPTIONS: OptionSpec = {
   'max-line': { type: 'string' },
 };
 
+/** Bounds of the lines held in memory: batches of at most this many lines... */
+const MAX_BATCH_SIZE = 10_000;
+/** ...and at most this many batches in flight. */
+const MAX_CONCURRENCY = 256;
+
 const BATCH_ONLY = ['output-file', 'resume', 'concurrency', 'batch-size', 'max-line'];
 
 /** The model named first among `args`, before its own flags are known. */
@@ -130,6 +135,13 @@ export async function predictCommand(context: Context, args: string[]): Promise<
   }
   const concurrency = positiveInteger('concurrency', values.concurrency, 4);
   const batchSize = positiveInteger('batch-size', values['batch-size'], DEFAULT_BATCH_SIZE);
+  // Lines of a batch are held in memory until it is answered, times --concurrency batches.
+  if (batchSize > MAX_BATCH_SIZE || concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `--batch-size is at most ${MAX_BATCH_SIZE} and --concurrency at most ${MAX_CONCURRENCY}: ` +
+        'the lines in flight are held in memory.',
+    );
+  }
   const maxLineBytes = positiveInteger('max-line', values['max-line'], DEFAULT_MAX_LINE_BYTES);
 
   if (inputFile === undefined) {
