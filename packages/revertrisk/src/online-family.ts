@@ -19,7 +19,7 @@ import {
   parseRevisionError,
   type RevisionRequest,
   revisionError,
-  validateRevisionRequest,
+  validateMultilingualRequest,
   validateWikidataRequest,
   type WikidataRequest,
 } from './request.js';
@@ -57,7 +57,8 @@ function multilingualError(error: unknown): unknown {
  * The multilingual server runs the language-agnostic server's single-revision checks
  * (`RevisionRevertRiskModel.preprocess` in `base_model.py`: `check_input_param`, the `wiki`
  * suffix, the canonical list of `data/wikis.tsv`, with the same messages), so it reuses
- * {@link validateRevisionRequest}. What differs from revertrisk-language-agnostic:
+ * `validateRevisionRequest` ({@link validateMultilingualRequest} adds the server's falsy-is-missing
+ * test). What differs from revertrisk-language-agnostic:
  * - no `instances` form: such a body has no `lang`, and the server answers `The parameter lang is
  *   required.`, which is what validation answers here too;
  * - `check_supported_wikis` only logs a language the model was not trained on: it is scored anyway;
@@ -69,7 +70,7 @@ function multilingualError(error: unknown): unknown {
  */
 const MULTILINGUAL: OnlineModelSpec<RevisionRequest, MultilingualResponse> = {
   name: MULTILINGUAL_MODEL_NAME,
-  validate: (body) => validateRevisionRequest(body, { unknownLanguages: 'forward' }),
+  validate: (body) => validateMultilingualRequest(body, { unknownLanguages: 'forward' }),
   internalHost: MULTILINGUAL_INTERNAL_HOST,
   mapError: multilingualError,
 };

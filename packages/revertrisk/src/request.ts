@@ -257,12 +257,23 @@ export function pythonStr(value: unknown): string {
   return typeof value === 'string' ? value : pythonRepr(value);
 }
 
+/** Python's `repr` of a string: single quotes, or double ones when it has a `'` and no `"`. */
+function pythonStringRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const escaped = text
+    .replaceAll('\\', '\\\\')
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r')
+    .replaceAll('\t', '\\t')
+    .replaceAll(quote, `\\${quote}`);
+  return `${quote}${escaped}${quote}`;
+}
+
 function pythonRepr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (typeof value === 'string')
-    return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+  if (typeof value === 'string') return pythonStringRepr(value);
   if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
   if (isJsonObject(value)) {
     const entries = Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`);
@@ -305,4 +316,36 @@ export function validateWikidataRequest(body: unknown): WikidataRequest {
     );
   }
   return { rev_id: revId };
+}
+
+/** Python's truthiness of a JSON value. */
+function pythonTruthy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') {
+    return false;
+  }
+  if (Array.isArray(value)) return value.length > 0;
+  if (isJsonObject(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
+/**
+ * Checks a revertrisk-multilingual body (`RevisionRevertRiskModel.preprocess` in
+ * `src/models/revert_risk_model/model_server/base_model.py`): {@link validateRevisionRequest},
+ * preceded by the server's own `check_input_param`, which tests `if not value`, so `0`, `""`,
+ * `false`, `[]` and `{}` are missing too (`The parameter rev_id is required.`, 400, `error`).
+ * (revertrisk-language-agnostic's server does the same, but its check here counts only null as
+ * missing, and is kept as it is.)
+ *
+ * @throws {@link InputError} with the server's message, status and body key.
+ */
+export function validateMultilingualRequest(
+  body: unknown,
+  options: ValidationOptions = {},
+): RevisionRequest {
+  if (isJsonObject(body)) {
+    for (const key of ['lang', 'rev_id'] as const) {
+      if (!pythonTruthy(body[key])) throw new InputError(`The parameter ${key} is required.`);
+    }
+  }
+  return validateRevisionRequest(body, options);
 }
