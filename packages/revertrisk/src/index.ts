@@ -1,6 +1,7 @@
 /**
- * `@liftwing/revertrisk`: the revert risk of a Wikipedia edit, the Lift Wing
- * `revertrisk-language-agnostic` model.
+ * `@liftwing/revertrisk`: the revert risk of an edit, the Lift Wing
+ * `revertrisk-language-agnostic` model (online and offline), and, online only,
+ * `revertrisk-multilingual` and `revertrisk-wikidata`.
  *
  * @packageDocumentation
  */
@@ -9,6 +10,7 @@ export * from './definition.js';
 export * from './features.js';
 export * from './model.js';
 export * from './offline.js';
+export * from './online-family.js';
 export * from './request.js';
 export * from './response.js';
 export * from './revisions.js';

@@ -246,3 +246,106 @@ export function parseAllFailed(
   if (keys.length === 0 || keys.length !== reasons.length) return undefined;
   return keys.map((key, i) => ({ revId: Number(key[1]), lang: key[2]!, reason: reasons[i]! }));
 }
+
+/**
+ * A value as Python's `str()` prints it inside an f-string, for the messages the servers format
+ * from what they were sent (`None`, `True`, `'text'` inside lists, ...). JSON numbers print as
+ * JavaScript prints them, which is Python's form except for integer-valued floats (`2.0` arrives
+ * here as `2`).
+ */
+export function pythonStr(value: unknown): string {
+  return typeof value === 'string' ? value : pythonRepr(value);
+}
+
+/** Python's `repr` of a string: single quotes, or double ones when it has a `'` and no `"`. */
+function pythonStringRepr(text: string): string {
+  const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
+  const escaped = text
+    .replaceAll('\\', '\\\\')
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r')
+    .replaceAll('\t', '\\t')
+    .replaceAll(quote, `\\${quote}`);
+  return `${quote}${escaped}${quote}`;
+}
+
+function pythonRepr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (value === true) return 'True';
+  if (value === false) return 'False';
+  if (typeof value === 'string') return pythonStringRepr(value);
+  if (Array.isArray(value)) return `[${value.map(pythonRepr).join(', ')}]`;
+  if (isJsonObject(value)) {
+    const entries = Object.entries(value).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`);
+    return `{${entries.join(', ')}}`;
+  }
+  return String(value);
+}
+
+/** One Wikidata revision, as revertrisk-wikidata takes it: the revision id alone. */
+export interface WikidataRequest {
+  /** The Wikidata revision id. */
+  rev_id: number;
+}
+
+/**
+ * Checks a revertrisk-wikidata body as its server does (`RevertRiskWikidataModel.preprocess`,
+ * `src/models/revertrisk_wikidata/model_server/model.py`): `rev_id` must be a positive integer,
+ * else HTTP 400 `{"detail": "Invalid rev_id: <str(rev_id)>. The rev_id must be a positive
+ * integer."}`. A missing `rev_id` is `None` there, and so is the rev_id of an `instances` body:
+ * this server has no batch form. Other fields (`lang`) are ignored, so only `rev_id` is sent.
+ *
+ * Two differences, both keeping requests that cannot succeed off the network with the server's
+ * own message: Python counts `true` as the integer 1 and would look up revision `True`; and a
+ * rev id beyond 2^53 cannot be represented exactly here.
+ *
+ * @throws {@link InputError} (400, `detail`).
+ */
+export function validateWikidataRequest(body: unknown): WikidataRequest {
+  if (!isJsonObject(body)) {
+    // KServe fails before the model on a body that is not an object; this message is liftwing's.
+    throw new InputError(
+      `A revertrisk-wikidata request is a JSON object such as {"rev_id": 1799693453}; got ${JSON.stringify(body)}.`,
+    );
+  }
+  const revId = body.rev_id;
+  if (typeof revId !== 'number' || !Number.isSafeInteger(revId) || revId <= 0) {
+    throw new InputError(
+      `Invalid rev_id: ${pythonStr(revId)}. The rev_id must be a positive integer.`,
+      { bodyKey: 'detail' },
+    );
+  }
+  return { rev_id: revId };
+}
+
+/** Python's truthiness of a JSON value. */
+function pythonTruthy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') {
+    return false;
+  }
+  if (Array.isArray(value)) return value.length > 0;
+  if (isJsonObject(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
+/**
+ * Checks a revertrisk-multilingual body (`RevisionRevertRiskModel.preprocess` in
+ * `src/models/revert_risk_model/model_server/base_model.py`): {@link validateRevisionRequest},
+ * preceded by the server's own `check_input_param`, which tests `if not value`, so `0`, `""`,
+ * `false`, `[]` and `{}` are missing too (`The parameter rev_id is required.`, 400, `error`).
+ * (revertrisk-language-agnostic's server does the same, but its check here counts only null as
+ * missing, and is kept as it is.)
+ *
+ * @throws {@link InputError} with the server's message, status and body key.
+ */
+export function validateMultilingualRequest(
+  body: unknown,
+  options: ValidationOptions = {},
+): RevisionRequest {
+  if (isJsonObject(body)) {
+    for (const key of ['lang', 'rev_id'] as const) {
+      if (!pythonTruthy(body[key])) throw new InputError(`The parameter ${key} is required.`);
+    }
+  }
+  return validateRevisionRequest(body, options);
+}

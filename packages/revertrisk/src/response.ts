@@ -57,3 +57,62 @@ export function buildRevertRiskResponse(parts: RevertRiskResponseParts): RevertR
     },
   };
 }
+
+/**
+ * The Lift Wing name of the multilingual revert risk model. It runs the same server code as
+ * revertrisk-language-agnostic (`src/models/revert_risk_model/model_server/`, class
+ * `RevertRiskMultilingualGPU` in `gpu_model.py`, of
+ * `wikimedia/machinelearning-liftwing-inference-services`).
+ */
+export const MULTILINGUAL_MODEL_NAME = 'revertrisk-multilingual';
+
+/** The Lift Wing name of the Wikidata revert risk model (`src/models/revertrisk_wikidata/`). */
+export const WIKIDATA_MODEL_NAME = 'revertrisk-wikidata';
+
+/**
+ * `{isvc}.{namespace}.wikimedia.org` of both: each is its own inference service in the
+ * `revertrisk` namespace (`helmfile.d/ml-services/revertrisk/values.yaml` of
+ * `wikimedia/operations-deployment-charts`).
+ */
+export const MULTILINGUAL_INTERNAL_HOST = 'revertrisk-multilingual.revertrisk.wikimedia.org';
+/** See {@link MULTILINGUAL_INTERNAL_HOST}. */
+export const WIKIDATA_INTERNAL_HOST = 'revertrisk-wikidata.revertrisk.wikimedia.org';
+
+/** What both revert risk answers carry: the model's decision and its probabilities. */
+export interface RevertRiskOutput {
+  /** P(true) > 0.5. */
+  prediction: boolean;
+  probabilities: { true: number; false: number };
+}
+
+/**
+ * One multilingual prediction, as its server builds it (`RevisionRevertRiskModel.predict` in
+ * `base_model.py`): the shape of revertrisk-language-agnostic's.
+ */
+export interface MultilingualResponse {
+  model_name: typeof MULTILINGUAL_MODEL_NAME;
+  /** The model file's own version (`str(model.model_version)`; `docs/revertrisk-multilingual.yaml` shows `"1.0"`). */
+  model_version: string;
+  /** `lang + "wiki"`. */
+  wiki_db: string;
+  /** The revision id as sent. */
+  revision_id: number;
+  output: RevertRiskOutput;
+}
+
+/**
+ * One Wikidata prediction, as its server builds it (`RevertRiskWikidataModel.predict` in
+ * `src/models/revertrisk_wikidata/model_server/model.py`): no `wiki_db`, the wiki is always
+ * Wikidata.
+ */
+export interface WikidataResponse {
+  model_name: typeof WIKIDATA_MODEL_NAME;
+  /**
+   * The model file's own version (`str(model.model_version)`); `docs/revertrisk-wikidata.yaml`
+   * shows both `"2"` and `"v1"`, so which one production answers is unknown.
+   */
+  model_version: string;
+  /** The revision id as sent. */
+  revision_id: number;
+  output: RevertRiskOutput;
+}
