@@ -105,7 +105,13 @@ export function coreDeps(env: Env, importPackage: ImportPackage = importModelPac
             alias: model.alias,
             package: model.package,
             modes: model.modes,
-            definition: await loadDefinition(model.package, model.name, importPackage),
+            ...(await loadDefinition(model.package, model.name, importPackage).then(
+              (definition) => ({ definition }),
+              // One broken package must not hide every other model.
+              (error: unknown) => ({
+                definitionError: error instanceof Error ? error : new Error(String(error)),
+              }),
+            )),
             productionVersion: production?.id,
             cached:
               production === undefined

@@ -36,6 +36,11 @@ export interface ModelInfo {
   cached?: boolean;
   /** The model package's definition; undefined when the package is not installed. */
   definition?: ModelDefinition;
+  /**
+   * Why an installed package's definition could not be read (too old, broken): the other models
+   * are still listed, and this one fails with it when used.
+   */
+  definitionError?: Error;
 }
 
 /**
@@ -190,6 +195,15 @@ export async function loadDefinition(
 }
 
 /**
+ * The definition of `model`, or the reason there is none: the error its package gave, else a
+ * {@link MissingPackageError} naming the install command.
+ */
+export function definitionOf(model: ModelInfo): ModelDefinition {
+  if (model.definition !== undefined) return model.definition;
+  throw model.definitionError ?? new MissingPackageError(model.name, model.package);
+}
+
+/**
  * Creates the model with its package's definition. A package that is not installed gives a
  * {@link MissingPackageError} naming the install command.
  */
@@ -197,6 +211,5 @@ export async function loadModel(
   model: ModelInfo,
   options: CreateModelOptions,
 ): Promise<LiftWingModel<unknown, unknown>> {
-  if (model.definition === undefined) throw new MissingPackageError(model.name, model.package);
-  return model.definition.create(options);
+  return definitionOf(model).create(options);
 }

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { ConfigError, type ModelDefinition } from '@liftwing/core';
 import { defineModel } from '@liftwing/core/model-kit';
 import { describe, expect, it } from 'vitest';
-import { importModelPackage, loadDefinition } from '../src/models.js';
+import { run } from '../src/cli.js';
+import { coreDeps } from '../src/core-deps.js';
+import { type ImportPackage, importModelPackage, loadDefinition } from '../src/models.js';
+import { fakeIo } from './helpers/fakes.js';
 
 const definitionOf = (name: string): ModelDefinition =>
   defineModel({
@@ -99,5 +102,29 @@ describe('importModelPackage', () => {
     } finally {
       await rm(project, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a model package that cannot be read', () => {
+  it('is listed with its problem, the others still work, and using it says what failed', async () => {
+    const env = { LIFTWING_CACHE_DIR: '/nonexistent/liftwing-cache' };
+    const broken: ImportPackage = async (specifier) => {
+      if (specifier === '@liftwing/langid/definition') {
+        throw new SyntaxError("Unexpected token '}' in @liftwing/langid/dist/definition.js");
+      }
+      return importModelPackage(specifier);
+    };
+    const listed = fakeIo('', env);
+    expect(await run(['models', '--json'], listed.io, coreDeps(env, broken))).toBe(0);
+    const models = JSON.parse(listed.stdout.text) as Array<Record<string, unknown>>;
+    expect(models.find((m) => m.name === 'langid')).toMatchObject({
+      installed: false,
+      problem: "Unexpected token '}' in @liftwing/langid/dist/definition.js",
+    });
+    expect(models.find((m) => m.name === 'outlink-topic-model')).toMatchObject({ installed: true });
+
+    const used = fakeIo('', env);
+    expect(await run(['predict', 'langid', '--text', 'x'], used.io, coreDeps(env, broken))).toBe(1);
+    expect(used.stderr.text).toContain("Unexpected token '}'");
   });
 });

@@ -12,6 +12,7 @@ function describe(model: ModelInfo) {
     alias: model.alias,
     package: model.package,
     installed: definition !== undefined,
+    ...(model.definitionError === undefined ? {} : { problem: model.definitionError.message }),
     description: definition?.description,
     modes: definition?.modes ?? model.modes,
     pinnedVersion: definition?.pin?.version,
@@ -35,7 +36,9 @@ export async function modelsCommand(context: Context, args: string[]): Promise<n
   const rows = models.map((model) => [
     style.bold(model.name),
     model.alias ?? '',
-    model.installed ? model.package : `${model.package} ${style.yellow('(not installed)')}`,
+    model.installed
+      ? model.package
+      : `${model.package} ${style.yellow(model.problem === undefined ? '(not installed)' : '(cannot be read: see --json)')}`,
     model.modes?.join(', ') ?? style.dim('?'),
     known(model.productionVersion),
     // Online-only models have nothing to cache.

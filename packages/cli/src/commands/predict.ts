@@ -27,7 +27,7 @@ import {
   write,
 } from '../context.js';
 import { modelHelp } from '../help.js';
-import { findModel, MissingPackageError, parseModelRef } from '../models.js';
+import { definitionOf, findModel, parseModelRef } from '../models.js';
 
 /** The options of `predict` itself; a model's request flags come from its definition. */
 const PREDICT_OPTIONS: OptionSpec = {
@@ -91,8 +91,7 @@ export async function predictCommand(context: Context, args: string[]): Promise<
   }
   const ref = parseModelRef(named);
   const info = findModel(await context.deps.listModels(), ref.model);
-  const { definition } = info;
-  if (definition === undefined) throw new MissingPackageError(info.name, info.package);
+  const definition = definitionOf(info);
   if (args.includes('--help') || args.includes('-h')) {
     context.io.stdout.write(modelHelp(definition));
     return 0;
