@@ -4,7 +4,7 @@
  * wikilinks), with no model file; the server has no batch form, so each request goes alone.
  */
 import { ConfigError, type LiftWingModel, type ModelOptions } from '@liftwing/core';
-import { createOnlineModel, modeOf, type OnlineModelSpec } from '@liftwing/core/model-kit';
+import { createOnlineModel, type OnlineModelSpec } from '@liftwing/core/model-kit';
 import { type ArticleCountryRequest, validateArticleCountryRequest } from './request.js';
 
 /** The Lift Wing model name: `/v1/models/article-country:predict`. */
@@ -67,6 +67,7 @@ const ONLINE: OnlineModelSpec<ArticleCountryRequest, ArticleCountryResponse> = {
   name: ARTICLE_COUNTRY_MODEL_NAME,
   validate: validateArticleCountryRequest,
   internalHost: ARTICLE_COUNTRY_INTERNAL_HOST,
+  offlineMessage: '@liftwing/article-country runs only online.',
 };
 
 /**
@@ -77,8 +78,5 @@ const ONLINE: OnlineModelSpec<ArticleCountryRequest, ArticleCountryResponse> = {
 export async function createModel(
   options: ArticleCountryOptions = {},
 ): Promise<ArticleCountryModel> {
-  if (modeOf(options) === 'offline') {
-    throw new ConfigError('@liftwing/article-country runs only online.');
-  }
   return createOnlineModel(ONLINE, options);
 }

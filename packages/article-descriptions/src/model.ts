@@ -5,8 +5,8 @@
  *
  * @packageDocumentation
  */
-import { ConfigError, type LiftWingModel, type ModelOptions } from '@liftwing/core';
-import { createOnlineModel, modeOf, type OnlineModelSpec } from '@liftwing/core/model-kit';
+import type { LiftWingModel, ModelOptions } from '@liftwing/core';
+import { createOnlineModel, type OnlineModelSpec } from '@liftwing/core/model-kit';
 import { type ArticleDescriptionsRequest, validateArticleDescriptionsRequest } from './request.js';
 import { ARTICLE_DESCRIPTIONS_TIMEOUT_MS } from './timeout.js';
 
@@ -72,10 +72,5 @@ const SPEC: OnlineModelSpec<ArticleDescriptionsRequest, ArticleDescriptionsRespo
  * ```
  */
 export async function createModel(options: ModelOptions = {}): Promise<ArticleDescriptionsModel> {
-  if (modeOf(options) !== 'online') {
-    throw new ConfigError(
-      `${ARTICLE_DESCRIPTIONS_MODEL_NAME} runs only online (on Lift Wing); drop mode: 'offline'.`,
-    );
-  }
   return createOnlineModel(SPEC, options);
 }

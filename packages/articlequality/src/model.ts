@@ -4,7 +4,7 @@
  * `instances` form the same server answers, is another model), so each request goes alone.
  */
 import { ConfigError, type LiftWingModel, type ModelOptions } from '@liftwing/core';
-import { createOnlineModel, modeOf, type OnlineModelSpec } from '@liftwing/core/model-kit';
+import { createOnlineModel, type OnlineModelSpec } from '@liftwing/core/model-kit';
 import { type ArticleQualityRequest, validateArticleQualityRequest } from './request.js';
 
 /** The Lift Wing model name: `/v1/models/articlequality:predict`. */
@@ -66,6 +66,7 @@ const ONLINE: OnlineModelSpec<ArticleQualityRequest, ArticleQualityResponse> = {
   name: ARTICLEQUALITY_MODEL_NAME,
   validate: validateArticleQualityRequest,
   internalHost: ARTICLEQUALITY_INTERNAL_HOST,
+  offlineMessage: '@liftwing/articlequality runs only online.',
 };
 
 /**
@@ -76,8 +77,5 @@ const ONLINE: OnlineModelSpec<ArticleQualityRequest, ArticleQualityResponse> = {
 export async function createModel(
   options: ArticleQualityOptions = {},
 ): Promise<ArticleQualityModel> {
-  if (modeOf(options) === 'offline') {
-    throw new ConfigError('@liftwing/articlequality runs only online.');
-  }
   return createOnlineModel(ONLINE, options);
 }

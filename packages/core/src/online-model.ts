@@ -15,13 +15,14 @@ import {
   ProgressCounter,
   type RawRequest,
 } from './batch.js';
-import { inputErrorFromHttp, type LiftWingError } from './errors.js';
+import { ConfigError, inputErrorFromHttp, type LiftWingError } from './errors.js';
 import type { BatchSpec } from './gateway.js';
 import {
   gatewayClientOf,
   type HandleOptions,
   type LiftWingModel,
   type ModelOptions,
+  modeOf,
 } from './model.js';
 
 /** What is particular to one online model. */
@@ -52,6 +53,11 @@ export interface OnlineModelSpec<Req, Res> {
   /** Milliseconds one attempt may take, for a model slower than the gateway client's default. */
   timeoutMs?: number;
   /**
+   * Why the model does not run here, said to a caller who asks for `mode: 'offline'`. Default:
+   * `<name> runs only online (on Lift Wing); drop mode: 'offline'.`
+   */
+  offlineMessage?: string;
+  /**
    * The error a failed gateway call stands for (default: a 400 or 422 is the `InputError` of the
    * server's message, see `inputErrorFromHttp`).
    */
@@ -76,8 +82,14 @@ export function createOnlineModel<Req, Res>(
   spec: OnlineModelSpec<Req, Res>,
   options: ModelOptions = {},
 ): LiftWingModel<Req, Res> {
-  const client = gatewayClientOf(options);
   const { name, internalHost, timeoutMs } = spec;
+  // Asked to run here, an online model must say no, not quietly ask the gateway instead.
+  if (modeOf(options) === 'offline') {
+    throw new ConfigError(
+      spec.offlineMessage ?? `${name} runs only online (on Lift Wing); drop mode: 'offline'.`,
+    );
+  }
+  const client = gatewayClientOf(options);
   const mapError = spec.mapError ?? mapDefault;
   const batch: BatchSpec<Req, Res> = {
     ...spec.batch,

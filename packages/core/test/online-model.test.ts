@@ -103,3 +103,16 @@ describe('createOnlineModel', () => {
     );
   });
 });
+
+describe('createOnlineModel asked to run offline', () => {
+  it('says no, with the model its message or the default, and sends nothing', () => {
+    const start = gateway.bodies.length;
+    expect(() => createOnlineModel(spec, { mode: 'offline' })).toThrow(
+      "len-model runs only online (on Lift Wing); drop mode: 'offline'.",
+    );
+    expect(() =>
+      createOnlineModel({ ...spec, offlineMessage: 'Not here.' }, { mode: 'offline' }),
+    ).toThrow('Not here.');
+    expect(gateway.bodies.length).toBe(start);
+  });
+});

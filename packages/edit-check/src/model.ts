@@ -22,7 +22,6 @@
  * @packageDocumentation
  */
 import {
-  ConfigError,
   type HandleOptions,
   HttpError,
   type LiftWingError,
@@ -34,7 +33,6 @@ import {
   bodyOf,
   createOnlineModel,
   isJsonObject,
-  modeOf,
   type OnlineModelSpec,
 } from '@liftwing/core/model-kit';
 import {
@@ -167,11 +165,6 @@ const SPEC: OnlineModelSpec<EditCheckInstance, EditCheckPrediction> = {
  * ```
  */
 export async function createModel(options: ModelOptions = {}): Promise<EditCheckModel> {
-  if (modeOf(options) !== 'online') {
-    throw new ConfigError(
-      `${EDIT_CHECK_MODEL_NAME} runs only online (on Lift Wing); drop mode: 'offline'.`,
-    );
-  }
   // core's online model sends a single request as it is; this server has no single form, so
   // `predict` and the single form of `handle` go through the batch path (`predictMany`) instead.
   const base = createOnlineModel(SPEC, options);

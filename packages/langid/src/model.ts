@@ -6,7 +6,7 @@
  * checks and text normalisation it will need live in `request.ts`.
  */
 import { ConfigError, type LiftWingModel, type ModelOptions } from '@liftwing/core';
-import { createOnlineModel, modeOf, type OnlineModelSpec } from '@liftwing/core/model-kit';
+import { createOnlineModel, type OnlineModelSpec } from '@liftwing/core/model-kit';
 import { type LangIdRequest, validateLangIdRequest } from './request.js';
 
 /** The Lift Wing model name: `/v1/models/langid:predict`. */
@@ -45,6 +45,8 @@ const ONLINE: OnlineModelSpec<LangIdRequest, LangIdResponse> = {
   name: LANGID_MODEL_NAME,
   validate: validateLangIdRequest,
   internalHost: LANGID_INTERNAL_HOST,
+  offlineMessage:
+    '@liftwing/langid runs only online in this release; offline mode (the OpenLID fastText model) is planned.',
 };
 
 /**
@@ -53,10 +55,5 @@ const ONLINE: OnlineModelSpec<LangIdRequest, LangIdResponse> = {
  * @throws {@link ConfigError} for `mode: 'offline'`.
  */
 export async function createModel(options: LangIdOptions = {}): Promise<LangIdModel> {
-  if (modeOf(options) === 'offline') {
-    throw new ConfigError(
-      '@liftwing/langid runs only online in this release; offline mode (the OpenLID fastText model) is planned.',
-    );
-  }
   return createOnlineModel(ONLINE, options);
 }

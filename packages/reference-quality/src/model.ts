@@ -7,8 +7,8 @@
  *
  * @packageDocumentation
  */
-import { ConfigError, type LiftWingModel, type ModelOptions } from '@liftwing/core';
-import { createOnlineModel, modeOf, type OnlineModelSpec } from '@liftwing/core/model-kit';
+import type { LiftWingModel, ModelOptions } from '@liftwing/core';
+import { createOnlineModel, type OnlineModelSpec } from '@liftwing/core/model-kit';
 import {
   type ReferenceNeedRequest,
   type ReferenceRiskRequest,
@@ -78,13 +78,6 @@ const REFERENCE_RISK: OnlineModelSpec<ReferenceRiskRequest, ReferenceRiskRespons
   internalHost: hostOf(REFERENCE_RISK_MODEL_NAME),
 };
 
-/** Both models run only on Lift Wing: their model files are published, but no reader here. */
-function onlineOnly(name: string, options: ModelOptions): void {
-  if (modeOf(options) !== 'online') {
-    throw new ConfigError(`${name} runs only online (on Lift Wing); drop mode: 'offline'.`);
-  }
-}
-
 /**
  * The reference-need model: how likely a revision's content needs a citation.
  *
@@ -97,7 +90,6 @@ function onlineOnly(name: string, options: ModelOptions): void {
 export async function createReferenceNeedModel(
   options: ModelOptions = {},
 ): Promise<ReferenceNeedModel> {
-  onlineOnly(REFERENCE_NEED_MODEL_NAME, options);
   return createOnlineModel(REFERENCE_NEED, options);
 }
 
@@ -113,6 +105,5 @@ export async function createReferenceNeedModel(
 export async function createReferenceRiskModel(
   options: ModelOptions = {},
 ): Promise<ReferenceRiskModel> {
-  onlineOnly(REFERENCE_RISK_MODEL_NAME, options);
   return createOnlineModel(REFERENCE_RISK, options);
 }

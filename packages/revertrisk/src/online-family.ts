@@ -11,7 +11,6 @@ import { ConfigError, HttpError, type LiftWingModel, type ModelOptions } from '@
 import {
   createOnlineModel,
   inputErrorFromHttp,
-  modeOf,
   type OnlineModelSpec,
   settingsOf,
 } from '@liftwing/core/model-kit';
@@ -72,6 +71,8 @@ const MULTILINGUAL: OnlineModelSpec<RevisionRequest, MultilingualResponse> = {
   name: MULTILINGUAL_MODEL_NAME,
   validate: (body) => validateMultilingualRequest(body, { unknownLanguages: 'forward' }),
   internalHost: MULTILINGUAL_INTERNAL_HOST,
+  // The model files are pickles with no reader in liftwing.
+  offlineMessage: `${MULTILINGUAL_MODEL_NAME} runs only online (on Lift Wing): its model file has no reader in liftwing; drop mode: 'offline'.`,
   mapError: multilingualError,
 };
 
@@ -84,15 +85,9 @@ const WIKIDATA: OnlineModelSpec<WikidataRequest, WikidataResponse> = {
   name: WIKIDATA_MODEL_NAME,
   validate: validateWikidataRequest,
   internalHost: WIKIDATA_INTERNAL_HOST,
+  // The model files are pickles with no reader in liftwing.
+  offlineMessage: `${WIKIDATA_MODEL_NAME} runs only online (on Lift Wing): its model file has no reader in liftwing; drop mode: 'offline'.`,
 };
-
-function onlineOnly(name: string, options: ModelOptions): void {
-  if (modeOf(options) !== 'online') {
-    throw new ConfigError(
-      `${name} runs only online (on Lift Wing): its model file has no reader in liftwing; drop mode: 'offline'.`,
-    );
-  }
-}
 
 /**
  * revertrisk-multilingual: the revert risk of a Wikipedia edit from a multilingual BERT-based
@@ -112,7 +107,6 @@ export async function createMultilingualModel(
 ): Promise<MultilingualModel> {
   // Resolved once, so every request shares one transport.
   const resolved = { ...options, settings: settingsOf(options) };
-  onlineOnly(MULTILINGUAL_MODEL_NAME, resolved);
   return createOnlineModel(MULTILINGUAL, resolved);
 }
 
@@ -133,6 +127,5 @@ export async function createWikidataModel(
   options: WikidataModelOptions = {},
 ): Promise<WikidataModel> {
   const resolved = { ...options, settings: settingsOf(options) };
-  onlineOnly(WIKIDATA_MODEL_NAME, resolved);
   return createOnlineModel(WIKIDATA, resolved);
 }
