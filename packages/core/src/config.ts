@@ -23,6 +23,8 @@ export const ENV = {
   mwApiUrl: 'LIFTWING_MW_API_URL',
   /** The latest published catalogue, which `checkForUpdates` compares the installed one with. */
   catalogueUrl: 'LIFTWING_CATALOGUE_URL',
+  /** Worker threads of offline scoring; `0` scores on the calling thread. Default: the cores available. */
+  workers: 'LIFTWING_WORKERS',
 } as const;
 
 /** Defaults: the real Wikimedia services. */

@@ -24,6 +24,7 @@ export type LiftWingErrorCode =
   | 'rate_limited'
   | 'mediawiki_error'
   | 'invalid_model_file'
+  | 'worker_failed'
   | 'aborted'
   | FileSystemErrorCode;
 
@@ -292,6 +293,17 @@ export class ModelFormatError extends LiftWingError {
   }
 }
 
+/**
+ * A worker thread that scored offline stopped before answering (it ran out of memory, or was
+ * killed). The requests it held fail with this; the next ones start a new thread.
+ */
+export class WorkerError extends LiftWingError {
+  static override readonly [BRAND]: string = 'liftwing.WorkerError';
+  constructor(message: string, options: LiftWingErrorOptions = {}) {
+    super('worker_failed', message, options);
+  }
+}
+
 /** The operating system's error codes (errno names) that have a code of their own. */
 const FILE_SYSTEM_CODES: Readonly<Record<string, FileSystemErrorCode>> = {
   ENOSPC: 'disk_full',
@@ -387,6 +399,7 @@ const CLASS_OF_CODE = {
   rate_limited: RateLimitError,
   mediawiki_error: MediaWikiError,
   invalid_model_file: ModelFormatError,
+  worker_failed: WorkerError,
   aborted: LiftWingError,
   disk_full: FileSystemError,
   read_only: FileSystemError,

@@ -55,6 +55,7 @@ export {
   ModelFormatError,
   RateLimitError,
   RegistryError,
+  WorkerError,
 } from './errors.js';
 export * from './gateway.js';
 export * from './mediawiki.js';
@@ -70,8 +71,10 @@ export {
 } from './retry.js';
 export {
   LiftWingSettings,
+  MAX_WORKERS,
   resolveCacheDir,
   resolveSettings,
+  resolveWorkers,
   type SettingsOptions,
   type SettingsSource,
 } from './settings.js';

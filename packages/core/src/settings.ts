@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './config.js';
@@ -55,6 +55,29 @@ export interface SettingsOptions {
   catalogueUrl?: string | undefined;
   /** undici dispatcher of every request. Default: an `EnvHttpProxyAgent` of the environment. */
   dispatcher?: Dispatcher | undefined;
+  /** See {@link resolveWorkers}. Default: `LIFTWING_WORKERS`. */
+  workers?: number | undefined;
+}
+
+/** More threads than this only cost memory: each one holds a JavaScript heap of its own. */
+export const MAX_WORKERS = 256;
+
+/**
+ * Worker threads that offline models scoring on the CPU (fastText models) spread a batch over:
+ * the explicit value, else `LIFTWING_WORKERS`, else the cores this process may use
+ * (`os.availableParallelism()`). `0` scores on the calling thread, as a library without threads
+ * would. The threads share one copy of the model.
+ */
+export function resolveWorkers(explicit?: number, env: Env = process.env): number {
+  const variable = envString(ENV.workers, env);
+  const value = explicit ?? (variable === undefined ? availableParallelism() : Number(variable));
+  if (!Number.isInteger(value) || value < 0 || value > MAX_WORKERS) {
+    const given = explicit === undefined ? `${ENV.workers}=${variable}` : `workers: ${explicit}`;
+    throw new ConfigError(
+      `${given} is not a number of worker threads: use an integer from 0 (score on the calling thread) to ${MAX_WORKERS}.`,
+    );
+  }
+  return value;
 }
 
 /**
@@ -87,6 +110,8 @@ export class LiftWingSettings {
   readonly tokenFrom: string;
   readonly mwApiUrl: string;
   readonly catalogueUrl: string;
+  /** Worker threads of offline scoring; see {@link resolveWorkers}. */
+  readonly workers: number;
   /** The User-Agent and dispatcher of every request. */
   readonly transport: Transport;
   readonly #token: string | undefined;
@@ -117,6 +142,7 @@ export class LiftWingSettings {
       envString(ENV.catalogueUrl, env),
       DEFAULTS.catalogueUrl,
     );
+    this.workers = resolveWorkers(options.workers, env);
     this.transport = new Transport(
       userAgentOf(options.userAgent?.trim() || envString(ENV.userAgent, env)),
       options.dispatcher ?? proxyDispatcher(env),

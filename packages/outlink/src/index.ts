@@ -11,7 +11,13 @@ export {
   FastTextModel,
   type FastTextPrediction,
   loadFastText,
+  type SharedFastText,
 } from './fasttext/model.js';
+export {
+  FastTextPool,
+  type FastTextPoolBatchOptions,
+  type FastTextPoolOptions,
+} from './fasttext/pool.js';
 export {
   FASTTEXT_MAGIC,
   FASTTEXT_VERSION,

@@ -8,7 +8,7 @@ import {
   ensureModel,
   type HandleOptions,
   type LiftWingClient,
-  LiftWingError,
+  type LiftWingError,
   type LiftWingModel,
   type MediaWikiClient,
   type ModelOptions,
@@ -31,6 +31,7 @@ import {
   settingsOf,
 } from '@liftwing/core/model-kit';
 import { type FastTextModel, type FastTextPrediction, loadFastText } from './fasttext/model.js';
+import { FastTextPool } from './fasttext/pool.js';
 import { gatherOutlinks } from './features.js';
 import { OUTLINK_INTERNAL_HOST, OUTLINK_MODEL_NAME } from './labels.js';
 import pin from './model-pin.json' with { type: 'json' };
@@ -60,6 +61,9 @@ export interface OutlinkModelOptions extends ModelOptions {
   /** Offline `predictMany`: articles whose outlinks are gathered at once. Default 8. */
   concurrency?: number;
 }
+
+/** The Lift Wing answer of one scored request. */
+type Scored = BatchResult<FastTextPrediction[]>;
 
 /** The outlink model: {@link LiftWingModel} plus batch scoring of feature strings. */
 export interface OutlinkModel extends LiftWingModel<OutlinkRequest, OutlinkResponse> {
@@ -117,7 +121,16 @@ function readRequest(
   parse: ParseOptions = {},
 ): { body: unknown; query: OutlinkQuery } {
   const body = bodyOf(request);
-  if (request.rawBody === undefined) return { body, query: parseOutlinkRequest(body, parse) };
+  // Only an integer-valued threshold can have been written as either `1` or `1.0`; the scan of
+  // the raw text is skipped for the others.
+  const threshold = (body as { threshold?: unknown } | null)?.threshold;
+  if (
+    request.rawBody === undefined ||
+    typeof threshold !== 'number' ||
+    !Number.isInteger(threshold)
+  ) {
+    return { body, query: parseOutlinkRequest(body, parse) };
+  }
   const literals = jsonLiterals(rawText(request.rawBody));
   return { body, query: parseOutlinkRequest(body, { ...parse, literals }) };
 }
@@ -150,6 +163,8 @@ class OfflineOutlinkModel implements OutlinkModel {
   readonly version: string | undefined;
   readonly #mediawiki: MediaWikiClient;
   readonly #concurrency: number;
+  /** Scores on worker threads; undefined with `workers: 0`, which scores on this thread. */
+  readonly #pool: FastTextPool | undefined;
   #fastText: FastTextModel | undefined;
 
   constructor(fastText: FastTextModel, version: string | undefined, options: OutlinkModelOptions) {
@@ -157,6 +172,8 @@ class OfflineOutlinkModel implements OutlinkModel {
     this.version = version;
     this.#mediawiki = mediawikiClientOf(options);
     this.#concurrency = Math.max(1, options.concurrency ?? 8);
+    const { workers } = settingsOf(options);
+    this.#pool = workers > 0 ? new FastTextPool(fastText, { workers }) : undefined;
   }
 
   get fastText(): FastTextModel | undefined {
@@ -184,7 +201,9 @@ class OfflineOutlinkModel implements OutlinkModel {
 
   async #answer(q: OutlinkQuery, options: PredictOptions): Promise<OutlinkResponse> {
     const features = await this.#features(q, options.signal);
-    return respond(q, this.#model().predict(features, -1, 0));
+    const [scored] = await this.#score([features], q.threshold, options.signal);
+    if (!scored!.ok) throw scored!.error;
+    return respond(q, scored!.value);
   }
 
   async #features(q: OutlinkQuery, signal: AbortSignal | undefined): Promise<string> {
@@ -192,12 +211,43 @@ class OfflineOutlinkModel implements OutlinkModel {
     return (await gatherOutlinks(this.#mediawiki, q, { signal })).join(' ');
   }
 
+  /**
+   * fastText's predictions of every label (`k = -1`, threshold 0, as Lift Wing asks), per text:
+   * on the worker threads, which send back those scoring at least `threshold` only, else on this
+   * thread.
+   */
+  async #score(
+    texts: readonly string[],
+    threshold: number,
+    signal: AbortSignal | undefined,
+    onProgress?: (done: number) => void,
+  ): Promise<Scored[]> {
+    const model = this.#model();
+    if (this.#pool !== undefined) {
+      return this.#pool.predictBatch(texts, { minScore: threshold, signal, onProgress });
+    }
+    try {
+      return model
+        .predictBatch(texts, { progressEvery: 100, onProgress })
+        .map((value) => ({ ok: true, value }));
+    } catch {
+      // One unreadable text fails the whole batch; score one by one to pin the error on it.
+      return texts.map((text) => {
+        try {
+          return { ok: true, value: model.predict(text) };
+        } catch (error) {
+          return { ok: false, error: itemError(error) };
+        }
+      });
+    }
+  }
+
   async predictMany(
     requests: readonly OutlinkRequest[],
     options: PredictManyOptions = {},
   ): Promise<BatchResult<OutlinkResponse>[]> {
     const { signal } = options;
-    const model = this.#model();
+    this.#model();
     const results = new Array<BatchResult<OutlinkResponse>>(requests.length);
     const progress = new ProgressCounter(requests.length, options.onProgress);
     const queries: (OutlinkQuery | undefined)[] = requests.map((request, i) => {
@@ -228,33 +278,22 @@ class OfflineOutlinkModel implements OutlinkModel {
     signal?.throwIfAborted();
 
     const ready = features.flatMap((text, i) => (text === undefined ? [] : [i]));
-    const texts = ready.map((i) => features[i] as string);
-    let predictions: (FastTextPrediction[] | LiftWingError)[];
+    const lowest = Math.min(...ready.map((i) => (queries[i] as OutlinkQuery).threshold));
     const scored = progress.part();
-    try {
-      predictions = model.predictBatch(texts, {
-        progressEvery: 100,
-        onProgress: (done) => scored({ done, failed: 0 }),
-      });
-    } catch {
-      // One unreadable text fails the whole batch; score one by one to pin the error on it.
-      predictions = texts.map((text) => {
-        try {
-          return model.predict(text, -1, 0);
-        } catch (error) {
-          return itemError(error);
-        }
-      });
-    }
+    const outcomes = await this.#score(
+      ready.map((i) => features[i] as string),
+      lowest,
+      signal,
+      (done) => scored({ done, failed: 0 }),
+    );
+    let failed = 0;
     ready.forEach((index, j) => {
-      const outcome = predictions[j] as FastTextPrediction[] | LiftWingError;
-      results[index] = batchResult(
-        outcome instanceof LiftWingError
-          ? outcome
-          : respond(queries[index] as OutlinkQuery, outcome),
-      );
+      const outcome = outcomes[j]!;
+      if (!outcome.ok) failed++;
+      results[index] = outcome.ok
+        ? batchResult(respond(queries[index] as OutlinkQuery, outcome.value))
+        : { ok: false, error: itemError(outcome.error) };
     });
-    const failed = predictions.filter((outcome) => outcome instanceof LiftWingError).length;
     scored({ done: ready.length, failed });
     return results;
   }
@@ -265,6 +304,7 @@ class OfflineOutlinkModel implements OutlinkModel {
 
   async close(): Promise<void> {
     this.#fastText = undefined;
+    await this.#pool?.close();
   }
 }
 

@@ -38,10 +38,26 @@ export function topicsAbove(
   predictions: readonly FastTextPrediction[],
   threshold: number,
 ): OutlinkTopic[] {
-  return predictions
-    .map(([label, score]) => ({ topic: label.replaceAll('__label__', ''), score }))
-    .sort((a, b) => b.score - a.score)
-    .filter((topic) => topic.score >= threshold);
+  // Filtering before the stable sort keeps the same topics in the same order, and builds
+  // objects for the topics kept only.
+  const topics: OutlinkTopic[] = [];
+  for (const [label, score] of predictions) {
+    if (score >= threshold) topics.push({ topic: topicOf(label), score });
+  }
+  return topics.sort((a, b) => b.score - a.score);
+}
+
+const TOPICS = new Map<string, string>();
+
+/** A label without fastText's `__label__` prefix, as Lift Wing strips it (every occurrence). */
+function topicOf(label: string): string {
+  let topic = TOPICS.get(label);
+  if (topic === undefined) {
+    topic = label.replaceAll('__label__', '');
+    // A model has a few hundred labels at most; a bound keeps a hostile one from growing this.
+    if (TOPICS.size < 4096) TOPICS.set(label, topic);
+  }
+  return topic;
 }
 
 /** Options of {@link scoreFeatures}. */

@@ -151,6 +151,31 @@ describe('the response (features_str)', () => {
     }
   });
 
+  it.each([0, 1, 3])(
+    'is the same on %i worker threads, one request at a time and in one batch',
+    async (workers) => {
+      const threaded = await createModel({ mode: 'offline', modelPath: OVA_MODEL, workers });
+      try {
+        const requests = fixture.cases.map((c) => ({
+          lang: 'en',
+          page_title: 'ARTICLE',
+          features_str: c.features_str,
+          threshold: c.threshold,
+        }));
+        const expected = fixture.cases.map((c) =>
+          JSON.parse(c.json.replace('"ARTICLE"', '"https://en.wikipedia.org/wiki/ARTICLE"')),
+        );
+        for (const [i, request] of requests.entries()) {
+          expect(await threaded.predict(request)).toEqual(expected[i]);
+        }
+        const batch = await threaded.predictMany(requests);
+        expect(batch).toEqual(expected.map((value) => ({ ok: true, value })));
+      } finally {
+        await threaded.close();
+      }
+    },
+  );
+
   it('covers ties (equal scores keep fastText order) and a threshold that keeps some', () => {
     const all = fixture.cases.map((c) => c.reprs.length);
     expect(all.some((n) => n > 0 && n < 64)).toBe(true);

@@ -3,7 +3,7 @@
  * python3-fasttext 0.9.2 bit for bit: same tokens, same float32 arithmetic in the same order,
  * same lookup-table sigmoid, same `log(p + 1e-5)` / `exp` round trip and same ordering of ties.
  */
-import { InputError, ModelFormatError } from '@liftwing/core';
+import { InputError, ModelFormatError } from '@liftwing/core/errors';
 import { glibcExpf } from './expf.js';
 import { PredictionHeap } from './heap.js';
 import {
@@ -13,10 +13,26 @@ import {
   parseFastTextBytes,
   readFastTextFile,
 } from './reader.js';
-import { FNV_OFFSET, fnvStep, SEPARATOR, type Vocabulary } from './vocabulary.js';
+import {
+  FNV_OFFSET,
+  fnvStep,
+  SEPARATOR,
+  shared,
+  Vocabulary,
+  type VocabularyParts,
+} from './vocabulary.js';
 
 /** One prediction: the label as stored in the model (with `__label__`) and its probability. */
 export type FastTextPrediction = [label: string, probability: number];
+
+/**
+ * A loaded model as plain data over shared memory ({@link FastTextModel.share}): posted to a
+ * worker thread, it is rebuilt there with {@link FastTextModel.fromShared} without copying the
+ * matrices or the word table.
+ */
+export interface SharedFastText extends Omit<FastTextData, 'vocabulary'> {
+  vocabulary: VocabularyParts;
+}
 
 /** Options of {@link FastTextModel.predictBatch}. */
 export interface FastTextBatchOptions {
@@ -88,14 +104,19 @@ export class FastTextModel {
   /** The `.bin` format version (12 for fastText 0.9.x). */
   readonly version: number;
 
+  private readonly ntokens: number;
   private readonly vocabulary: Vocabulary;
-  private readonly input: Float32Array;
-  private readonly output: Float32Array;
+  private input: Float32Array;
+  private output: Float32Array;
   private readonly eosId: number;
   private readonly hidden: Float32Array;
   private readonly scores: Float32Array;
   private readonly heap: PredictionHeap;
   private textBytes = new Uint8Array(4096);
+  /** Scratch of `findIds`: start, end and hash of each token. */
+  private tokens = new Int32Array(3 * 1024);
+  /** Scratch of `findIds`: the ids of the rows to add. */
+  private ids = new Int32Array(1024);
 
   /** Use {@link loadFastText} or {@link FastTextModel.fromBytes}. */
   private constructor(data: FastTextData) {
@@ -105,6 +126,7 @@ export class FastTextModel {
     this.loss = data.args.loss;
     this.nwords = data.nwords;
     this.nlabels = data.nlabels;
+    this.ntokens = data.ntokens;
     this.vocabulary = data.vocabulary;
     this.input = data.input;
     this.output = data.output;
@@ -126,6 +148,33 @@ export class FastTextModel {
    */
   static fromBytes(bytes: Uint8Array, source?: string): FastTextModel {
     return new FastTextModel(parseFastTextBytes(bytes, source));
+  }
+
+  /**
+   * The model as data over shared memory, to score with the same copy in worker threads (see
+   * {@link FastTextModel.fromShared}). A model read with {@link loadFastText} is in shared memory
+   * already; one made {@link FastTextModel.fromBytes} from an ordinary buffer is moved there once,
+   * by a copy.
+   */
+  share(): SharedFastText {
+    this.input = shared(this.input);
+    this.output = shared(this.output);
+    return {
+      version: this.version,
+      args: { ...this.args },
+      nwords: this.nwords,
+      nlabels: this.nlabels,
+      ntokens: this.ntokens,
+      vocabulary: this.vocabulary.share(),
+      labels: [...this.labels],
+      input: this.input,
+      output: this.output,
+    };
+  }
+
+  /** The model {@link FastTextModel.share} described, scoring from the same memory. */
+  static fromShared(data: SharedFastText): FastTextModel {
+    return new FastTextModel({ ...data, vocabulary: Vocabulary.fromParts(data.vocabulary) });
   }
 
   /**
@@ -158,6 +207,23 @@ export class FastTextModel {
     const count = this.accumulate(text);
     if (count === 0) return [];
     return this.rank(count, limit, Math.fround(threshold));
+  }
+
+  /**
+   * {@link FastTextModel.predict} as numbers: label index, probability, label index, ... A
+   * worker thread posts these rather than strings.
+   */
+  predictIds(text: string, k = -1, threshold = 0): number[] {
+    const limit = this.checkK(k);
+    const count = this.accumulate(text);
+    if (count === 0) return [];
+    const heap = this.selected(count, limit, Math.fround(threshold));
+    const result: number[] = new Array(2 * heap.size);
+    for (let r = 0; r < heap.size; r++) {
+      result[2 * r] = heap.ids[r]!;
+      result[2 * r + 1] = glibcExpf(heap.keys[r]!);
+    }
+    return result;
   }
 
   /**
@@ -219,10 +285,23 @@ export class FastTextModel {
     }
     const bytes = this.textBytes;
     const length = encoder.encodeInto(text, bytes).written;
-    const { vocabulary, nwords, hidden } = this;
-    hidden.fill(0);
-    let count = 0;
+    const count = this.findIds(bytes, length);
+    this.addRows(count);
+    return count;
+  }
+
+  /**
+   * The ids of the line's words that fastText keeps, in token order, into `ids`; returns how
+   * many. Every token is hashed first and every first probe of the word table loaded in a
+   * loop of its own: the probes are independent loads, so the CPU waits for their cache misses
+   * side by side instead of one token at a time.
+   */
+  private findIds(bytes: Uint8Array, length: number): number {
+    const { vocabulary, nwords } = this;
+    let tokens = this.tokens;
+    let n = 0;
     let i = 0;
+    let ended = false;
     while (i < length) {
       if (SEPARATOR[bytes[i]!] === 1) {
         i++;
@@ -234,11 +313,16 @@ export class FastTextModel {
         hash = fnvStep(hash, bytes[i]!);
         i++;
       }
-      const id = vocabulary.find(bytes, from, i, hash);
-      if (id >= 0 && id < nwords) {
-        this.addRow(id);
-        count++;
+      if (3 * n + 3 > tokens.length) {
+        const grown = new Int32Array(2 * tokens.length);
+        grown.set(tokens);
+        tokens = grown;
+        this.tokens = grown;
       }
+      tokens[3 * n] = from;
+      tokens[3 * n + 1] = i;
+      tokens[3 * n + 2] = hash;
+      n++;
       if (
         i - from === 4 &&
         bytes[from] === EOS[0] &&
@@ -246,24 +330,55 @@ export class FastTextModel {
         bytes[from + 2] === EOS[2] &&
         bytes[from + 3] === EOS[3]
       ) {
-        return count;
+        ended = true;
+        break;
       }
     }
-    if (this.eosId >= 0 && this.eosId < nwords) {
-      this.addRow(this.eosId);
-      count++;
+    vocabulary.prefetch(tokens, n);
+    if (this.ids.length < n + 1) this.ids = new Int32Array(2 * n + 1);
+    const ids = this.ids;
+    let count = 0;
+    for (let t = 0; t < n; t++) {
+      const id = vocabulary.find(bytes, tokens[3 * t]!, tokens[3 * t + 1]!, tokens[3 * t + 2]!);
+      if (id >= 0 && id < nwords) ids[count++] = id;
     }
+    if (!ended && this.eosId >= 0 && this.eosId < nwords) ids[count++] = this.eosId;
     return count;
   }
 
-  private addRow(id: number): void {
-    const { dim, input, hidden } = this;
-    const row = id * dim;
-    for (let j = 0; j < dim; j++) hidden[j]! += input[row + j]!;
+  /**
+   * Sums the input rows of `ids[0, count)` into `hidden`, four rows per pass over the columns:
+   * four independent streams of loads, while each column still gets its rows added one after
+   * the other in token order, each sum rounded to float32 as fastText's `+=` on floats does.
+   */
+  private addRows(count: number): void {
+    const { dim, input, hidden, ids } = this;
+    hidden.fill(0);
+    let r = 0;
+    for (; r + 4 <= count; r += 4) {
+      const a = ids[r]! * dim;
+      const b = ids[r + 1]! * dim;
+      const c = ids[r + 2]! * dim;
+      const d = ids[r + 3]! * dim;
+      for (let j = 0; j < dim; j++) {
+        let h = Math.fround(hidden[j]! + input[a + j]!);
+        h = Math.fround(h + input[b + j]!);
+        h = Math.fround(h + input[c + j]!);
+        hidden[j] = h + input[d + j]!;
+      }
+    }
+    for (; r < count; r++) {
+      const row = ids[r]! * dim;
+      for (let j = 0; j < dim; j++) hidden[j]! += input[row + j]!;
+    }
   }
 
   /** Label scores and fastText's heap selection for the rows `accumulate` summed. */
   private rank(count: number, k: number, threshold: number): FastTextPrediction[] {
+    return this.predictions(this.selected(count, k, threshold));
+  }
+
+  private selected(count: number, k: number, threshold: number): PredictionHeap {
     this.computeHidden(count);
     this.computeScores();
     return this.select(k, threshold);
@@ -305,8 +420,8 @@ export class FastTextModel {
     }
   }
 
-  /** fastText's `findKBest` and `sort_heap`, then probabilities back from log space. */
-  private select(k: number, threshold: number): FastTextPrediction[] {
+  /** fastText's `findKBest` and `sort_heap`: the heap holds the selection, best first. */
+  private select(k: number, threshold: number): PredictionHeap {
     const { scores, heap, nlabels } = this;
     heap.size = 0;
     for (let l = 0; l < nlabels; l++) {
@@ -318,6 +433,11 @@ export class FastTextModel {
       if (heap.size > k) heap.popSmallest();
     }
     heap.sort();
+    return heap;
+  }
+
+  /** The selection as labels and probabilities back from log space. */
+  private predictions(heap: PredictionHeap): FastTextPrediction[] {
     const result: FastTextPrediction[] = new Array(heap.size);
     for (let r = 0; r < heap.size; r++) {
       result[r] = [this.labels[heap.ids[r]!]!, glibcExpf(heap.keys[r]!)];

@@ -8,8 +8,9 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { ModelFormatError } from '@liftwing/core';
-import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from '@liftwing/core/model-kit';
+// The light entry points of core: worker threads load this module and need nothing else of it.
+import { ModelFormatError } from '@liftwing/core/errors';
+import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from '@liftwing/core/formats';
 import { FNV_OFFSET, fnvStep, type Vocabulary, VocabularyBuilder } from './vocabulary.js';
 
 // The format's constants live in core, whose structural check of downloads shares them.
@@ -416,7 +417,8 @@ export async function readFastTextFile(path: string): Promise<FastTextData> {
   let pending: Promise<number>[] = [];
   try {
     const total = (await handle.stat()).size;
-    const bytes = new Uint8Array(new ArrayBuffer(total + 3));
+    // Shared memory, so that worker threads score from this one copy (FastTextModel.share).
+    const bytes = new Uint8Array(new SharedArrayBuffer(total + 3));
     const head = Math.min(total, HEADER_BYTES);
     await Promise.all(readChunks(path, handle, bytes, 0, head));
     const predicted = predictInputHeader(bytes.subarray(0, head), total);

@@ -98,7 +98,8 @@ export class VocabularyBuilder {
       grouped[at + 1] = offset;
       grouped[at + 2] = hash;
     }
-    const table = new Int32Array(SLOT * slots);
+    // Shared memory, like the file's bytes, so that worker threads use this one table.
+    const table = new Int32Array(new SharedArrayBuffer(4 * SLOT * slots));
     for (let g = 0; g < 3 * size; g += 3) {
       const offset = grouped[g + 1]!;
       const hash = grouped[g + 2]!;
@@ -121,6 +122,29 @@ export class VocabularyBuilder {
   }
 }
 
+/** A {@link Vocabulary} as data that can be posted to a worker thread without copying. */
+export interface VocabularyParts {
+  bytes: Uint8Array;
+  size: number;
+  table: Int32Array;
+  slots: number;
+}
+
+type Typed = Uint8Array | Int32Array | Float32Array;
+
+/**
+ * `array` itself when it lives in a SharedArrayBuffer, else a copy there. Posting a view of
+ * shared memory to a worker shares it; posting any other view copies it.
+ */
+export function shared<T extends Typed>(array: T): T {
+  if (array.buffer instanceof SharedArrayBuffer) return array;
+  const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(
+    new SharedArrayBuffer(array.byteLength),
+  );
+  copy.set(array as never);
+  return copy;
+}
+
 /**
  * Each table slot holds three int32: the entry's index plus one (0 when empty), the buffer offset
  * of its NUL-terminated string and its hash, so a probe past another word is decided by the
@@ -132,13 +156,43 @@ export class Vocabulary {
     private bytes: Uint8Array,
     /** Number of entries (words and labels). */
     readonly size: number,
-    private readonly table: Int32Array,
+    private table: Int32Array,
     private readonly slots: number,
   ) {}
+
+  /**
+   * The table and the strings as plain data, for {@link Vocabulary.fromParts} in a worker
+   * thread; moved to shared memory first when they are not there yet.
+   */
+  share(): VocabularyParts {
+    this.bytes = shared(this.bytes);
+    this.table = shared(this.table);
+    return { bytes: this.bytes, size: this.size, table: this.table, slots: this.slots };
+  }
+
+  /** The vocabulary of {@link Vocabulary.share}'s parts, using the same memory. */
+  static fromParts(parts: VocabularyParts): Vocabulary {
+    return new Vocabulary(parts.bytes, parts.size, parts.table, parts.slots);
+  }
 
   /** Points the vocabulary at the same strings after the loader moved them to `bytes`. */
   rebase(bytes: Uint8Array): void {
     this.bytes = bytes;
+  }
+
+  /**
+   * Loads the first table slot of each of `count` tokens (start, end, hash triples), so that
+   * their cache misses are waited for together; {@link Vocabulary.find} then finds them in
+   * cache. Returns a value only so that the loads cannot be optimised away.
+   */
+  prefetch(tokens: Int32Array, count: number): number {
+    const { table, slots, bytes } = this;
+    let touched = 0;
+    for (let t = 0; t < count; t++) {
+      const at = SLOT * ((tokens[3 * t + 2]! >>> 0) % slots);
+      touched ^= bytes[table[at + 1]!]!;
+    }
+    return touched;
   }
 
   /** Index of the entry whose bytes are `token[from, to)` with hash `hash`, or -1. */

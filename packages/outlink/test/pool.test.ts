@@ -1,0 +1,169 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, WorkerError } from '@liftwing/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FastTextModel, FastTextPool, loadFastText } from '../src/index.js';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/fasttext/', import.meta.url));
+
+interface Expected {
+  models: Record<string, { file: string; labels: string[] }>;
+  texts: string[];
+  cases: {
+    model: string;
+    text: number;
+    k: number;
+    threshold: number;
+    labels: number[];
+    bits: string;
+  }[];
+}
+
+const expected = JSON.parse(await readFile(join(FIXTURES, 'expected.json'), 'utf8')) as Expected;
+
+/** float32 bits, as the fixture records every probability. */
+function bits(value: number): string {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, value);
+  expect(view.getFloat32(0)).toBe(value);
+  return view.getUint32(0).toString(16).padStart(8, '0');
+}
+
+const models = new Map<string, FastTextModel>();
+const pools: FastTextPool[] = [];
+const poolOf = (model: FastTextModel, workers: number) => {
+  const pool = new FastTextPool(model, { workers });
+  pools.push(pool);
+  return pool;
+};
+
+beforeAll(async () => {
+  for (const [name, info] of Object.entries(expected.models)) {
+    models.set(name, await loadFastText(join(FIXTURES, info.file)));
+  }
+});
+afterAll(() => Promise.all(pools.map((pool) => pool.close())));
+
+describe('FastTextPool', () => {
+  it.each(Object.keys(expected.models))(
+    "gives python3-fasttext's every %s probability bit for bit, in input order, on 3 threads",
+    async (name) => {
+      const model = models.get(name)!;
+      const pool = poolOf(model, 3);
+      const cases = expected.cases.filter((c) => c.model === name);
+      // One batch per (k, threshold), as a caller would send them.
+      const groups = new Map<string, typeof cases>();
+      for (const c of cases) {
+        const key = `${c.k} ${c.threshold}`;
+        groups.set(key, [...(groups.get(key) ?? []), c]);
+      }
+      for (const group of groups.values()) {
+        const { k, threshold } = group[0]!;
+        const results = await pool.predictBatch(
+          group.map((c) => expected.texts[c.text]!),
+          { k, threshold },
+        );
+        const have = results.map((result) => {
+          if (!result.ok) throw result.error;
+          return result.value.map(([label, p]) => [label, bits(p)]);
+        });
+        const want = group.map((c) =>
+          c.labels.map((l, i) => [
+            expected.models[name]!.labels[l],
+            c.bits.slice(8 * i, 8 * i + 8),
+          ]),
+        );
+        expect(have).toEqual(want);
+      }
+    },
+  );
+
+  it('answers a batch of hundreds in chunks, with progress, as predictBatch does', async () => {
+    const model = models.get('ova')!;
+    const texts = Array.from({ length: 600 }, (_, i) => expected.texts[i % expected.texts.length]!);
+    const progress: number[] = [];
+    const results = await poolOf(model, 2).predictBatch(texts, {
+      onProgress: (done, total) => {
+        expect(total).toBe(600);
+        progress.push(done);
+      },
+    });
+    expect(results.map((r) => (r.ok ? r.value : r.error))).toEqual(model.predictBatch(texts));
+    expect(progress.length).toBeGreaterThan(2);
+    expect(progress.at(-1)).toBe(600);
+    expect([...progress].sort((a, b) => a - b)).toEqual(progress);
+  });
+
+  it('keeps the order of equal scores when minScore drops the low ones', async () => {
+    const model = models.get('ova')!;
+    const texts = expected.texts.slice(0, 50);
+    const results = await poolOf(model, 2).predictBatch(texts, { minScore: 0.01 });
+    texts.forEach((text, i) => {
+      const all = model.predict(text);
+      expect(results[i]).toEqual({ ok: true, value: all.filter(([, p]) => p >= 0.01) });
+    });
+  });
+
+  it('fails only the documents that cannot be read, with the scorer errors', async () => {
+    const model = models.get('ova')!;
+    const texts = ['Q42 Q5', 'two\nlines', 'Q5', '\uD800 lone surrogate', Symbol('no text')];
+    const results = await poolOf(model, 2).predictBatch(texts as unknown as string[]);
+    expect(results.map((r) => r.ok)).toEqual([true, false, true, false, false]);
+    for (const i of [1, 3, 4]) {
+      const result = results[i]!;
+      expect(result.ok === false && result.error).toBeInstanceOf(InputError);
+    }
+    expect(results[1]).toMatchObject({
+      error: { message: expect.stringContaining("remove '\\n'") },
+    });
+    expect(results[4]).toMatchObject({ error: { message: expect.stringContaining('got symbol') } });
+    expect(results[2]).toEqual({ ok: true, value: model.predict('Q5') });
+  });
+
+  it('scores a model made from an ordinary buffer, moved to shared memory once', async () => {
+    const bytes = new Uint8Array(await readFile(join(FIXTURES, 'softmax.bin')));
+    const model = FastTextModel.fromBytes(bytes);
+    const texts = expected.texts.slice(0, 20);
+    const before = model.predictBatch(texts);
+    const results = await poolOf(model, 1).predictBatch(texts);
+    expect(results.map((r) => r.ok && r.value)).toEqual(before);
+    // The model itself now scores from the shared copy, with the same results.
+    expect(model.predictBatch(texts)).toEqual(before);
+  });
+
+  it('drops chunks not yet started when the signal aborts', async () => {
+    const model = models.get('ova')!;
+    const controller = new AbortController();
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(
+      poolOf(model, 1).predictBatch(expected.texts, { signal: controller.signal }),
+    ).rejects.toBe(reason);
+  });
+
+  it('fails the documents of a thread that runs out of memory, and goes on with a new one', async () => {
+    const model = models.get('ova')!;
+    const pool = new FastTextPool(model, {
+      workers: 1,
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 },
+    });
+    pools.push(pool);
+    const huge = Array.from({ length: 40 }, (_, i) => `${'Q42 '.repeat(250_000)}Q${i}`);
+    const failed = await pool.predictBatch(huge).catch((error: unknown) => error);
+    expect(failed).toBeInstanceOf(WorkerError);
+    expect((failed as WorkerError).code).toBe('worker_failed');
+    expect((failed as WorkerError).message).toMatch(/stopped .*out of memory.*use fewer workers/s);
+    const results = await pool.predictBatch(['Q42 Q5']);
+    expect(results).toEqual([{ ok: true, value: model.predict('Q42 Q5') }]);
+  });
+
+  it('refuses work once closed, and a thread count below 1', async () => {
+    const model = models.get('ova')!;
+    const pool = new FastTextPool(model, { workers: 1 });
+    await pool.predictBatch(['Q42']);
+    await pool.close();
+    await expect(pool.predictBatch(['Q42'])).rejects.toBeInstanceOf(WorkerError);
+    expect(() => new FastTextPool(model, { workers: 0 })).toThrow(RangeError);
+  });
+});
