@@ -10,6 +10,7 @@ import {
   type Env,
   envFlag,
   type LiftWingModel,
+  MAX_WORKERS,
   type Mode,
 } from '@liftwing/core';
 import { UsageError } from './args.js';
@@ -111,14 +112,30 @@ export function downloadProgress(context: Context, label: string) {
   };
 }
 
+/**
+ * `--workers`: threads of offline scoring, from 0 (the main thread) to core's bound; undefined
+ * when not given, so that `LIFTWING_WORKERS` or the number of cores decides.
+ */
+export function workersOption(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = positiveInteger('workers', raw, 0, true);
+  if (value > MAX_WORKERS) {
+    throw new UsageError(
+      `--workers is at most ${MAX_WORKERS}: each thread holds a JavaScript heap of its own.`,
+    );
+  }
+  return value;
+}
+
 /** Creates `info`'s model in `mode`, with the core options the CLI's environment sets. */
 export async function openModel(
   context: Context,
   info: ModelInfo,
   mode: Mode,
   version: string | undefined,
-  signal?: AbortSignal,
+  options: { signal?: AbortSignal; workers?: number | undefined } = {},
 ): Promise<LiftWingModel<unknown, unknown>> {
+  const { signal, workers } = options;
   // Offline never downloads: a missing model fails here, before its runtime is even imported,
   // and the model is then created with exactly the version that was found in the cache.
   const resolvedVersion =
@@ -132,6 +149,7 @@ export async function openModel(
     mode,
     version: resolvedVersion,
     offline: mode === 'offline',
+    ...(workers === undefined ? {} : { workers }),
     signal,
     onProgress: (event) => progress.update(event),
   });

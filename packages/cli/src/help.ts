@@ -102,6 +102,8 @@ Options:
                        model groups them into as few server requests as its server allows
   --concurrency <n>    batches in flight at once (default 4, at most 256)
   --max-line <bytes>   longest input line (default 16777216); a longer one gets an error line
+  --workers <n>        --offline: threads scoring on this machine's cores, sharing one copy of
+                       the model (default: the cores available, or ${ENV.workers}; 0: none)
   --json               errors and the batch summary as JSON
 
 Request flags: each model's own, one per request field (liftwing predict <model> --help).
@@ -136,6 +138,8 @@ Options:
   --max-body <bytes>     largest request body (default 1048576); larger gets 413
   --request-timeout <s>  seconds a prediction may take before 504 (default 30, or longer
                          where a model served says it is slower)
+  --workers <n>          --offline: threads scoring requests side by side, sharing one copy of
+                         each model (default: the cores available, or ${ENV.workers}; 0: none)
   --quiet                no access log
   --json                 the startup line as JSON
 

@@ -219,6 +219,57 @@ describe('outlink offline: pull, then predict and serve with no network', () => 
     expect(requestCounts().slice(1)).toEqual([0, 0]);
   });
 
+  it('writes the same bytes with --workers 0 (main thread) and 2 or 3 threads, and checks the flag', async () => {
+    const lines = Array.from({ length: 120 }, (_, i) =>
+      JSON.stringify({ ...request(TEXTS[i % 3]!, `P${i}`), threshold: 0.005 + 0.01 * (i % 7) }),
+    );
+    const input = join(dir, 'threads.jsonl');
+    await writeFile(input, `${lines.join('\n')}\n`);
+    const outputs: string[] = [];
+    for (const workers of ['0', '2', '3']) {
+      const output = join(dir, `threads-${workers}.jsonl`);
+      const args = [
+        'predict',
+        OUTLINK,
+        '--offline',
+        '--input-file',
+        input,
+        '--output-file',
+        output,
+      ];
+      const result = await runCli([...args, '--workers', workers, '--batch-size', '7'], env);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/120 answered: 120 ok, 0 failed/);
+      outputs.push(await readFile(output, 'utf8'));
+    }
+    expect(outputs[1]).toBe(outputs[0]);
+    expect(outputs[2]).toBe(outputs[0]);
+    expect(JSON.parse(outputs[0]!.split('\n')[0]!).prediction.results[0]).toEqual(
+      fastTextTopics(TEXTS[0]!)[0],
+    );
+    for (const [value, message] of [
+      ['-1', /--workers must be a non-negative integer/],
+      ['two', /--workers must be a non-negative integer/],
+      ['999', /--workers is at most 256/],
+    ] as const) {
+      const bad = await runCli(
+        ['predict', OUTLINK, '--offline', `--workers=${value}`, '--input', '{}'],
+        env,
+      );
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(message);
+    }
+    const fromEnv = await runCli(
+      ['predict', OUTLINK, '--offline', '--input', JSON.stringify(request(32))],
+      {
+        ...env,
+        LIFTWING_WORKERS: 'lots',
+      },
+    );
+    expect(fromEnv.code).not.toBe(0);
+    expect(fromEnv.stderr).toMatch(/LIFTWING_WORKERS=lots is not a number of worker threads/);
+  });
+
   it('answers a JSONL batch with an error line for a bad line, and resumes a cut-off run', async () => {
     const lines = [
       JSON.stringify(request(32, 'A')),

@@ -72,6 +72,12 @@ export interface ModelOptions extends Omit<EnsureModelOptions, 'pinned'> {
   client?: LiftWingClient | LiftWingClientOptions;
   /** Offline: the MediaWiki API client, or its options. */
   mediawiki?: MediaWikiClient | MediaWikiClientOptions;
+  /**
+   * Offline: worker threads that models scoring on the CPU (fastText models) spread their work
+   * over, sharing one copy of the model. Default: `LIFTWING_WORKERS`, else the cores available;
+   * `0` scores on the calling thread (core's `resolveWorkers`).
+   */
+  workers?: number;
 }
 
 /** True for a JSON object (`{...}`): not null, not an array. Request bodies must be one. */

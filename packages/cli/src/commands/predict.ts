@@ -24,6 +24,7 @@ import {
   openModel,
   positiveInteger,
   withSignals,
+  workersOption,
   write,
 } from '../context.js';
 import { modelHelp } from '../help.js';
@@ -40,6 +41,7 @@ const PREDICT_OPTIONS: OptionSpec = {
   concurrency: { type: 'string' },
   'batch-size': { type: 'string' },
   'max-line': { type: 'string' },
+  workers: { type: 'string' },
 };
 
 /** Bounds of the lines held in memory: batches of at most this many lines... */
@@ -142,13 +144,14 @@ export async function predictCommand(context: Context, args: string[]): Promise<
     );
   }
   const maxLineBytes = positiveInteger('max-line', values['max-line'], DEFAULT_MAX_LINE_BYTES);
+  const workers = workersOption(values.workers);
 
   if (inputFile === undefined) {
     // The request is checked before a model loads, which may take long.
     const request = hasFlags
       ? requestFromFlags(definition, flagValues)
       : requestFromJson(values.input as string, definition);
-    const model = await openModel(context, info, mode, ref.version);
+    const model = await openModel(context, info, mode, ref.version, { workers });
     try {
       const result = await model.handle(request, { rawBody: values.input as string | undefined });
       const pretty = context.io.stdout.isTTY === true;
@@ -163,7 +166,7 @@ export async function predictCommand(context: Context, args: string[]): Promise<
   const ownsOutput = files.output !== context.io.stdout;
   let code: number;
   try {
-    const model = await openModel(context, info, mode, ref.version);
+    const model = await openModel(context, info, mode, ref.version, { workers });
     try {
       code = await batch(context, model, files, { concurrency, batchSize, maxLineBytes });
     } finally {

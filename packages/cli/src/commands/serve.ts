@@ -6,6 +6,7 @@ import {
   openModel,
   positiveInteger,
   withSignals,
+  workersOption,
   write,
 } from '../context.js';
 import { findModel, type ModelInfo, parseModelRef } from '../models.js';
@@ -43,6 +44,7 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
     'max-body': { type: 'string' },
     'request-timeout': { type: 'string' },
     quiet: { type: 'boolean' },
+    workers: { type: 'string' },
   });
   if (positionals.length > 0) {
     throw new UsageError('liftwing serve takes no arguments; name models with --models.');
@@ -53,6 +55,7 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
   if (port > 65535) throw new UsageError('--port must be at most 65535.');
   const maxBodyBytes = positiveInteger('max-body', values['max-body'], DEFAULT_MAX_BODY_BYTES);
   const given = positiveInteger('request-timeout', values['request-timeout'], 0);
+  const workers = workersOption(values.workers);
   const requested = ((values.models as string[] | undefined) ?? [])
     .flatMap((list) => list.split(','))
     .map((name) => name.trim())
@@ -67,7 +70,7 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
   const closeModels = () => Promise.all(models.map((model) => model.close()));
   try {
     for (const { info, version } of chosen) {
-      models.push(await openModel(context, info, mode, version));
+      models.push(await openModel(context, info, mode, version, { workers }));
     }
     const server = createLiftWingServer({
       models,
