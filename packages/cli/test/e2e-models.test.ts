@@ -188,6 +188,41 @@ describe('outlink offline: pull, then predict and serve with no network', () => 
     expect(requestCounts()).toEqual(before);
   });
 
+  it('spreads concurrent requests over --workers threads, each answered as on one thread', async () => {
+    const server = await serve(['--offline', '--models', OUTLINK, '--workers', '3']);
+    const bodies = Array.from({ length: 60 }, (_, i) => request(TEXTS[i % 3]!, `C${i}`));
+    const single = await Promise.all(
+      TEXTS.map((text) =>
+        runCli(
+          [
+            'predict',
+            OUTLINK,
+            '--offline',
+            '--workers',
+            '0',
+            '--input',
+            JSON.stringify(request(text)),
+          ],
+          env,
+        ),
+      ),
+    );
+    const answers = await Promise.all(
+      bodies.map((body) => server.post('outlink-topic-model', body)),
+    );
+    answers.forEach((answer, i) => {
+      expect(answer.status).toBe(200);
+      const want = JSON.parse(single[i % 3]!.stdout) as { prediction: { results: unknown } };
+      expect(JSON.parse(answer.text)).toEqual({
+        prediction: {
+          article: `https://en.wikipedia.org/wiki/C${i}`,
+          results: want.prediction.results,
+        },
+      });
+    });
+    expect(await server.stop()).toBe(0);
+  });
+
   it('serves the same request bodies with the same responses as predict', async () => {
     const server = await serve(['--offline', '--models', OUTLINK]);
     for (const text of TEXTS) {
