@@ -22,6 +22,11 @@ const CONTINUES = '// continues the example above';
 interface Example {
   code: string[];
   lines: number[];
+  /**
+   * The block was marked ```` ```ts runnable ````: it needs no network, so the install check
+   * (tools/install-check.ts) runs it. Examples continued from it are run with it.
+   */
+  runnable: boolean;
 }
 
 /** The examples of a README: its ```ts blocks, continued ones joined to the one before. */
@@ -30,7 +35,8 @@ export function examplesOf(markdown: string): Example[] {
   let current: Example | undefined;
   markdown.split('\n').forEach((text, index) => {
     if (current === undefined) {
-      if (/^```ts\s*$/.test(text)) current = { code: [], lines: [] };
+      const fence = /^```ts(\s+runnable)?\s*$/.exec(text);
+      if (fence !== null) current = { code: [], lines: [], runnable: fence[1] !== undefined };
       return;
     }
     if (/^```\s*$/.test(text)) {

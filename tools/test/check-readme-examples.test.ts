@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { examplesOf } from '../check-readme-examples.js';
 
 describe('examplesOf', () => {
-  it('takes ts blocks as modules, joins a continued one to the one before, skips the rest', () => {
+  it('takes ts blocks as modules, joins a continued one to the one before, marks runnable ones, skips the rest', () => {
     const markdown = [
       '# A package', //                     1
       '```ts', //                           2
@@ -15,7 +15,7 @@ describe('examplesOf', () => {
       '// continues the example above', //  9
       'console.log(a);', //                10
       '```', //                            11
-      '```ts', //                          12
+      '```ts runnable', //                 12
       'const b = 2;', //                   13
       '```', //                            14
     ].join('\n');
@@ -23,8 +23,9 @@ describe('examplesOf', () => {
       {
         code: ["const a = 'one';", '// continues the example above', 'console.log(a);'],
         lines: [3, 9, 10],
+        runnable: false,
       },
-      { code: ['const b = 2;'], lines: [13] },
+      { code: ['const b = 2;'], lines: [13], runnable: true },
     ]);
   });
 });
