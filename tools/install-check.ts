@@ -183,7 +183,9 @@ async function checkPackages(
     failures.push(`npm install of every package together fails:\n${(error as Error).message}`);
     return;
   }
-  console.log(`all packages together: ${(await sizeMb(app)).toFixed(1)} MB`);
+  console.log(
+    `all packages together, with typescript, tsx and @types/node: ${(await sizeMb(app)).toFixed(1)} MB`,
+  );
 
   const runnable: { pkg: Package; file: string; dir: string }[] = [];
   const files: string[] = [];
