@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regenerates packages/outlink/test/fixtures/fasttext/: small supervised fastText models trained
+# Regenerates packages/fasttext/test/fixtures/: small supervised fastText models trained
 # with Debian's fastText 0.9.2 CLI on generated outlink-like data (the 64 real topic labels, QID
 # tokens, fixed seed), two hand-written models that sweep fastText's sigmoid table and exp, and
 # the predictions python3-fasttext 0.9.2 makes for a set of documents, with every probability
@@ -10,7 +10,7 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$ROOT/packages/outlink/test/fixtures/fasttext"
+OUT="$ROOT/packages/fasttext/test/fixtures"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"

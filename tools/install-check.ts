@@ -30,9 +30,12 @@ const run = promisify(execFile);
 /** Installed size a model package may add, with its runtime dependencies (issue: 15 MB). */
 const MAX_PACKAGE_MB = 15;
 
+/** A small fastText model the project trains (tools/fasttext-fixtures.sh). */
+const FASTTEXT_FIXTURE = 'packages/fasttext/test/fixtures/ova.bin';
+
 /** Files a runnable example may read, by package: copied into the folder it runs in. */
 const FIXTURES: Record<string, Record<string, string>> = {
-  '@liftwing/outlink': { 'model.bin': 'packages/outlink/test/fixtures/fasttext/ova.bin' },
+  '@liftwing/fasttext': { 'model.bin': FASTTEXT_FIXTURE },
 };
 
 interface Package {
@@ -258,7 +261,7 @@ async function checkPackages(
   const liftwing = join(app, 'node_modules', '.bin', 'liftwing');
   const bundle = join(app, 'run', 'cli-outlink');
   await mkdir(bundle, { recursive: true });
-  await cp(join(ROOT, FIXTURES['@liftwing/outlink']!['model.bin']!), join(bundle, 'model.bin'));
+  await cp(join(ROOT, FASTTEXT_FIXTURE), join(bundle, 'model.bin'));
   const commands = [
     ['--version'],
     ['models'],

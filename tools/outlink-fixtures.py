@@ -17,7 +17,7 @@ import fasttext
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 FIXTURES = os.path.join(ROOT, "packages", "outlink", "test", "fixtures")
-model = fasttext.load_model(os.path.join(FIXTURES, "fasttext", "ova.bin"))
+model = fasttext.load_model(os.path.join(ROOT, "packages", "fasttext", "test", "fixtures", "ova.bin"))
 words = [w for w in model.words if w != "</s>"]
 rng = random.Random(5)
 

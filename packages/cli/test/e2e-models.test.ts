@@ -18,7 +18,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ROOT, runCli, startCli, writeOutlinkRegistry } from './helpers/run-cli.js';
 
-const FASTTEXT = join(CLI_ROOT, '..', 'outlink', 'test', 'fixtures', 'fasttext');
+const FASTTEXT = join(CLI_ROOT, '..', 'fasttext', 'test', 'fixtures');
 const ONNX = join(CLI_ROOT, '..', 'revertrisk', 'test', 'fixtures', 'classifier-zipmap');
 const OUTLINK = 'outlink@20250101000000';
 const ARTIFACT = 'articletopic/outlink/20250101000000/model.bin';

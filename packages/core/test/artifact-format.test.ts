@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-const OUTLINK_FIXTURE = join(import.meta.dirname, '../../outlink/test/fixtures/fasttext/ova.bin');
+const OUTLINK_FIXTURE = join(import.meta.dirname, '../../fasttext/test/fixtures/ova.bin');
 const ONNX_FIXTURE = join(
   import.meta.dirname,
   '../../revertrisk/test/fixtures/classifier-zipmap/model.onnx',

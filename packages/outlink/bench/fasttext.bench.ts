@@ -14,7 +14,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadFastText } from '../src/index.js';
+import { loadFastText } from '@liftwing/fasttext';
 import { generate } from './generate.js';
 
 interface Result {

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from '../src/index.js';
+import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from '@liftwing/fasttext';
 import { TOPIC_LABELS } from '../src/labels.js';
 
 /** Deterministic xorshift32, so a given size always yields the same files. */

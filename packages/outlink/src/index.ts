@@ -7,24 +7,6 @@
 
 export { definition } from './definition.js';
 export {
-  type FastTextBatchOptions,
-  FastTextModel,
-  type FastTextPrediction,
-  loadFastText,
-  type SharedFastText,
-} from './fasttext/model.js';
-export {
-  FastTextPool,
-  type FastTextPoolBatchOptions,
-  type FastTextPoolOptions,
-} from './fasttext/pool.js';
-export {
-  FASTTEXT_MAGIC,
-  FASTTEXT_VERSION,
-  type FastTextArgs,
-  type FastTextLoss,
-} from './fasttext/reader.js';
-export {
   type GatherOptions,
   gatherOutlinks,
   OUTLINK_LIMIT,

@@ -30,8 +30,12 @@ import {
   rawText,
   settingsOf,
 } from '@liftwing/core/model-kit';
-import { type FastTextModel, type FastTextPrediction, loadFastText } from './fasttext/model.js';
-import { FastTextPool } from './fasttext/pool.js';
+import {
+  type FastTextModel,
+  FastTextPool,
+  type FastTextPrediction,
+  loadFastText,
+} from '@liftwing/fasttext';
 import { gatherOutlinks } from './features.js';
 import { OUTLINK_INTERNAL_HOST, OUTLINK_MODEL_NAME } from './labels.js';
 import pin from './model-pin.json' with { type: 'json' };

@@ -1,7 +1,7 @@
 /**
  * Lift Wing's response from fastText's predictions, and batch scoring of feature strings.
  */
-import type { FastTextModel, FastTextPrediction } from './fasttext/model.js';
+import type { FastTextModel, FastTextPrediction } from '@liftwing/fasttext';
 
 /** One topic of a prediction. */
 export interface OutlinkTopic {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError, MediaWikiClient, MediaWikiError } from '@liftwing/core';
+import { loadFastText } from '@liftwing/fasttext';
 import {
   type FakeMediaWiki,
   type FakePage,
@@ -16,7 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createModel,
   gatherOutlinks,
-  loadFastText,
   type OutlinkModel,
   type OutlinkRequest,
   type OutlinkTarget,

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, ModelFormatError } from '@liftwing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { glibcExpf } from '../src/fasttext/expf.js';
-import { FastTextModel as Model } from '../src/fasttext/model.js';
+import { glibcExpf } from '../src/expf.js';
 import { FASTTEXT_MAGIC, type FastTextModel, loadFastText } from '../src/index.js';
+import { FastTextModel as Model } from '../src/model.js';
 
-const FIXTURES = fileURLToPath(new URL('./fixtures/fasttext/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 interface Expected {
   models: Record<string, { file: string; labels: string[]; nwords: number; dim: number }>;

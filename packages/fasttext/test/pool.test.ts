@@ -5,7 +5,7 @@ import { InputError, WorkerError } from '@liftwing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FastTextModel, FastTextPool, loadFastText } from '../src/index.js';
 
-const FIXTURES = fileURLToPath(new URL('./fixtures/fasttext/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
 interface Expected {
   models: Record<string, { file: string; labels: string[] }>;
