@@ -234,19 +234,26 @@ export async function openModel(
   // The label `liftwing pull` gives the same download.
   const progress = downloadProgress(context, `${info.name}${version ? `@${version}` : ''}`);
   const sizes = new Map<string, number>();
-  const model = await loadModel(info, {
-    ...coreOptions(context.io.env),
-    mode,
-    version: resolvedVersion,
-    // Explicit either way, so that core's own LIFTWING_OFFLINE reading agrees with the CLI's.
-    offline: offlineOnly,
-    ...(workers === undefined ? {} : { workers }),
-    signal,
-    onProgress: (event) => {
-      sizes.set(event.artifact, event.bytesDone);
-      progress.update(event);
-    },
-  });
+  let model: LiftWingModel<unknown, unknown>;
+  try {
+    model = await loadModel(info, {
+      ...coreOptions(context.io.env),
+      mode,
+      version: resolvedVersion,
+      // Explicit either way, so that core's own LIFTWING_OFFLINE reading agrees with the CLI's.
+      offline: offlineOnly,
+      ...(workers === undefined ? {} : { workers }),
+      signal,
+      onProgress: (event) => {
+        sizes.set(event.artifact, event.bytesDone);
+        progress.update(event);
+      },
+    });
+  } catch (error) {
+    // Ends a progress bar the failure cut short; the error itself is reported by the caller.
+    if (progress.started) progress.done(`${info.name}: failed`);
+    throw error;
+  }
   if (model.mode !== mode) {
     // An offline run must never reach the Lift Wing gateway, whatever a package returns.
     await model.close();

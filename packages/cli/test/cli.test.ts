@@ -716,6 +716,14 @@ describe('help', () => {
       expect(stdout.text).toContain(`liftwing ${command}`);
       expect(stdout.text).toContain('Examples:');
     }
+    for (const command of ['predict', 'serve']) {
+      const { io, stdout } = fakeIo();
+      expect(await run([command, '--help'], io, fakeDeps().deps)).toBe(0);
+      // --no-download is documented right after --offline.
+      expect(stdout.text).toMatch(
+        /\n {2}--offline [\s\S]*?\n {2}--no-download +with --offline: never download/,
+      );
+    }
     const { io, stdout } = fakeIo();
     expect(await run(['--help'], io)).toBe(0);
     for (const variable of [
