@@ -8,7 +8,6 @@
 import { stat } from 'node:fs/promises';
 import {
   ArtifactCache,
-  ArtifactError,
   addLocalModel,
   type Env,
   ensureModel,
@@ -155,20 +154,18 @@ export function coreDeps(env: Env, importPackage: ImportPackage = importModelPac
       }
       return { model: ensured.model.name, version: ensured.version.id, files, downloadedBytes };
     },
-    async checkCached(model, version) {
+    async findCached(model, version) {
       const registry = await Registry.load({ env, offline: true });
       const resolved = registry.resolve(refOf(model, version), {
         pinned: packagePin(model),
       });
       const cache = new ArtifactCache({ env });
-      if (!(await isCached(cache, resolved))) {
-        throw new ArtifactError(
-          'offline_miss',
-          `${resolved.ref} is not in the cache (${cache.dir}), and --offline does not ` +
-            `download. Fetch it first: liftwing pull ${resolved.ref}`,
-        );
-      }
-      return resolved.version.id;
+      return {
+        ref: resolved.ref,
+        version: resolved.version.id,
+        cached: await isCached(cache, resolved),
+        cacheDir: cache.dir,
+      };
     },
     cache: cacheBackend(env),
   };

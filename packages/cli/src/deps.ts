@@ -29,6 +29,18 @@ export interface PullResult {
   downloadedBytes: number;
 }
 
+/** Where a model version stands in the cache, as {@link CliDeps.findCached} finds it. */
+export interface CachedVersionState {
+  /** The resolved reference, `<alias>@<version id>`. */
+  ref: string;
+  /** The registry version id. */
+  version: string;
+  /** Whether every artifact of the version is in the cache. */
+  cached: boolean;
+  /** The cache directory looked in, to name in messages. */
+  cacheDir: string;
+}
+
 /** A cached model version. */
 export interface CacheEntry {
   model: string;
@@ -75,10 +87,9 @@ export interface CliDeps {
     options: { onProgress: (event: DownloadProgress) => void; signal: AbortSignal },
   ): Promise<PullResult>;
   /**
-   * Resolves the version an offline model would load and checks, without any network, that its
-   * artifacts are cached: resolves with the version id, or rejects with an `offline_miss` error
-   * that names the `liftwing pull` command.
+   * Resolves the version an offline model would load and looks, without any network, whether its
+   * artifacts are all in the cache. Rejects only when the version cannot be resolved offline.
    */
-  checkCached(model: ModelInfo, version: string | undefined): Promise<string>;
+  findCached(model: ModelInfo, version: string | undefined): Promise<CachedVersionState>;
   cache: CacheBackend;
 }

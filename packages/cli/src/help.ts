@@ -3,7 +3,7 @@ import { requestFlags } from './args.js';
 
 const ENVIRONMENT_VARIABLES: [string, string][] = [
   [ENV.cacheDir, 'artifact cache (default $XDG_CACHE_HOME/liftwing, else ~/.cache/liftwing)'],
-  [ENV.offline, '1: --offline by default: models run from the cache, nothing is downloaded'],
+  [ENV.offline, '1: --offline by default, and --no-download: models run from the cache only'],
   [ENV.modelsUrl, `published model tree (default ${DEFAULTS.modelsUrl})`],
   [ENV.registry, 'your registry file or https URL, merged over the built-in catalogue'],
   [ENV.apiUrl, `Lift Wing gateway (default ${DEFAULTS.apiUrl})`],
@@ -46,8 +46,9 @@ ${ENVIRONMENT}
 Examples:
   liftwing models                          the models, and the alias to name each by
   liftwing predict <model> --help          a model's request flags and examples
-  liftwing pull <model> && liftwing predict <model> --offline <request flags>
-  liftwing serve --offline --port 8080
+  liftwing predict <model> --offline ...   runs it here, downloading it on first use
+  liftwing serve --offline --port 8080     every installed model that can run offline
+  liftwing pull <model>                    download now; then --no-download never needs to
 `,
 
   models: `Usage: liftwing models [--check] [--json]
@@ -82,7 +83,7 @@ Examples:
   LIFTWING_CACHE_DIR=/data/liftwing liftwing pull <model>
 `,
 
-  predict: `Usage: liftwing predict <model>[@<version>] [--offline|--online] (<request flags> | --input <json>)
+  predict: `Usage: liftwing predict <model>[@<version>] [--offline [--no-download]|--online] (<request flags> | --input <json>)
        liftwing predict <model> --input-file <requests.jsonl|-> [--output-file <results.jsonl>] [--resume]
 
 Prints the Lift Wing response JSON of one request, given with flags or as JSON. With
@@ -92,7 +93,10 @@ the run carries on. Progress and throughput go to stderr. After an interruption,
 the lines the output file already has (a partly written last line is written again).
 
 Options:
-  --offline            run the model on this machine (needs its artifacts: liftwing pull)
+  --offline            run the model on this machine; one not cached yet is downloaded and
+                       verified first, with liftwing pull's progress on stderr
+  --no-download        with --offline: never download; a model not cached fails at once with
+                       the liftwing pull command to run (${ENV.offline}=1 does the same)
   --online             ask the Lift Wing gateway (the default unless ${ENV.offline}=1)
   --input <json>       the request body as JSON
   --input-file <path>  JSONL requests, - for stdin
@@ -116,7 +120,7 @@ Examples:
   cat requests.jsonl | liftwing predict <model> --input-file - > results.jsonl
 `,
 
-  serve: `Usage: liftwing serve [--host 127.0.0.1] [--port 8080] [--offline|--online] [--models <names>]
+  serve: `Usage: liftwing serve [--host 127.0.0.1] [--port 8080] [--offline [--no-download]|--online] [--models <names>]
 
 Serves models over HTTP with Lift Wing's own protocol (KServe v1), so code written for Lift Wing
 works against it unchanged:
@@ -132,19 +136,26 @@ connections, lets requests in flight finish, and exits 0.
 Options:
   --host <address>       address to listen on (default 127.0.0.1)
   --port <port>          port (default 8080; 0 picks a free one)
-  --offline              run the models on this machine (needs their artifacts: liftwing pull)
+  --offline              run the models on this machine, downloading (with progress) any not
+                         cached yet
+  --no-download          with --offline: never download; serve cached models only
+                         (${ENV.offline}=1 does the same)
   --online               forward to the Lift Wing gateway (the default unless ${ENV.offline}=1)
-  --models <names>       comma-separated models to serve (default: every installed model package)
+  --models <names>       comma-separated models to serve, each of which must load (default:
+                         every installed model package; with --offline, every one that can run
+                         here, and one line on stderr for each skipped: online only, not cached,
+                         or its load error)
   --max-body <bytes>     largest request body (default 1048576); larger gets 413
   --request-timeout <s>  seconds a prediction may take before 504 (default 30, or longer
                          where a model served says it is slower)
   --workers <n>          --offline: threads scoring requests side by side, sharing one copy of
                          each model (default: the cores available, or ${ENV.workers}; 0: none)
   --quiet                no access log
-  --json                 the startup line as JSON
+  --json                 the startup line (and each model skipped) as JSON
 
 Examples:
-  liftwing serve --offline --models <model>
+  liftwing serve --offline
+  liftwing serve --offline --no-download --models <model>
   curl -s localhost:8080/v1/models/<model name>:predict -d '<request JSON>'
 `,
 
@@ -217,7 +228,7 @@ export function modelHelp(definition: ModelDefinition): string {
       : `--input ${word(JSON.stringify(example))}`;
     return `  liftwing predict ${definition.alias} ${request}`;
   });
-  return `Usage: liftwing predict ${definition.alias}[@<version>] [--offline|--online] (<flags> | --input <json>)
+  return `Usage: liftwing predict ${definition.alias}[@<version>] [--offline [--no-download]|--online] (<flags> | --input <json>)
 
 ${definition.name} (${definition.package}): ${definition.description}
 Modes: ${definition.modes.join(', ')}.${definition.request.description ? `\n${definition.request.description}` : ''}

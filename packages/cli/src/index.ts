@@ -31,6 +31,7 @@ export { coreOptions } from './core-options.js';
 export type {
   CacheBackend,
   CacheCheck,
+  CachedVersionState,
   CacheEntry,
   CliDeps,
   CliIo,

@@ -52,7 +52,10 @@ export interface CreateModelOptions {
   mode: Mode;
   /** A registry version id or alias; default: the version the package pins. */
   version?: string;
-  /** Offline: artifacts must come from the cache; nothing is downloaded. */
+  /**
+   * No downloads (`--no-download`, `LIFTWING_OFFLINE=1`): artifacts must come from the cache.
+   * False otherwise: an offline model downloads what is missing on first use, as the library does.
+   */
   offline?: boolean;
   /** Download progress of offline artifacts, as `ensureModel` of `@liftwing/core` reports it. */
   onProgress?: (event: DownloadProgress) => void;

@@ -5,9 +5,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ModelFormatError } from '@liftwing/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
-import type { CacheBackend, CliIo } from '../src/deps.js';
+import type { CacheBackend, CliDeps, CliIo } from '../src/deps.js';
 import { FakeModel, FullDisk, fakeDeps, fakeIo } from './helpers/fakes.js';
 
 let dir: string;
@@ -57,13 +58,115 @@ describe('liftwing predict', () => {
     expect(created[1]!.options.mode).toBe('online');
   });
 
-  it('fails offline before loading the package when the version is not cached', async () => {
+  it('downloads a missing model on first use offline: the package is created to fetch it', async () => {
     const { deps, created } = fakeDeps();
-    const { io, stderr } = fakeIo();
+    const models = await deps.listModels();
+    const outlink = models.find((model) => model.alias === 'outlink')!;
+    const create = outlink.definition!.create;
+    // What core's ensureModel reports while it downloads, through the model's create.
+    outlink.definition = {
+      ...outlink.definition!,
+      create: async (options) => {
+        for (const bytesDone of [0, 500_000, 1_000_000]) {
+          options?.onProgress?.({
+            artifact: 'model.bin',
+            bytesDone,
+            bytesTotal: 1e6,
+            bytesPerSecond: 1e6,
+          });
+        }
+        return create(options);
+      },
+    };
+    const { io, stdout, stderr } = fakeIo();
     const args = ['predict', 'outlink@missing', '--offline', '--input', '{"lang":"en"}'];
-    expect(await run(args, io, deps)).toBe(1);
-    expect(stderr.text).toBe('liftwing: Fetch it first: liftwing pull outlink\n');
+    expect(await run(args, io, deps)).toBe(0);
+    expect(created[0]!.options).toMatchObject({
+      mode: 'offline',
+      version: 'missing',
+      offline: false,
+    });
+    expect(JSON.parse(stdout.text).echo).toEqual({ lang: 'en' });
+    expect(stderr.text).toBe(
+      'outlink-topic-model@missing model.bin: 0%  0 B / 1.00 MB  1.00 MB/s\n' +
+        'outlink-topic-model@missing model.bin: 50%  500 kB / 1.00 MB  1.00 MB/s\n' +
+        'outlink-topic-model@missing model.bin: 100%  1.00 MB / 1.00 MB  1.00 MB/s\n' +
+        'outlink-topic-model@missing: 1 file(s), 1.00 MB downloaded, verified\n',
+    );
+  });
+
+  it.each([
+    [['--no-download'], {}, 'drop --no-download', 'keeps'],
+    [[], { LIFTWING_OFFLINE: '1' }, 'unset LIFTWING_OFFLINE', 'keeps'],
+    [
+      ['--no-download'],
+      { LIFTWING_OFFLINE: 'yes' },
+      'drop --no-download and unset LIFTWING_OFFLINE',
+      'keep',
+    ],
+  ])(
+    'with %j %j, fails at once when the version is not cached, naming liftwing pull',
+    async (flags, env, undo, verb) => {
+      const { deps, created } = fakeDeps();
+      const { io, stderr } = fakeIo('', env);
+      const args = [
+        'predict',
+        'outlink@missing',
+        '--offline',
+        ...flags,
+        '--input',
+        '{"lang":"en"}',
+      ];
+      expect(await run(args, io, deps)).toBe(1);
+      const by = [...flags, ...Object.keys(env)].join(' and ');
+      expect(stderr.text).toBe(
+        `liftwing: outlink@missing is not in the cache (/c), and ${by} ${verb} liftwing from ` +
+          `downloading it. Fetch it first: liftwing pull outlink@missing (or ${undo} to download ` +
+          'it on first use).\n',
+      );
+      expect(created).toEqual([]);
+      // What is cached loads with downloads off, with exactly the version found.
+      expect(
+        await run(
+          ['predict', 'outlink', '--offline', ...flags, '--input', '{}'],
+          fakeIo('', env).io,
+          deps,
+        ),
+      ).toBe(0);
+      expect(created[0]!.options).toMatchObject({
+        mode: 'offline',
+        version: '20240101000000',
+        offline: true,
+      });
+    },
+  );
+
+  it('refuses --offline for an online-only model, and --no-download online, before any load', async () => {
+    const { deps, created } = fakeDeps();
+    const offline = fakeIo();
+    expect(await run(['predict', 'fake', '--offline', '--input', '{}'], offline.io, deps)).toBe(2);
+    expect(offline.stderr.text).toBe(
+      'liftwing: fake-model runs only online (on Lift Wing): @fake/fake has no offline mode. Run it with --online.\n',
+    );
+    const online = fakeIo();
+    expect(
+      await run(['predict', 'outlink', '--no-download', '--input', '{}'], online.io, deps),
+    ).toBe(2);
+    expect(online.stderr.text).toMatch(/--no-download applies to --offline/);
     expect(created).toEqual([]);
+  });
+
+  it('never serves --offline with a model that would ask the gateway', async () => {
+    const { deps, created } = fakeDeps(
+      {},
+      (name, _mode, version) => new FakeModel(name, 'online', version),
+    );
+    const { io, stderr } = fakeIo();
+    expect(await run(['predict', 'outlink', '--offline', '--input', '{}'], io, deps)).toBe(1);
+    expect(stderr.text).toMatch(
+      /@fake\/outlink gave a model that runs online when offline was asked for/,
+    );
+    expect(created[0]!.model.closed).toBe(true);
   });
 
   it.each([
@@ -271,7 +374,7 @@ describe('liftwing serve', () => {
     const signals = new EventEmitter();
     io.signals = signals as unknown as CliIo['signals'];
     const exit = run(
-      ['serve', '--port', '0', '--models', 'fake', '--quiet', '--json', '--offline'],
+      ['serve', '--port', '0', '--models', 'outlink', '--quiet', '--json', '--offline'],
       io,
       deps,
     );
@@ -281,14 +384,14 @@ describe('liftwing serve', () => {
     expect(started).toMatchObject({
       event: 'listening',
       mode: 'offline',
-      models: ['fake-model'],
+      models: ['outlink-topic-model'],
       requestTimeoutSeconds: 30,
     });
-    const response = await fetch(`${started.url}/v1/models/fake-model:predict`, {
+    const response = await fetch(`${started.url}/v1/models/outlink-topic-model:predict`, {
       method: 'POST',
       body: '{"a":1}',
     });
-    expect(await response.json()).toEqual({ model_name: 'fake-model', echo: { a: 1 } });
+    expect(await response.json()).toEqual({ model_name: 'outlink-topic-model', echo: { a: 1 } });
     signals.emit('SIGTERM', 'SIGTERM');
     expect(await exit).toBe(0);
     expect(
@@ -337,6 +440,124 @@ describe('liftwing serve', () => {
     expect(stderr.text).toContain(`Cannot listen on 127.0.0.1:${port}: listen EADDRINUSE`);
     expect(created.map(({ model }) => [model.name, model.closed])).toEqual([
       ['fake-model', true],
+      ['outlink-topic-model', true],
+    ]);
+  });
+});
+
+describe('liftwing serve --offline without --models', () => {
+  /** Runs `liftwing serve --port 0 <args>` until it listens, then stops it: its stderr. */
+  async function serveOnce(args: string[], deps: CliDeps, env: Record<string, string> = {}) {
+    const { io, stderr } = fakeIo('', env);
+    const signals = new EventEmitter();
+    io.signals = signals as unknown as CliIo['signals'];
+    let exited = false;
+    const exit = run(['serve', '--port', '0', '--quiet', ...args], io, deps).finally(() => {
+      exited = true;
+    });
+    while (!stderr.text.includes('listening') && !exited)
+      await Promise.race([new Promise((resolve) => stderr.once('data', resolve)), exit]);
+    expect(stderr.text).toContain('listening');
+    signals.emit('SIGTERM', 'SIGTERM');
+    expect(await exit).toBe(0);
+    return stderr.text;
+  }
+
+  /** Fake deps whose revertrisk package fails to load, as one needing a converted bundle does. */
+  const withBrokenRevertRisk = (overrides: Partial<CliDeps> = {}) =>
+    fakeDeps(overrides, (name, mode, version) => {
+      if (name === 'revertrisk-language-agnostic') throw new ModelFormatError('no ONNX bundle');
+      return new FakeModel(name, mode, version);
+    });
+
+  it('serves what can run here and says, one line each, what it skipped and why', async () => {
+    const { deps, created } = withBrokenRevertRisk();
+    const stderr = await serveOnce(['--offline'], deps);
+    expect(stderr).toMatch(
+      /^liftwing serve: not serving 2 installed model\(s\) offline:\n {2}revertrisk-language-agnostic: no ONNX bundle\n {2}fake-model: online only\nliftwing serve: listening on http:\/\/127\.0\.0\.1:\d+ \(offline: outlink-topic-model\)\n/,
+    );
+    expect(created.map(({ model, options }) => [model.name, options.offline])).toEqual([
+      ['outlink-topic-model', false],
+    ]);
+    expect(created[0]!.model.closed).toBe(true);
+  });
+
+  it('with --no-download or LIFTWING_OFFLINE=1 serves only what is cached, as JSON with --json', async () => {
+    const findCached: CliDeps['findCached'] = async (model) => ({
+      ref: `${model.alias}@1`,
+      version: '1',
+      cached: model.alias === 'revertrisk',
+      cacheDir: '/c',
+    });
+    for (const [flags, env] of [
+      [['--no-download'], {}],
+      [[], { LIFTWING_OFFLINE: '1' }],
+    ] as const) {
+      const { deps, created } = fakeDeps({ findCached });
+      const stderr = await serveOnce(['--offline', '--json', ...flags], deps, env);
+      const events = stderr
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(events.slice(0, 2)).toEqual([
+        {
+          event: 'skipped',
+          model: 'outlink-topic-model',
+          reason: 'not cached (liftwing pull outlink)',
+        },
+        { event: 'skipped', model: 'fake-model', reason: 'online only' },
+      ]);
+      expect(events[2]).toMatchObject({
+        event: 'listening',
+        mode: 'offline',
+        models: ['revertrisk-language-agnostic'],
+      });
+      expect(created.map(({ options }) => [options.version, options.offline])).toEqual([
+        ['1', true],
+      ]);
+    }
+  });
+
+  it('sums up a large family of online-only models in one line', async () => {
+    const { deps } = fakeDeps();
+    const models = await deps.listModels();
+    const fake = models.find((model) => model.alias === 'fake')!;
+    for (const wiki of ['aa', 'bb', 'cc', 'dd']) {
+      models.push({ ...fake, name: `${wiki}wiki-damaging`, alias: `${wiki}wiki-damaging` });
+    }
+    const stderr = await serveOnce(['--offline'], deps);
+    expect(stderr).toMatch(
+      /^liftwing serve: not serving 5 installed model\(s\) offline:\n {2}@fake\/fake: 5 models \(fake-model, aawiki-damaging, \.\.\.\): online only\n/,
+    );
+  });
+
+  it('fails when nothing can run, naming --models and liftwing pull; --models still must load', async () => {
+    const { deps, created } = withBrokenRevertRisk({
+      findCached: async (model) => ({
+        ref: `${model.alias}@1`,
+        version: '1',
+        cached: false,
+        cacheDir: '/c',
+      }),
+    });
+    const none = fakeIo();
+    expect(await run(['serve', '--offline', '--no-download'], none.io, deps)).toBe(1);
+    expect(none.stderr.text).toBe(
+      'liftwing serve: not serving 3 installed model(s) offline:\n' +
+        '  outlink-topic-model: not cached (liftwing pull outlink)\n' +
+        '  revertrisk-language-agnostic: not cached (liftwing pull revertrisk)\n' +
+        '  fake-model: online only\n' +
+        'liftwing: No installed model can run offline here (see why above). Fetch one first with ' +
+        '`liftwing pull <model>` (`liftwing models` lists them; the online-only ones cannot), drop ' +
+        '--no-download to download on first use, or name the models to serve with --models ' +
+        '<model>[,<model>...].\n',
+    );
+    const named = fakeIo();
+    expect(
+      await run(['serve', '--offline', '--models', 'outlink,revertrisk'], named.io, deps),
+    ).toBe(1);
+    expect(named.stderr.text).toBe('liftwing: no ONNX bundle\n');
+    expect(created.map(({ model }) => [model.name, model.closed])).toEqual([
       ['outlink-topic-model', true],
     ]);
   });
@@ -494,6 +715,14 @@ describe('help', () => {
       expect(await run([command, '--help'], io, fakeDeps().deps)).toBe(0);
       expect(stdout.text).toContain(`liftwing ${command}`);
       expect(stdout.text).toContain('Examples:');
+    }
+    for (const command of ['predict', 'serve']) {
+      const { io, stdout } = fakeIo();
+      expect(await run([command, '--help'], io, fakeDeps().deps)).toBe(0);
+      // --no-download is documented right after --offline.
+      expect(stdout.text).toMatch(
+        /\n {2}--offline [\s\S]*?\n {2}--no-download +with --offline: never download/,
+      );
     }
     const { io, stdout } = fakeIo();
     expect(await run(['--help'], io)).toBe(0);

@@ -4,6 +4,7 @@
  * model of @liftwing/outlink (pulled through a user registry); revertrisk offline on an ONNX
  * fixture bundle added with `cache add`.
  */
+import type { ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import {
   startLoopbackServer,
 } from '@liftwing/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_ROOT, runCli, startCli, writeOutlinkRegistry } from './helpers/run-cli.js';
+import { CLI_ROOT, runCli, startServe, writeOutlinkRegistry } from './helpers/run-cli.js';
 
 const FASTTEXT = join(CLI_ROOT, '..', 'fasttext', 'test', 'fixtures');
 const ONNX = join(CLI_ROOT, '..', 'revertrisk', 'test', 'fixtures', 'classifier-zipmap');
@@ -67,7 +68,7 @@ let tree: ArtifactServer;
 let gateway: FakeGateway;
 let mediawiki: LoopbackServer;
 let env: Record<string, string>;
-const running: ReturnType<typeof startCli>['proc'][] = [];
+const running: ChildProcess[] = [];
 
 /** A Lift Wing answer, as the gateway gives it. */
 const GATEWAY_ANSWER = {
@@ -138,23 +139,7 @@ afterAll(async () => {
 const requestCounts = () => [tree, gateway, mediawiki].map((server) => server.requests.length);
 
 /** Starts `liftwing serve` on a free port; resolves with its URL once it listens. */
-async function serve(args: string[]) {
-  const server = startCli(['serve', '--port', '0', '--json', ...args], env, { running });
-  const [line] = await server.until('stderr', /\{"event":"listening".*\}\n/);
-  const { url } = JSON.parse(line) as { url: string };
-  const post = async (model: string, body: unknown) => {
-    const response = await fetch(`${url}/v1/models/${model}:predict`, {
-      method: 'POST',
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    return { status: response.status, text: await response.text() };
-  };
-  const stop = async () => {
-    server.proc.kill('SIGTERM');
-    return server.exit;
-  };
-  return { url, post, stop, out: server.out };
-}
+const serve = (args: string[]) => startServe(args, env, running);
 
 describe('outlink offline: pull, then predict and serve with no network', () => {
   it('answers predict --offline with the scores fastText 0.9.2 gives, asking no one', async () => {

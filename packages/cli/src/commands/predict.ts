@@ -20,6 +20,7 @@ import {
 import { closeOutputFile, openOutputFile, prepareResume } from '../batch-output.js';
 import {
   type Context,
+  downloadPolicy,
   modeOf,
   openModel,
   positiveInteger,
@@ -34,6 +35,7 @@ import { definitionOf, findModel, parseModelRef } from '../models.js';
 const PREDICT_OPTIONS: OptionSpec = {
   offline: { type: 'boolean' },
   online: { type: 'boolean' },
+  'no-download': { type: 'boolean' },
   input: { type: 'string' },
   'input-file': { type: 'string' },
   'output-file': { type: 'string' },
@@ -111,6 +113,7 @@ export async function predictCommand(context: Context, args: string[]): Promise<
     );
   }
   const mode = modeOf(values, context.io.env);
+  const download = downloadPolicy(values, context.io.env, mode);
   const flagValues = values as Record<string, string | boolean | undefined>;
   const hasFlags = requestFlags(definition).some(({ flag }) => values[flag] !== undefined);
   const inputFile = values['input-file'] as string | undefined;
@@ -151,7 +154,7 @@ export async function predictCommand(context: Context, args: string[]): Promise<
     const request = hasFlags
       ? requestFromFlags(definition, flagValues)
       : requestFromJson(values.input as string, definition);
-    const model = await openModel(context, info, mode, ref.version, { workers });
+    const model = await openModel(context, info, mode, ref.version, { workers, download });
     try {
       const result = await model.handle(request, { rawBody: values.input as string | undefined });
       const pretty = context.io.stdout.isTTY === true;
@@ -166,7 +169,7 @@ export async function predictCommand(context: Context, args: string[]): Promise<
   const ownsOutput = files.output !== context.io.stdout;
   let code: number;
   try {
-    const model = await openModel(context, info, mode, ref.version, { workers });
+    const model = await openModel(context, info, mode, ref.version, { workers, download });
     try {
       code = await batch(context, model, files, { concurrency, batchSize, maxLineBytes });
     } finally {

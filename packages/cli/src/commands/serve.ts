@@ -1,8 +1,11 @@
 import { ConfigError, type LiftWingModel } from '@liftwing/core';
 import { parseOptions, UsageError } from '../args.js';
 import {
+  allowDownloadHint,
   type Context,
+  downloadPolicy,
   modeOf,
+  NotCachedError,
   openModel,
   positiveInteger,
   withSignals,
@@ -12,18 +15,23 @@ import {
 import { findModel, type ModelInfo, parseModelRef } from '../models.js';
 import { createLiftWingServer, DEFAULT_MAX_BODY_BYTES } from '../server.js';
 
+/** A model to serve: named with `--models` (must load), or found installed (may be skipped). */
+interface Candidate {
+  info: ModelInfo;
+  version: string | undefined;
+}
+
 /** The models `--models` names, or every installed one. */
-function chooseModels(
-  known: readonly ModelInfo[],
-  requested: readonly string[],
-): { info: ModelInfo; version: string | undefined }[] {
+function chooseModels(known: readonly ModelInfo[], requested: readonly string[]): Candidate[] {
   if (requested.length > 0) {
     return requested.map((ref) => {
       const { model, version } = parseModelRef(ref);
       return { info: findModel(known, model), version };
     });
   }
-  const installed = known.filter((info) => info.definition !== undefined);
+  const installed = known.filter(
+    (info) => info.definition !== undefined || info.definitionError !== undefined,
+  );
   if (installed.length === 0) {
     const packages = known.map((info) => info.package).join(', ');
     throw new ConfigError(
@@ -33,6 +41,92 @@ function chooseModels(
   return installed.map((info) => ({ info, version: undefined }));
 }
 
+/** A model `serve` leaves out, and why, in a few words. */
+interface Skipped {
+  info: ModelInfo;
+  reason: string;
+}
+
+const ONLINE_ONLY = 'online only';
+/** More online-only models of one package than this are summed up in one line (a family of 109). */
+const MAX_LISTED_PER_PACKAGE = 3;
+
+/** The skipped models as lines: one each, but one per package for a large family online only. */
+function skippedLines(skipped: readonly Skipped[]): string[] {
+  const onlineOnly = new Map<string, string[]>();
+  for (const { info, reason } of skipped) {
+    if (reason === ONLINE_ONLY) {
+      onlineOnly.set(info.package, [...(onlineOnly.get(info.package) ?? []), info.name]);
+    }
+  }
+  const summed = new Set<string>();
+  const lines: string[] = [];
+  for (const { info, reason } of skipped) {
+    const family = onlineOnly.get(info.package) ?? [];
+    if (reason !== ONLINE_ONLY || family.length <= MAX_LISTED_PER_PACKAGE) {
+      lines.push(`${info.name}: ${reason}`);
+    } else if (!summed.has(info.package)) {
+      summed.add(info.package);
+      const shown = family.slice(0, 2).join(', ');
+      lines.push(`${info.package}: ${family.length} models (${shown}, ...): ${ONLINE_ONLY}`);
+    }
+  }
+  return lines;
+}
+
+/**
+ * Opens every installed model that can run here, offline: online-only ones, ones not cached
+ * while downloads are off, and ones that fail to load are skipped, each with its reason.
+ */
+async function openInstalled(
+  context: Context,
+  candidates: readonly Candidate[],
+  open: (candidate: Candidate) => Promise<LiftWingModel<unknown, unknown>>,
+): Promise<{ served: Served[]; skipped: Skipped[] }> {
+  const served: Served[] = [];
+  const skipped: Skipped[] = [];
+  for (const candidate of candidates) {
+    const { info } = candidate;
+    if (info.definition === undefined) {
+      skipped.push({ info, reason: (info.definitionError ?? new Error('not installed')).message });
+    } else if (!info.definition.modes.includes('offline')) {
+      skipped.push({ info, reason: ONLINE_ONLY });
+    } else {
+      try {
+        served.push({ info, model: await open(candidate) });
+      } catch (error) {
+        const reason =
+          error instanceof NotCachedError
+            ? `not cached (${error.pullCommand})`
+            : error instanceof Error
+              ? error.message
+              : String(error);
+        skipped.push({ info, reason });
+      }
+    }
+  }
+  if (context.json) {
+    for (const { info, reason } of skipped) {
+      write(context.io.stderr, JSON.stringify({ event: 'skipped', model: info.name, reason }));
+    }
+  } else if (skipped.length > 0) {
+    write(
+      context.io.stderr,
+      `liftwing serve: not serving ${skipped.length} installed model(s) offline:\n` +
+        skippedLines(skipped)
+          .map((line) => `  ${line}`)
+          .join('\n'),
+    );
+  }
+  return { served, skipped };
+}
+
+/** A model being served, with what the CLI knows of it. */
+interface Served {
+  info: ModelInfo;
+  model: LiftWingModel<unknown, unknown>;
+}
+
 /** `liftwing serve`: a local server speaking Lift Wing's protocol. */
 export async function serveCommand(context: Context, args: string[]): Promise<number> {
   const { values, positionals } = parseOptions('serve', args, {
@@ -40,6 +134,7 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
     port: { type: 'string' },
     offline: { type: 'boolean' },
     online: { type: 'boolean' },
+    'no-download': { type: 'boolean' },
     models: { type: 'string', multiple: true },
     'max-body': { type: 'string' },
     'request-timeout': { type: 'string' },
@@ -50,6 +145,7 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
     throw new UsageError('liftwing serve takes no arguments; name models with --models.');
   }
   const mode = modeOf(values, context.io.env);
+  const download = downloadPolicy(values, context.io.env, mode);
   const host = (values.host as string | undefined) ?? '127.0.0.1';
   const port = positiveInteger('port', values.port, 8080, true);
   if (port > 65535) throw new UsageError('--port must be at most 65535.');
@@ -61,17 +157,34 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
     .map((name) => name.trim())
     .filter((name) => name !== '');
   const chosen = chooseModels(await context.deps.listModels(), requested);
-  // By default a request may take as long as the slowest model served says it may, and 30 s at
-  // least; --request-timeout decides alone.
-  const slowest = Math.max(...chosen.map(({ info }) => info.definition?.timeoutMs ?? 0));
-  const timeoutSeconds = given > 0 ? given : Math.max(30, Math.ceil(slowest / 1000));
+  const open = ({ info, version }: Candidate) =>
+    openModel(context, info, mode, version, { workers, download });
 
-  const models: LiftWingModel<unknown, unknown>[] = [];
-  const closeModels = () => Promise.all(models.map((model) => model.close()));
+  const served: Served[] = [];
+  const closeModels = () => Promise.all(served.map(({ model }) => model.close()));
   try {
-    for (const { info, version } of chosen) {
-      models.push(await openModel(context, info, mode, version, { workers }));
+    if (requested.length > 0 || mode === 'online') {
+      // Named models must all load; online, every installed package answers through the gateway.
+      for (const candidate of chosen) {
+        if (candidate.info.definition === undefined && requested.length === 0) continue;
+        served.push({ info: candidate.info, model: await open(candidate) });
+      }
+    } else {
+      served.push(...(await openInstalled(context, chosen, open)).served);
+      if (served.length === 0) {
+        throw new ConfigError(
+          'No installed model can run offline here (see why above). Fetch one first with ' +
+            '`liftwing pull <model>` (`liftwing models` lists them; the online-only ones cannot), ' +
+            (download.allowed ? '' : `${allowDownloadHint(download)} to download on first use, `) +
+            'or name the models to serve with --models <model>[,<model>...].',
+        );
+      }
     }
+    // By default a request may take as long as the slowest model served says it may, and 30 s
+    // at least; --request-timeout decides alone.
+    const slowest = Math.max(...served.map(({ info }) => info.definition?.timeoutMs ?? 0));
+    const timeoutSeconds = given > 0 ? given : Math.max(30, Math.ceil(slowest / 1000));
+    const models = served.map(({ model }) => model);
     const server = createLiftWingServer({
       models,
       maxBodyBytes,

@@ -1,7 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import {
-  ArtifactError,
   InputError,
   type LiftWingModel,
   type Mode,
@@ -176,11 +175,14 @@ export function fakeDeps(overrides: Partial<CliDeps> = {}, make: MakeModel = mak
   const deps: CliDeps = {
     listModels: async () => models,
     pull: notFaked,
-    checkCached: async (model, version) => {
-      if (version === 'missing') {
-        throw new ArtifactError('offline_miss', `Fetch it first: liftwing pull ${model.alias}`);
-      }
-      return version ?? '20240101000000';
+    findCached: async (model, version) => {
+      const id = version ?? '20240101000000';
+      return {
+        ref: `${model.alias ?? model.name}@${id}`,
+        version: id,
+        cached: version !== 'missing',
+        cacheDir: '/c',
+      };
     },
     cache: {
       path: () => '/c',

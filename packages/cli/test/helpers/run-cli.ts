@@ -131,3 +131,36 @@ export async function runCli(
   const code = await run.exit;
   return { code, ...run.out };
 }
+
+/** A `liftwing serve --json` that listens, and how to talk to it. */
+export interface ServeRun {
+  url: string;
+  /** POSTs `body` (JSON unless a string) to `<model>:predict`. */
+  post(model: string, body: unknown): Promise<{ status: number; text: string }>;
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  out: CliRun['out'];
+}
+
+/** Starts `liftwing serve --port 0 --json <args>`; resolves with its URL once it listens. */
+export async function startServe(
+  args: readonly string[],
+  env: Record<string, string>,
+  running: ChildProcess[],
+): Promise<ServeRun> {
+  const server = startCli(['serve', '--port', '0', '--json', ...args], env, { running });
+  const [line] = await server.until('stderr', /\{"event":"listening".*\}\n/);
+  const { url } = JSON.parse(line) as { url: string };
+  const post = async (model: string, body: unknown) => {
+    const response = await fetch(`${url}/v1/models/${model}:predict`, {
+      method: 'POST',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, text: await response.text() };
+  };
+  const stop = async () => {
+    server.proc.kill('SIGTERM');
+    return server.exit;
+  };
+  return { url, post, stop, out: server.out };
+}
