@@ -1,9 +1,18 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bytes, http10Head, sha256, startRawServer, writeRegistry } from '@liftwing/test-utils';
+import { Worker } from 'node:worker_threads';
+import {
+  bytes,
+  http10Head,
+  sha256,
+  startArtifactServer,
+  startRawServer,
+  writeRegistry,
+} from '@liftwing/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ArtifactCache, ensureModel } from '../src/index.js';
+import { ArtifactCache, downloadToFile, ensureModel } from '../src/index.js';
 import { fastTextModel } from './helpers/model-files.js';
 
 let root: string;
@@ -19,11 +28,19 @@ afterEach(async () => {
 });
 
 /** A registry with one version of one artifact under `url`, of `format`. */
-function registryAt(url: string, format: string): Promise<string> {
+function registryAt(url: string, format: string, sha256: string | null = null): Promise<string> {
   return writeRegistry(join(root, 'registry.json'), {
     modelsUrl: `${url}/`,
-    versions: [{ id: '1', artifacts: [{ path: 'tiny/model.bin', format }] }],
+    versions: [{ id: '1', artifacts: [{ path: 'tiny/model.bin', format, sha256 }] }],
   });
+}
+
+/** The prototype of `FileHandle`, whose methods the download calls. */
+async function fileHandlePrototype(): Promise<Record<string, (...args: never[]) => unknown>> {
+  const probe = await open(join(root, 'probe'), 'w');
+  const prototype = Object.getPrototypeOf(probe);
+  await probe.close();
+  return prototype;
 }
 
 function pull(registry: string, cacheDir = join(root, 'cache')) {
@@ -130,10 +147,7 @@ describe('file system failures', () => {
     });
     cleanup.push(server.close);
     const registry = await registryAt(server.url, 'file');
-    const { open } = await import('node:fs/promises');
-    const probe = await open(registry, 'r');
-    const FileHandle = Object.getPrototypeOf(probe) as { writev: (...args: unknown[]) => unknown };
-    await probe.close();
+    const FileHandle = await fileHandlePrototype();
     vi.spyOn(FileHandle, 'writev').mockRejectedValue(
       Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
     );
@@ -145,4 +159,97 @@ describe('file system failures', () => {
     expect(await listing(join(root, 'cache', 'locks'))).toEqual([]);
     expect(await listing(join(root, 'cache', 'records'))).toEqual([]);
   });
+});
+
+describe('streaming many batches', () => {
+  // 48 MiB: six write batches, more than the writer lets wait for the disk, so that a slow disk
+  // pauses the body half way.
+  const big = randomBytes(48 << 20);
+
+  /** An HTTP/1.0 server that sends `big` and closes the connection. */
+  async function closingServer() {
+    const server = await startRawServer((socket) => {
+      socket.write(
+        http10Head({ 'content-type': 'application/octet-stream', 'content-length': big.length }),
+      );
+      socket.end(big);
+    });
+    cleanup.push(server.close);
+    return server;
+  }
+
+  it('pauses for a slow disk and still stores exactly the bytes sent, from a server that closes', async () => {
+    const server = await closingServer();
+    const registry = await registryAt(server.url, 'file', sha256(big));
+    const FileHandle = await fileHandlePrototype();
+    const writev = FileHandle.writev!;
+    let writes = 0;
+    vi.spyOn(FileHandle, 'writev').mockImplementation(async function (
+      this: unknown,
+      ...args: never[]
+    ) {
+      writes++;
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      return writev.apply(this, args);
+    });
+    const { files } = await pull(registry);
+    expect(sha256(await readFile(files['model.bin']!))).toBe(sha256(big));
+    expect(writes).toBeGreaterThanOrEqual(6);
+  }, 60_000);
+
+  it('catches a SHA-256 that differs from the registry over many batches, and keeps nothing', async () => {
+    const server = await closingServer();
+    const registry = await registryAt(server.url, 'file', sha256(big.subarray(1)));
+    await expect(pull(registry)).rejects.toMatchObject({ code: 'integrity_mismatch' });
+    const cache = join(root, 'cache');
+    expect(await listing(join(cache, 'records'))).toEqual([]);
+    expect(await listing(join(cache, 'blobs', 'sha256'))).toEqual([]);
+    expect(await listing(join(cache, 'tmp'))).toEqual([]);
+  }, 60_000);
+
+  it('a hashing worker that fails half way records nothing, and the next pull resumes the part', async () => {
+    const body = bytes(2_000_000, 5);
+    const server = await startArtifactServer();
+    cleanup.push(server.close);
+    // 64 KiB every 3 ms: the writer sends a batch to the worker every 50 ms or so.
+    server.files.set('/published/wmf-ml-models/tiny/model.bin', { body, chunkDelayMs: 3 });
+    const registry = await registryAt(server.url.replace(/\/$/, ''), 'file');
+    const postMessage = Worker.prototype.postMessage;
+    let batches = 0;
+    vi.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (
+      this: Worker,
+      message: { type?: string },
+    ) {
+      // The first batch (about 50 ms into a body of twice that) is one the worker cannot read:
+      // it throws, and its thread ends.
+      const broken = message?.type === 'batch' && ++batches === 1;
+      postMessage.call(this, broken ? { type: 'batch', chunks: null } : message);
+    });
+    const error = await pull(registry).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'download_failed' });
+    expect((error as Error).message).toMatch(/^Hashing model\.bin from .* failed/);
+    const cache = join(root, 'cache');
+    expect(await listing(join(cache, 'records'))).toEqual([]);
+    expect(await listing(join(cache, 'blobs', 'sha256'))).toEqual([]);
+    expect(await listing(join(cache, 'locks'))).toEqual([]);
+    const tmp = await listing(join(cache, 'tmp'));
+    const part = tmp.find((n) => n.endsWith('.part'));
+    expect(part).toBeDefined();
+    expect(tmp).toContain(`${part}.json`);
+    const kept = (await stat(join(cache, 'tmp', part!))).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(body.length);
+
+    // The part is what a later process adopts and resumes: it does so from the bytes kept.
+    vi.restoreAllMocks();
+    const url = new URL(`${server.url}tiny/model.bin`);
+    const partPath = join(cache, 'tmp', part!);
+    const result = await downloadToFile(
+      { url, partPath, artifact: 'model.bin', expectedSize: body.length },
+      { userAgent: 'tests@example.org', env: {} },
+    );
+    expect(result).toEqual({ sha256: sha256(body), size: body.length });
+    const requests = server.requests.filter((r) => r.path.endsWith('/tiny/model.bin'));
+    expect(requests.at(-1)?.headers.range).toBe(`bytes=${kept}-`);
+  }, 60_000);
 });
