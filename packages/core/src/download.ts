@@ -424,8 +424,8 @@ async function receive(
   const body = response.body;
   // The body is read with `'data'` events, not `for await`: the async iterator cost a promise
   // per 64 KiB chunk and kept the main thread from receiving while it waited for a write. The
-  // writer gathers chunks into large batches and pauses the body only when too much waits for
-  // the disk or the hash. It never pauses within the last stretch of a body of known size: a body paused at
+  // writer copies chunks into large batches and pauses the body only when all of its batches
+  // are busy. It never pauses within the last stretch of a body of known size: a body paused at
   // its very end, from a server that then closes the connection, is what makes undici assert
   // (see above); those last bytes wait in memory instead.
   let failed: (error: unknown) => void = () => {};
@@ -433,6 +433,7 @@ async function receive(
     handle,
     hasher,
     start,
+    total === null ? download.expectedSize : total - start,
     {
       pause: () => {
         if (total === null || total - done > BATCH_BYTES) body.pause();

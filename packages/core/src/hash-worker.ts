@@ -2,9 +2,10 @@
  * SHA-256 of a download in a worker thread, so that hashing overlaps with receiving and writing.
  * Measured on a 2-core VM with a 400 MiB file over loopback: hashing on the main thread costs
  * about 0.27 s of the ~0.7 s curl needs for the whole download, and is what kept downloads at
- * 1.8x curl's time. Each batch of chunks is copied to the worker by `postMessage`: copying the
- * chunks into shared batches instead cost more (V8 copies into a `SharedArrayBuffer` slowly) and
- * measured slower.
+ * 1.8x curl's time. A batch's buffer is moved to the worker and back (transferred), never
+ * copied: sending copies (structured clone) made the worker allocate 400 MiB of fresh memory,
+ * whose page faults cost more system time than the hash saved, and copying into
+ * `SharedArrayBuffer`s is slow in V8.
  * Internal: not exported from the package.
  *
  * @packageDocumentation
@@ -40,12 +41,8 @@ parentPort.on('message', (message) => {
       parentPort.postMessage({ type: 'file', code: error.code, message: error.message });
     }
   } else if (message.type === 'batch') {
-    let bytes = 0;
-    for (const chunk of message.chunks) {
-      hash.update(chunk);
-      bytes += chunk.length;
-    }
-    parentPort.postMessage({ type: 'batch', bytes });
+    hash.update(new Uint8Array(message.buffer, 0, message.length));
+    parentPort.postMessage({ type: 'batch', buffer: message.buffer }, [message.buffer]);
   } else {
     parentPort.postMessage({ type: 'digest', hex: hash.digest('hex') });
   }
@@ -54,13 +51,12 @@ parentPort.on('message', (message) => {
 
 type Reply =
   | { type: 'file'; code?: string; message?: string }
-  | { type: 'batch'; bytes: number }
+  | { type: 'batch'; buffer: ArrayBuffer }
   | { type: 'digest'; hex: string };
 
 /**
  * One SHA-256 computed in a worker thread, fed in order: optionally the first bytes of a file (a
- * resumed download), then batches of chunks. Each batch is reported back by `onHashed`, so that
- * the caller can bound what waits in the worker's queue. A worker that fails or exits early rejects what is waiting and calls
+ * resumed download), then batches. Each batch's buffer comes back by `onHashed`, to be reused. A worker that fails or exits early rejects what is waiting and calls
  * `onFailure` once; nothing it would have computed is ever returned.
  */
 export class HashWorker {
@@ -70,13 +66,13 @@ export class HashWorker {
     reject: (error: Error) => void;
   }> = [];
   #failure: Error | undefined;
-  #onHashed: (bytes: number) => void = () => {};
+  #onHashed: (buffer: ArrayBuffer) => void = () => {};
   #onFailure: (error: Error) => void = () => {};
 
   constructor() {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true });
     this.#worker.on('message', (reply: Reply) => {
-      if (reply.type === 'batch') this.#onHashed(reply.bytes);
+      if (reply.type === 'batch') this.#onHashed(reply.buffer);
       else this.#waiting.shift()?.resolve(reply);
     });
     this.#worker.on('error', (error) => this.#fail(error));
@@ -90,8 +86,8 @@ export class HashWorker {
     return this.#failure;
   }
 
-  /** Listeners: a batch of `bytes` bytes was hashed; the worker failed. */
-  listen(onHashed: (bytes: number) => void, onFailure: (error: Error) => void): void {
+  /** Listeners: a batch was hashed, and its buffer is back; the worker failed. */
+  listen(onHashed: (buffer: ArrayBuffer) => void, onFailure: (error: Error) => void): void {
     this.#onHashed = onHashed;
     this.#onFailure = onFailure;
   }
@@ -104,9 +100,13 @@ export class HashWorker {
     }
   }
 
-  /** Hashes `chunks` next (the worker gets a copy); `onHashed` says when it is done. */
-  update(chunks: Buffer[]): void {
-    if (this.#failure === undefined) this.#worker.postMessage({ type: 'batch', chunks });
+  /**
+   * Hashes the first `length` bytes of `buffer` next. The buffer is moved to the worker (it is
+   * unusable here until `onHashed` gives it back), not copied.
+   */
+  update(buffer: ArrayBuffer, length: number): void {
+    if (this.#failure !== undefined) return;
+    this.#worker.postMessage({ type: 'batch', buffer, length }, [buffer]);
   }
 
   /** The hex digest of everything hashed. */

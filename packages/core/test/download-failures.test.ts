@@ -219,11 +219,15 @@ describe('streaming many batches', () => {
     vi.spyOn(Worker.prototype, 'postMessage').mockImplementation(function (
       this: Worker,
       message: { type?: string },
+      transfer?: readonly Transferable[],
     ) {
-      // The first batch (about 50 ms into a body of twice that) is one the worker cannot read:
-      // it throws, and its thread ends.
-      const broken = message?.type === 'batch' && ++batches === 1;
-      postMessage.call(this, broken ? { type: 'batch', chunks: null } : message);
+      // The first batch (about 50 ms into a body of twice that) comes without its bytes: the
+      // worker throws, and its thread ends.
+      if (message?.type === 'batch' && ++batches === 1) {
+        postMessage.call(this, { type: 'batch', buffer: null, length: 1 });
+      } else {
+        postMessage.call(this, message, transfer);
+      }
     });
     const error = await pull(registry).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'download_failed' });
