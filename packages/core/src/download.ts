@@ -12,8 +12,6 @@ import type { Dispatcher } from 'undici';
 import { MIB, readBody, readBodyPrefix } from './body.js';
 import { ENV } from './config.js';
 import { ArtifactError, FileSystemError, fileSystemError, HttpError } from './errors.js';
-import { HashWorker } from './hash-worker.js';
-import { BATCH_BYTES, PartWriter } from './part-writer.js';
 import { displayUrl } from './redact.js';
 import { abortError } from './retry.js';
 import { type LiftWingSettings, settingsOf } from './settings.js';
@@ -58,6 +56,7 @@ export const MAX_TEXT_BYTES = 8 * MIB;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PROGRESS_INTERVAL_MS = 200;
 const DOWNLOAD_ATTEMPTS = 5;
+const WRITE_BATCH_BYTES = 1 << 20;
 
 /** A redirect target is followed only to https, or within the same loopback origin. */
 function redirectTarget(from: URL, location: string): URL {
@@ -280,40 +279,27 @@ export async function downloadToFile(
     const resume = offset > 0 && validator !== undefined;
     // All file work that does not depend on the answer happens before the request: undici
     // pauses an unread body, and a server that then closes the connection (HTTP/1.0,
-    // `Connection: close`) makes undici fail an assertion that no one can catch. The worker
-    // that hashes starts here too, and hashes the bytes of a resumed part first.
-    const hashers = {
-      current: new HashWorker(),
-      fresh() {
-        void this.current.close();
-        this.current = new HashWorker();
-        return this.current;
-      },
-    };
+    // `Connection: close`) makes undici fail an assertion that no one can catch.
+    const resumedHash = resume
+      ? await fileStep(() => hashFile(partPath), 'read', partPath)
+      : undefined;
+    const handle = await fileStep(() => open(partPath, resume ? 'r+' : 'w'), 'write', partPath);
     try {
-      if (resume) {
-        await fileStep(() => hashers.current.hashFile(partPath, offset), 'read', partPath);
-      }
-      const handle = await fileStep(() => open(partPath, resume ? 'r+' : 'w'), 'write', partPath);
-      try {
-        const outcome = await receive(
-          download,
-          sent,
-          handle,
-          resume ? offset : 0,
-          validator,
-          hashers,
-        );
-        if (outcome === 'restart') continue;
-        if ('sha256' in outcome) return outcome;
-        if (outcome.received <= previousOffset) break;
-        previousOffset = outcome.received;
-        lastError = outcome.error;
-      } finally {
-        await handle.close().catch(() => {});
-      }
+      const outcome = await receive(
+        download,
+        sent,
+        handle,
+        resume ? offset : 0,
+        validator,
+        resumedHash,
+      );
+      if (outcome === 'restart') continue;
+      if ('sha256' in outcome) return outcome;
+      if (outcome.received <= previousOffset) break;
+      previousOffset = outcome.received;
+      lastError = outcome.error;
     } finally {
-      await hashers.current.close();
+      await handle.close().catch(() => {});
     }
   }
   throw new ArtifactError(
@@ -321,6 +307,29 @@ export async function downloadToFile(
     `Downloading ${artifact} from ${displayUrl(url)} failed after retries: ${(lastError as Error | undefined)?.message ?? 'unknown error'}. Run the command again to resume.`,
     { cause: lastError },
   );
+}
+
+/**
+ * Writes every byte of `buffers` at `position`. `writev` may write only part of them (a disk
+ * that fills up takes what fits and says so only by the count): the rest is written again, so
+ * that a full disk is the ENOSPC of the next call, never a file silently shorter than its hash.
+ */
+async function writeAll(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
+  let rest = buffers;
+  let at = position;
+  while (rest.length > 0) {
+    const { bytesWritten } = await handle.writev(rest, at);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error('the write made no progress'), { code: 'EIO' });
+    }
+    at += bytesWritten;
+    let skip = bytesWritten;
+    while (rest.length > 0 && skip >= rest[0]!.length) {
+      skip -= rest[0]!.length;
+      rest = rest.slice(1);
+    }
+    if (skip > 0) rest = [rest[0]!.subarray(skip), ...rest.slice(1)];
+  }
 }
 
 /** Runs a file system step, turning its failure into a {@link FileSystemError}. */
@@ -340,8 +349,8 @@ interface Interrupted {
 
 /**
  * One attempt: sends the request, checks the answer and streams the body into `handle` at
- * positional offsets, hashing it in `hashers.current` (which has hashed the first `offset`
- * bytes of the part already). Nothing is awaited between the answer and reading its body.
+ * positional offsets. Nothing is awaited between the answer and reading its body but the
+ * writes themselves.
  */
 async function receive(
   download: DownloadRequest,
@@ -349,7 +358,7 @@ async function receive(
   handle: FileHandle,
   offset: number,
   validator: string | undefined,
-  hashers: { current: HashWorker; fresh(): HashWorker },
+  resumedHash: Hash | undefined,
 ): Promise<DownloadResult | Interrupted | 'restart'> {
   const { url, partPath, artifact } = download;
   const headers: Record<string, string> =
@@ -403,8 +412,7 @@ async function receive(
   );
   metaWritten.catch(() => {});
 
-  // A server that ignored Range sends the whole file: its hash starts again from nothing.
-  const hasher = start === offset ? hashers.current : hashers.fresh();
+  const hash = partial && resumedHash !== undefined ? resumedHash : createHash('sha256');
   let done = start;
   const began = Date.now();
   let reported = 0;
@@ -421,63 +429,45 @@ async function receive(
       bytesPerSecond: (done - start) / seconds,
     });
   };
-  const body = response.body;
-  // The body is read with `'data'` events, not `for await`: the async iterator cost a promise
-  // per 64 KiB chunk and kept the main thread from receiving while it waited for a write. The
-  // writer copies chunks into large batches and pauses the body only when all of its batches
-  // are busy. It never pauses within the last stretch of a body of known size: a body paused at
-  // its very end, from a server that then closes the connection, is what makes undici assert
-  // (see above); those last bytes wait in memory instead.
-  let failed: (error: unknown) => void = () => {};
-  const writer = new PartWriter(
-    handle,
-    hasher,
-    start,
-    total === null ? download.expectedSize : total - start,
-    {
-      pause: () => {
-        if (total === null || total - done > BATCH_BYTES) body.pause();
-      },
-      resume: () => body.resume(),
-      fail: (error) => failed(error),
-    },
-    (step) => fileStep(step, 'write', partPath),
-  );
-  // Written back to disk and truncated to what was written even when the body fails, so that
-  // the file on disk is always exactly the bytes hashed and can be resumed.
+  // Chunks are written in batches at their offsets, and what was received is flushed even when
+  // the connection drops, so the file on disk is always exactly the bytes hashed and can be
+  // resumed. One write is in flight while the next batch is received and hashed; its failure is
+  // handled at once (never an unhandled rejection) and surfaces at the next flush.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let written = start;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await writing;
+    if (pendingBytes === 0) return;
+    const batch = pending;
+    const position = written;
+    written += pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    writing = fileStep(() => writeAll(handle, batch, position), 'write', partPath);
+    writing.catch(() => {});
+  };
   const finishWriting = async () => {
-    await writer.finish();
+    await flush();
+    await writing;
     await metaWritten;
-    await fileStep(() => handle.truncate(writer.written), 'write', partPath);
+    await fileStep(() => handle.truncate(written), 'write', partPath);
   };
   try {
-    await new Promise<void>((resolve, reject) => {
-      failed = reject;
-      body.on('data', (chunk: Buffer) => {
-        done += chunk.length;
-        writer.push(chunk);
-        report(false);
-      });
-      body.on('end', resolve);
-      body.on('error', reject);
-    });
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      done += chunk.length;
+      report(false);
+      if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+    }
     await finishWriting();
   } catch (error) {
     if (error instanceof FileSystemError) {
       discard(response);
       throw error;
-    }
-    if (hasher.failure !== undefined) {
-      // The bytes written so far are sound: they stay, to be hashed again by the next run.
-      discard(response);
-      await writer.finish().catch(() => {});
-      await metaWritten.catch(() => {});
-      await fileStep(() => handle.truncate(writer.written), 'write', partPath).catch(() => {});
-      throw new ArtifactError(
-        'download_failed',
-        `Hashing ${artifact} from ${displayUrl(final)} failed (${hasher.failure.message}); nothing was kept but the partial file. Run the command again to resume.`,
-        { cause: hasher.failure },
-      );
     }
     await finishWriting();
     if (sent.signal?.aborted) throw abortError(sent.signal);
@@ -493,15 +483,6 @@ async function receive(
       `${artifact} from ${displayUrl(final)} is ${done} bytes but the registry says ${download.expectedSize}; nothing was kept.`,
     );
   }
-  // Most of the file is on disk already (the writer flushes in the background): this only
-  // waits for the last batches.
   await fileStep(() => handle.sync(), 'write', partPath);
-  const sha256 = await hasher.digest().catch((error: Error) => {
-    throw new ArtifactError(
-      'download_failed',
-      `Hashing ${artifact} from ${displayUrl(final)} failed (${error.message}). Run the command again to resume.`,
-      { cause: error },
-    );
-  });
-  return { sha256, size: done };
+  return { sha256: hash.digest('hex'), size: done };
 }
