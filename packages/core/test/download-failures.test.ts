@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytes, http10Head, sha256, startRawServer, writeRegistry } from '@liftwing/test-utils';
@@ -19,11 +20,19 @@ afterEach(async () => {
 });
 
 /** A registry with one version of one artifact under `url`, of `format`. */
-function registryAt(url: string, format: string): Promise<string> {
+function registryAt(url: string, format: string, sha256: string | null = null): Promise<string> {
   return writeRegistry(join(root, 'registry.json'), {
     modelsUrl: `${url}/`,
-    versions: [{ id: '1', artifacts: [{ path: 'tiny/model.bin', format }] }],
+    versions: [{ id: '1', artifacts: [{ path: 'tiny/model.bin', format, sha256 }] }],
   });
+}
+
+/** The prototype of `FileHandle`, whose methods the download calls. */
+async function fileHandlePrototype(): Promise<Record<string, (...args: never[]) => unknown>> {
+  const probe = await open(join(root, 'probe'), 'w');
+  const prototype = Object.getPrototypeOf(probe);
+  await probe.close();
+  return prototype;
 }
 
 function pull(registry: string, cacheDir = join(root, 'cache')) {
@@ -130,10 +139,7 @@ describe('file system failures', () => {
     });
     cleanup.push(server.close);
     const registry = await registryAt(server.url, 'file');
-    const { open } = await import('node:fs/promises');
-    const probe = await open(registry, 'r');
-    const FileHandle = Object.getPrototypeOf(probe) as { writev: (...args: unknown[]) => unknown };
-    await probe.close();
+    const FileHandle = await fileHandlePrototype();
     vi.spyOn(FileHandle, 'writev').mockRejectedValue(
       Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
     );
@@ -145,4 +151,51 @@ describe('file system failures', () => {
     expect(await listing(join(root, 'cache', 'locks'))).toEqual([]);
     expect(await listing(join(root, 'cache', 'records'))).toEqual([]);
   });
+});
+
+describe('streaming many batches', () => {
+  // 48 MiB, dozens of write batches: a slow disk makes the body wait (undici pauses it) while a
+  // server that closes the connection has sent everything.
+  const big = randomBytes(48 << 20);
+
+  /** An HTTP/1.0 server that sends `big` and closes the connection. */
+  async function closingServer() {
+    const server = await startRawServer((socket) => {
+      socket.write(
+        http10Head({ 'content-type': 'application/octet-stream', 'content-length': big.length }),
+      );
+      socket.end(big);
+    });
+    cleanup.push(server.close);
+    return server;
+  }
+
+  it('pauses for a slow disk and still stores exactly the bytes sent, from a server that closes', async () => {
+    const server = await closingServer();
+    const registry = await registryAt(server.url, 'file', sha256(big));
+    const FileHandle = await fileHandlePrototype();
+    const writev = FileHandle.writev!;
+    let writes = 0;
+    vi.spyOn(FileHandle, 'writev').mockImplementation(async function (
+      this: unknown,
+      ...args: never[]
+    ) {
+      writes++;
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      return writev.apply(this, args);
+    });
+    const { files } = await pull(registry);
+    expect(sha256(await readFile(files['model.bin']!))).toBe(sha256(big));
+    expect(writes).toBeGreaterThanOrEqual(6);
+  }, 60_000);
+
+  it('catches a SHA-256 that differs from the registry over many batches, and keeps nothing', async () => {
+    const server = await closingServer();
+    const registry = await registryAt(server.url, 'file', sha256(big.subarray(1)));
+    await expect(pull(registry)).rejects.toMatchObject({ code: 'integrity_mismatch' });
+    const cache = join(root, 'cache');
+    expect(await listing(join(cache, 'records'))).toEqual([]);
+    expect(await listing(join(cache, 'blobs', 'sha256'))).toEqual([]);
+    expect(await listing(join(cache, 'tmp'))).toEqual([]);
+  }, 60_000);
 });
