@@ -20,7 +20,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_ROOT, runCli, startCli, startServe } from './helpers/run-cli.js';
 
-const FASTTEXT = join(CLI_ROOT, '..', 'outlink', 'test', 'fixtures', 'fasttext');
+const FASTTEXT = join(CLI_ROOT, '..', 'fasttext', 'test', 'fixtures');
 /** The version @liftwing/outlink pins, where the catalogue says the tree has it. */
 const PINNED = '20221111111111';
 const ARTIFACT = `${PUBLISHED_ROOT}articletopic/outlink/${PINNED}/model.bin`;
