@@ -80,7 +80,14 @@ export interface RevertRiskModelOptions extends ModelOptions {
   modelPath?: string;
   /** @deprecated Use {@link RevertRiskModelOptions.modelPath}; removed in the next minor release. */
   bundle?: string;
-  /** Offline: onnxruntime intra-op threads. */
+  /**
+   * Offline: what scores the bundle. `auto` (default): the built-in TypeScript evaluator when it
+   * covers the bundle's graph (every bundle the converter and the fixtures write), else
+   * onnxruntime-node; `builtin`: only the evaluator; `onnxruntime`: onnxruntime-node, an optional
+   * peer dependency to install yourself.
+   */
+  engine?: BundleLoadOptions['engine'];
+  /** Offline: onnxruntime intra-op threads (engine onnxruntime only). */
   intraOpNumThreads?: BundleLoadOptions['intraOpNumThreads'];
   /** Offline: localized Category/File namespace names for the wikitext counts. */
   namespaces?: NamespaceAliases;
@@ -462,7 +469,7 @@ function pickleOnlyError(resolved: Pick<ResolvedVersion, 'ref' | 'version'>): Mo
 async function openOffline(
   options: RevertRiskModelOptions & { settings: LiftWingSettings },
 ): Promise<{ bundle: OnnxBundle; version: string }> {
-  const load = { intraOpNumThreads: options.intraOpNumThreads };
+  const load = { engine: options.engine, intraOpNumThreads: options.intraOpNumThreads };
   const local = options.modelPath ?? options.bundle;
   if (local !== undefined) {
     const dir = resolve(local);
