@@ -5,8 +5,8 @@
  *
  * No official ONNX form of revertrisk-language-agnostic exists: Wikimedia publishes a Python pickle
  * of a `knowledge_integrity` object. A bundle is made from it with the converter this package
- * ships (`tools/convert-revertrisk`) on a machine that has `knowledge_integrity`, or generated for
- * tests by `tools/onnx-fixtures.ts`.
+ * ships (`npx liftwing-convert-revertrisk`, `tools/convert-revertrisk`) on a machine that has
+ * `knowledge_integrity`, or generated for tests by `tools/onnx-fixtures.ts`.
  *
  * Two onnxruntime-node 1.30 traps shape this format (both measured):
  * - a binary `TreeEnsembleClassifier` is silently wrong unless every `class_ids` entry is 0;
@@ -84,7 +84,7 @@ class ManifestReader {
   fail(field: string, expected: string, value: unknown): never {
     throw new ModelFormatError(
       `Bundle manifest ${this.source}: field "${field}" must be ${expected}; got ${JSON.stringify(value) ?? 'nothing'}. ` +
-        'Regenerate the bundle with the converter (node_modules/@liftwing/revertrisk/tools/convert-revertrisk) or fix the manifest.',
+        'Regenerate the bundle with the converter (npx liftwing-convert-revertrisk) or fix the manifest.',
     );
   }
 

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export * from './bundle.js';
+export { conversionSteps } from './conversion.js';
 export * from './definition.js';
 export * from './features.js';
 export * from './model.js';

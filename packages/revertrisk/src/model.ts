@@ -41,6 +41,7 @@ import {
   settingsOf,
 } from '@liftwing/core/model-kit';
 import { type BundleLoadOptions, OnnxBundle } from './bundle.js';
+import { conversionSteps } from './conversion.js';
 import { type FeatureInput, type RevisionData, validateFeatureInput } from './features.js';
 import pin from './model-pin.json' with { type: 'json' };
 import { OfflineRevertRisk } from './offline.js';
@@ -458,11 +459,9 @@ function pickleOnlyError(resolved: Pick<ResolvedVersion, 'ref' | 'version'>): Mo
   const files = resolved.version.artifacts.map((a) => `${a.name} (${a.format})`).join(', ');
   return new ModelFormatError(
     `${resolved.ref} is published as ${files}: a Python pickle of a knowledge_integrity object, which ` +
-      'cannot run in Node. Convert it to an ONNX bundle with packages/revertrisk/tools/convert-revertrisk ' +
-      '(python3 convert_revertrisk.py model.pkl ./rrla-bundle --model-version 3), then either pass ' +
-      "{ modelPath: './rrla-bundle' }, or add it to the cache with addLocalModel({ model: 'revertrisk', " +
-      "version: '20231117132654-onnx', from: './rrla-bundle' }) (or the CLI's add command) and load " +
-      "{ version: '20231117132654-onnx' }. Or use mode: 'online'.",
+      `cannot run in Node. ${conversionSteps(resolved.version.id)} (in code: createModel({ mode: ` +
+      `'offline', version: '${resolved.version.id}-onnx' }), or { modelPath: './rrla-bundle' }). ` +
+      'Or score online.',
   );
 }
 
