@@ -75,6 +75,13 @@ export interface ModelDefinition<
    */
   readonly timeoutMs?: number;
   /**
+   * What `liftwing pull` prints before it downloads, for a model whose published artifact needs a
+   * step of the user's before it runs offline (a conversion, say): one line or a short paragraph,
+   * in command-line terms, saying what that step is and the commands that do it. Absent when the
+   * download is all offline use needs.
+   */
+  readonly offlineNote?: string;
+  /**
    * Creates the model. A package imports its runtime (a native session, a large reader) only
    * here, so that reading a definition stays cheap.
    */
@@ -134,6 +141,10 @@ export function defineModel<
   const { timeoutMs } = definition;
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     problems.push(`timeoutMs must be a positive number of milliseconds, not ${timeoutMs}`);
+  }
+  const { offlineNote } = definition;
+  if (offlineNote !== undefined && (typeof offlineNote !== 'string' || offlineNote.trim() === '')) {
+    problems.push('offlineNote must be a non-empty string');
   }
   if (problems.length > 0) {
     throw new ConfigError(

@@ -106,3 +106,15 @@ describe('defineModel timeoutMs', () => {
     );
   });
 });
+
+describe('defineModel offlineNote', () => {
+  it('keeps a note for `liftwing pull` and refuses an empty one', () => {
+    expect(defineModel({ ...base, offlineNote: 'Convert it first.' }).offlineNote).toBe(
+      'Convert it first.',
+    );
+    expect(defineModel(base).offlineNote).toBeUndefined();
+    expect(() => defineModel({ ...base, offlineNote: ' ' })).toThrow(
+      'offlineNote must be a non-empty string',
+    );
+  });
+});

@@ -1,10 +1,12 @@
 /**
- * The offline model bundle: a directory with `model.onnx` and `manifest.json`, run with
- * onnxruntime-node.
+ * The offline model bundle: a directory with `model.onnx` and `manifest.json`, scored by the
+ * built-in TypeScript evaluator of tree ensembles (`onnx-graph.ts`; no native dependency) or, for
+ * a graph it does not cover or when asked, by onnxruntime-node (an optional peer dependency).
  *
  * No official ONNX form of revertrisk-language-agnostic exists: Wikimedia publishes a Python pickle
- * of a `knowledge_integrity` object. A bundle is made from it with `tools/convert-revertrisk` on a
- * machine that has `knowledge_integrity`, or generated for tests by `tools/onnx-fixtures.ts`.
+ * of a `knowledge_integrity` object. A bundle is made from it with the converter this package
+ * ships (`npx liftwing-convert-revertrisk`, `tools/convert-revertrisk`) on a machine that has
+ * `knowledge_integrity`, or generated for tests by `tools/onnx-fixtures.ts`.
  *
  * Two onnxruntime-node 1.30 traps shape this format (both measured):
  * - a binary `TreeEnsembleClassifier` is silently wrong unless every `class_ids` entry is 0;
@@ -13,18 +15,20 @@
  *   "Non tensor type is temporarily not supported", so the manifest names a tensor output and only
  *   that output is fetched; a non-tensor output named in a manifest is refused at load.
  *
- * onnxruntime sums tree leaves in float32, so scores match a float64 evaluation only to float32
- * precision.
+ * Both engines sum tree leaves in float32; the built-in one gives onnxruntime's floats bit for bit
+ * (see `tree-ensemble.ts` for the one case where onnxruntime's own result depends on its threads).
  *
  * @packageDocumentation
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize, sep } from 'node:path';
-import { ArtifactError, InputError, ModelFormatError } from '@liftwing/core';
+import { ArtifactError, ConfigError, InputError, ModelFormatError } from '@liftwing/core';
 import { isJsonObject } from '@liftwing/core/model-kit';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { FeatureType } from './features.js';
+import { TreeGraph, type ValueMetadata } from './onnx-graph.js';
+import { NotCoveredError } from './tree-ensemble.js';
 
 /** The `format` of every bundle manifest. */
 export const BUNDLE_FORMAT = 'liftwing-revertrisk-onnx';
@@ -80,7 +84,7 @@ class ManifestReader {
   fail(field: string, expected: string, value: unknown): never {
     throw new ModelFormatError(
       `Bundle manifest ${this.source}: field "${field}" must be ${expected}; got ${JSON.stringify(value) ?? 'nothing'}. ` +
-        'Regenerate the bundle with tools/convert-revertrisk or fix the manifest.',
+        'Regenerate the bundle with the converter (npx liftwing-convert-revertrisk) or fix the manifest.',
     );
   }
 
@@ -214,19 +218,110 @@ export function parseManifest(json: unknown, source = MANIFEST_FILE): BundleMani
   };
 }
 
+/**
+ * What scores a bundle. `builtin`: the TypeScript evaluator, no native code. `onnxruntime`:
+ * onnxruntime-node, which must be installed. `auto` (the default): `builtin` when it covers the
+ * graph, else onnxruntime-node.
+ */
+export type BundleEngine = 'auto' | 'builtin' | 'onnxruntime';
+
 /** Options of {@link OnnxBundle.load} and {@link OnnxBundle.fromBytes}. */
 export interface BundleLoadOptions {
-  /** onnxruntime intra-op threads; default: onnxruntime's (one per core). */
+  /** The engine; default `auto`. */
+  engine?: BundleEngine;
+  /** onnxruntime intra-op threads; default: onnxruntime's (one per core). Ignored by `builtin`. */
   intraOpNumThreads?: number;
 }
 
+const ENGINES: readonly BundleEngine[] = ['auto', 'builtin', 'onnxruntime'];
+/** The onnxruntime-node this package is tested with (its peer dependency range). */
+const ORT_INSTALL = 'npm install onnxruntime-node@1.30';
+
 type Ort = typeof import('onnxruntime-node');
 
-// onnxruntime-node loads a native library; importing it lazily keeps online-only users free of it.
+// onnxruntime-node is an optional peer dependency: imported only when a bundle needs it, so that
+// nobody else installs or loads its native library.
 let ortPromise: Promise<Ort> | undefined;
-function loadOrt(): Promise<Ort> {
+function loadOrt(why: string): Promise<Ort> {
   ortPromise ??= import('onnxruntime-node');
-  return ortPromise;
+  return ortPromise.catch((error: unknown) => {
+    ortPromise = undefined;
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      `${why} needs onnxruntime-node, which is not installed. Install it next to @liftwing/revertrisk ` +
+        `(${ORT_INSTALL}; on Linux x64 set ONNXRUNTIME_NODE_INSTALL=skip unless you want its CUDA ` +
+        'libraries downloaded).',
+      { cause: error },
+    );
+  });
+}
+
+/** The two inputs and outputs checks compare with the manifest, as onnxruntime-node names them. */
+interface GraphMetadata {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ValueMetadata[];
+  readonly outputMetadata: readonly ValueMetadata[];
+}
+
+/** A loaded model: the graph's metadata and a way to run it. */
+interface Engine extends GraphMetadata {
+  readonly kind: 'builtin' | 'onnxruntime';
+  run(data: Float32Array | Float64Array, rows: number): Promise<ArrayLike<number> | undefined>;
+  release(): Promise<void>;
+}
+
+function builtinEngine(graph: TreeGraph): Engine {
+  return {
+    kind: 'builtin',
+    inputNames: graph.inputNames,
+    outputNames: graph.outputNames,
+    inputMetadata: graph.inputMetadata,
+    outputMetadata: graph.outputMetadata,
+    // The manifest's dtype is float32 whenever the graph compiled (its input is float32).
+    run: async (data, rows) => graph.run(data as Float32Array, rows),
+    release: async () => {},
+  };
+}
+
+async function onnxruntimeEngine(
+  model: Uint8Array,
+  manifest: BundleManifest,
+  options: BundleLoadOptions,
+  modelSource: string,
+  why: string,
+): Promise<Engine> {
+  const ort = await loadOrt(why);
+  let session: InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model, {
+      logSeverityLevel: 3,
+      ...(options.intraOpNumThreads === undefined
+        ? {}
+        : { intraOpNumThreads: options.intraOpNumThreads }),
+    });
+  } catch (error) {
+    throw new ModelFormatError(
+      `onnxruntime cannot load ${modelSource}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  const { name } = manifest.output;
+  return {
+    kind: 'onnxruntime',
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    inputMetadata: session.inputMetadata as readonly ValueMetadata[],
+    outputMetadata: session.outputMetadata as readonly ValueMetadata[],
+    async run(data, rows) {
+      const width = manifest.features.length;
+      const input = new ort.Tensor(manifest.input.dtype, data, [rows, width]);
+      const results = await session.run({ [manifest.input.name]: input }, [name]);
+      return results[name]?.data as Float32Array | Float64Array | undefined;
+    },
+    release: () => session.release(),
+  };
 }
 
 function sha256(bytes: Uint8Array): string {
@@ -237,7 +332,7 @@ function describeShape(shape: ReadonlyArray<number | string>): string {
   return shape.length === 0 ? 'unknown' : `[${shape.join(', ')}]`;
 }
 
-function checkSession(session: InferenceSession, manifest: BundleManifest): void {
+function checkSession(session: GraphMetadata, manifest: BundleManifest): void {
   const problems: string[] = [];
   const input = session.inputMetadata.find((m) => m.name === manifest.input.name);
   if (session.inputNames.length !== 1) {
@@ -271,7 +366,7 @@ function checkSession(session: InferenceSession, manifest: BundleManifest): void
     );
   } else if (!output.isTensor) {
     problems.push(
-      `output "${output.name}" is not a tensor (a ZipMap output?); onnxruntime-node cannot fetch it, name the probability tensor that feeds it instead`,
+      `output "${output.name}" is not a tensor (a ZipMap output?); name the probability tensor that feeds it instead`,
     );
   } else if (output.type !== 'float32' && output.type !== 'float64') {
     problems.push(`output "${output.name}" is a ${output.type} tensor, not float32 or float64`);
@@ -290,14 +385,18 @@ function checkSession(session: InferenceSession, manifest: BundleManifest): void
   }
 }
 
-/** A loaded bundle: scores feature vectors with onnxruntime-node. */
+/** A loaded bundle: scores feature vectors with the built-in evaluator or onnxruntime-node. */
 export class OnnxBundle {
   private constructor(
     /** The validated manifest. */
     readonly manifest: BundleManifest,
-    private readonly session: InferenceSession,
-    private readonly ort: Ort,
+    private readonly engineImpl: Engine,
   ) {}
+
+  /** The engine that scores this bundle: `builtin` or `onnxruntime`. */
+  get engine(): 'builtin' | 'onnxruntime' {
+    return this.engineImpl.kind;
+  }
 
   /** The feature names, in input-column order. */
   get featureNames(): string[] {
@@ -350,28 +449,45 @@ export class OnnxBundle {
         `${modelSource} has sha256 ${actual}, but the manifest says ${manifest.modelFile.sha256}. The file is corrupt or from another bundle; convert or download it again.`,
       );
     }
-    const ort = await loadOrt();
-    let session: InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(model, {
-        logSeverityLevel: 3,
-        ...(options.intraOpNumThreads === undefined
-          ? {}
-          : { intraOpNumThreads: options.intraOpNumThreads }),
-      });
-    } catch (error) {
-      throw new ModelFormatError(
-        `onnxruntime cannot load ${modelSource}: ${(error as Error).message}`,
-        { cause: error },
+    const engineOption = options.engine ?? 'auto';
+    if (!ENGINES.includes(engineOption)) {
+      throw new ConfigError(
+        `Unknown bundle engine ${JSON.stringify(engineOption)}; use one of ${ENGINES.join(', ')}.`,
       );
     }
+    let engine: Engine;
+    if (engineOption === 'onnxruntime') {
+      engine = await onnxruntimeEngine(
+        model,
+        manifest,
+        options,
+        modelSource,
+        "engine: 'onnxruntime'",
+      );
+    } else {
+      try {
+        const width = manifest.features.length;
+        engine = builtinEngine(
+          TreeGraph.compile(model, manifest.input.name, manifest.output.name, width),
+        );
+      } catch (error) {
+        if (!(error instanceof NotCoveredError) || engineOption === 'builtin') throw error;
+        engine = await onnxruntimeEngine(
+          model,
+          manifest,
+          options,
+          modelSource,
+          `${modelSource} is a graph the built-in evaluator does not cover (${error.message}), so it`,
+        );
+      }
+    }
     try {
-      checkSession(session, manifest);
+      checkSession(engine, manifest);
     } catch (error) {
-      await session.release();
+      await engine.release();
       throw error;
     }
-    return new OnnxBundle(manifest, session, ort);
+    return new OnnxBundle(manifest, engine);
   }
 
   /**
@@ -394,17 +510,7 @@ export class OnnxBundle {
       }
       for (let j = 0; j < width; j++) data[i * width + j] = row[j]!;
     });
-    const { name } = this.manifest.output;
-    const results = await this.session.run(
-      {
-        [this.manifest.input.name]: new this.ort.Tensor(this.manifest.input.dtype, data, [
-          n,
-          width,
-        ]),
-      },
-      [name],
-    );
-    const values = results[name]?.data as Float32Array | Float64Array | undefined;
+    const values = await this.engineImpl.run(data, n);
     return this.readProbabilities(values, n);
   }
 
@@ -413,10 +519,7 @@ export class OnnxBundle {
     return (await this.score([row]))[0]!;
   }
 
-  private readProbabilities(
-    values: Float32Array | Float64Array | undefined,
-    n: number,
-  ): Float64Array {
+  private readProbabilities(values: ArrayLike<number> | undefined, n: number): Float64Array {
     const output = this.manifest.output;
     const columns = output.kind === 'probabilities' ? output.columns : 1;
     if (values === undefined || values.length !== n * columns) {
@@ -438,8 +541,8 @@ export class OnnxBundle {
     return p;
   }
 
-  /** Releases the onnxruntime session. */
+  /** Releases the onnxruntime session, if any. */
   async close(): Promise<void> {
-    await this.session.release();
+    await this.engineImpl.release();
   }
 }

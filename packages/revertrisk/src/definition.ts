@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { defineModel } from '@liftwing/core/model-kit';
+import { conversionSteps } from './conversion.js';
 import type { RevertRiskModel, RevertRiskModelOptions } from './model.js';
 import pin from './model-pin.json' with { type: 'json' };
 import type {
@@ -25,6 +26,9 @@ export const definition = defineModel<RevertRiskModel, RevertRiskModelOptions>({
   description: 'The risk that an edit to a Wikipedia article will be reverted.',
   pin,
   modes: ['online', 'offline'],
+  offlineNote:
+    `Wikimedia publishes this model as model.pkl, a Python pickle of a knowledge_integrity ` +
+    `object that cannot run in Node. ${conversionSteps(pin.version)}`,
   // The model server's request (reference section 2). Its other forms take JSON (--input): the
   // batch {"instances": [{lang, rev_id}, ...]} (at most 20, one language) and, offline only, the
   // pre-save {"revision_data": {...}}.

@@ -41,6 +41,7 @@ import {
   settingsOf,
 } from '@liftwing/core/model-kit';
 import { type BundleLoadOptions, OnnxBundle } from './bundle.js';
+import { conversionSteps } from './conversion.js';
 import { type FeatureInput, type RevisionData, validateFeatureInput } from './features.js';
 import pin from './model-pin.json' with { type: 'json' };
 import { OfflineRevertRisk } from './offline.js';
@@ -80,7 +81,14 @@ export interface RevertRiskModelOptions extends ModelOptions {
   modelPath?: string;
   /** @deprecated Use {@link RevertRiskModelOptions.modelPath}; removed in the next minor release. */
   bundle?: string;
-  /** Offline: onnxruntime intra-op threads. */
+  /**
+   * Offline: what scores the bundle. `auto` (default): the built-in TypeScript evaluator when it
+   * covers the bundle's graph (every bundle the converter and the fixtures write), else
+   * onnxruntime-node; `builtin`: only the evaluator; `onnxruntime`: onnxruntime-node, an optional
+   * peer dependency to install yourself.
+   */
+  engine?: BundleLoadOptions['engine'];
+  /** Offline: onnxruntime intra-op threads (engine onnxruntime only). */
   intraOpNumThreads?: BundleLoadOptions['intraOpNumThreads'];
   /** Offline: localized Category/File namespace names for the wikitext counts. */
   namespaces?: NamespaceAliases;
@@ -451,18 +459,16 @@ function pickleOnlyError(resolved: Pick<ResolvedVersion, 'ref' | 'version'>): Mo
   const files = resolved.version.artifacts.map((a) => `${a.name} (${a.format})`).join(', ');
   return new ModelFormatError(
     `${resolved.ref} is published as ${files}: a Python pickle of a knowledge_integrity object, which ` +
-      'cannot run in Node. Convert it to an ONNX bundle with packages/revertrisk/tools/convert-revertrisk ' +
-      '(python3 convert_revertrisk.py model.pkl ./rrla-bundle --model-version 3), then either pass ' +
-      "{ modelPath: './rrla-bundle' }, or add it to the cache with addLocalModel({ model: 'revertrisk', " +
-      "version: '20231117132654-onnx', from: './rrla-bundle' }) (or the CLI's add command) and load " +
-      "{ version: '20231117132654-onnx' }. Or use mode: 'online'.",
+      `cannot run in Node. ${conversionSteps(resolved.version.id)} (in code: createModel({ mode: ` +
+      `'offline', version: '${resolved.version.id}-onnx' }), or { modelPath: './rrla-bundle' }). ` +
+      'Or score online.',
   );
 }
 
 async function openOffline(
   options: RevertRiskModelOptions & { settings: LiftWingSettings },
 ): Promise<{ bundle: OnnxBundle; version: string }> {
-  const load = { intraOpNumThreads: options.intraOpNumThreads };
+  const load = { engine: options.engine, intraOpNumThreads: options.intraOpNumThreads };
   const local = options.modelPath ?? options.bundle;
   if (local !== undefined) {
     const dir = resolve(local);

@@ -146,13 +146,18 @@ describe('bundle outputs', () => {
     );
   });
 
-  it('wraps onnxruntime failing on bytes that are not ONNX', async () => {
+  it('refuses bytes that are not ONNX, in both engines', async () => {
     const { createHash } = await import('node:crypto');
     const manifest = await manifestOf(REGRESSOR);
     const junk = new TextEncoder().encode('not an onnx model');
     manifest.modelFile.sha256 = createHash('sha256').update(junk).digest('hex');
     await expectError(
       OnnxBundle.fromBytes(manifest, junk),
+      'invalid_model_file',
+      /The ONNX file is not valid protobuf/,
+    );
+    await expectError(
+      OnnxBundle.fromBytes(manifest, junk, { engine: 'onnxruntime' }),
       'invalid_model_file',
       /onnxruntime cannot load model\.onnx/,
     );

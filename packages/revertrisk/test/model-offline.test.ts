@@ -393,9 +393,12 @@ describe('offline model: loading', () => {
     expect(error.message).toMatch(
       /revertrisk@20231117132654 is published as model\.pkl \(python-pickle\)/,
     );
-    expect(error.message).toMatch(/tools\/convert-revertrisk/);
-    expect(error.message).toMatch(/addLocalModel/);
-    expect(error.message).toMatch(/modelPath:/);
+    expect(error.message).toMatch(/npx liftwing-convert-revertrisk <model\.pkl> \.\/rrla-bundle/);
+    expect(error.message).toMatch(
+      /liftwing cache add revertrisk@20231117132654-onnx \.\/rrla-bundle/,
+    );
+    expect(error.message).toMatch(/liftwing predict revertrisk@20231117132654-onnx --offline/);
+    expect(error.message).not.toMatch(/packages\/revertrisk/);
   });
 
   it('loads a bundle added to the cache with addLocalModel', async () => {
