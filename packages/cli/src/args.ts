@@ -8,6 +8,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, type ModelDefinition, type RequestField } from '@liftwing/core';
 import { flagOf, isJsonObject } from '@liftwing/core/model-kit';
 import { parseJson } from './json.js';
+import { closest, meant } from './suggest.js';
 
 /** Bad command-line usage (an unknown flag, a missing argument): exit code 2. */
 export class UsageError extends ConfigError {}
@@ -50,28 +51,68 @@ export function requestOptions(definition: ModelDefinition): OptionSpec {
 }
 
 /**
+ * Words an unknown option: `option` as typed, and the known options closest to it (`--page-title`
+ * for `--pag-title`), closest first; none when nothing is close.
+ */
+export type UnknownOption = (option: string, suggestions: readonly string[]) => string;
+
+/** The known options of `spec` closest to `option`, as typed on a command line. */
+export function optionSuggestions(option: string, spec: OptionSpec): string[] {
+  const long = option.startsWith('--');
+  // Long options are compared with long ones; a one-letter typo of a short option is anyone's.
+  if (!long) return [];
+  return closest(option.slice(2).split('=')[0]!, Object.keys(spec)).map((name) => `--${name}`);
+}
+
+/** `Unknown option --x. Did you mean --y? Run ...`: what an unknown option of `command` says. */
+export const unknownOption =
+  (run: string): UnknownOption =>
+  (option, suggestions) =>
+    `Unknown option ${option}.${meant(suggestions)} Run \`${run} --help\` for its options.`;
+
+/**
  * `args` parsed with `options` (and {@link COMMON_OPTIONS}). An unknown option or a missing value
- * is a {@link UsageError} that says how to get help; `unknown` words it for an unknown option.
+ * is a {@link UsageError} that says how to get help; `unknown` words it for an unknown option,
+ * given the known options closest to it (default: {@link unknownOption}).
  */
 export function parseOptions(
   command: string,
   args: readonly string[],
   options: OptionSpec,
-  unknown?: (option: string) => string,
+  unknown: UnknownOption = unknownOption(`liftwing ${command}`),
 ) {
+  const spec = { ...COMMON_OPTIONS, ...options };
   try {
-    return parseArgs({
-      args: [...args],
-      options: { ...COMMON_OPTIONS, ...options },
-      allowPositionals: true,
-      strict: true,
-    });
+    return parseArgs({ args: [...args], options: spec, allowPositionals: true, strict: true });
   } catch (error) {
     const message = (error as Error).message;
     const option = message.match(/^Unknown option '(--?[^']+)'/)?.[1];
-    if (option !== undefined && unknown !== undefined) throw new UsageError(unknown(option));
+    if (option !== undefined) {
+      throw new UsageError(unknown(option, optionSuggestions(option, spec)));
+    }
     throw new UsageError(`${message}\nRun \`liftwing ${command} --help\` for usage.`);
   }
+}
+
+/**
+ * What an unknown option of `liftwing predict <model>` says: the closest of the model's request
+ * flags and of predict's own options, then the model's flags and where its help is.
+ */
+export function unknownPredictOption(definition: ModelDefinition): UnknownOption {
+  const flags = requestFlags(definition).map(({ flag }) => `--${flag}`);
+  const help = `Run \`liftwing predict ${definition.alias} --help\``;
+  return (option, suggestions) => {
+    // A near miss of predict's own options (--ofline) is no request flag the model lacks.
+    if (suggestions.length > 0 && !suggestions.some((s) => flags.includes(s))) {
+      return `Unknown option ${option}.${meant(suggestions)} ${help} for every option.`;
+    }
+    return (
+      `${option} does not apply to ${definition.name}.${meant(suggestions)} ` +
+      (flags.length === 0
+        ? `Give its request as JSON with --input. ${help} for an example.`
+        : `Its flags: ${flags.join(', ')}; or give the request as JSON with --input. ${help} for more.`)
+    );
+  };
 }
 
 const INTEGER = /^-?\d+$/;

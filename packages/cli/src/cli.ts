@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 import { createRequire } from 'node:module';
-import { isLiftWingError } from '@liftwing/core';
-import { UsageError } from './args.js';
+import { isLiftWingError, UnknownVersionError } from '@liftwing/core';
+import { UsageError, unknownOption } from './args.js';
 import { cacheCommand } from './commands/cache.js';
 import { modelsCommand } from './commands/models.js';
 import { modelArgument, predictCommand } from './commands/predict.js';
@@ -16,7 +16,9 @@ import { type Command, type Context, write } from './context.js';
 import { coreDeps } from './core-deps.js';
 import type { CliDeps, CliIo } from './deps.js';
 import { HELP } from './help.js';
+import { unknownVersionMessage } from './models.js';
 import { styleFor, survivingStreamErrors } from './output.js';
+import { closest, didYouMean } from './suggest.js';
 
 const require = createRequire(import.meta.url);
 
@@ -30,6 +32,19 @@ const COMMANDS: Record<string, Command> = {
   serve: serveCommand,
   cache: cacheCommand,
 };
+
+/** The options liftwing takes before a command. */
+const TOP_LEVEL_OPTIONS = ['help', 'version', 'json'];
+
+function unknownCommand(command: string): UsageError {
+  const commands = [...Object.keys(COMMANDS), 'help'];
+  const suggestion = didYouMean(command, commands);
+  return new UsageError(
+    `Unknown command ${command}.` +
+      (suggestion === '' ? ` Commands: ${Object.keys(COMMANDS).join(', ')}.` : suggestion) +
+      ' Run `liftwing --help` for usage.',
+  );
+}
 
 /** Whether `--help` is for the command's own help, not one the command gives (a model's). */
 const wantsCommandHelp = (command: string, args: readonly string[]) =>
@@ -51,9 +66,24 @@ function report(context: Context, error: unknown): number {
     error instanceof UsageError || (isLiftWingError(error) && USAGE_ERROR_CODES.has(error.code));
   const code =
     error instanceof UsageError ? 'usage' : isLiftWingError(error) ? error.code : 'internal';
-  const message = error instanceof Error ? error.message : String(error);
+  // Core says it for any caller (`registry.discover`); the CLI says it with its own commands.
+  const unknownVersion = UnknownVersionError.isInstance(error) ? error : undefined;
+  const message =
+    unknownVersion !== undefined
+      ? unknownVersionMessage(unknownVersion)
+      : error instanceof Error
+        ? error.message
+        : String(error);
   if (context.json) {
-    write(stderr, JSON.stringify({ error: { code, message } }));
+    const data =
+      unknownVersion === undefined
+        ? {}
+        : {
+            model: unknownVersion.model,
+            requested: unknownVersion.requested,
+            versions: unknownVersion.versions,
+          };
+    write(stderr, JSON.stringify({ error: { code, message, ...data } }));
   } else {
     const style = styleFor(stderr, context.io.env);
     write(stderr, `${style.red('liftwing:')} ${message}`);
@@ -86,7 +116,7 @@ export async function run(
     }
     if (command === '--help' || command === '-h' || command === 'help') {
       const topic = command === 'help' && args[0] !== undefined ? args[0] : '';
-      if (HELP[topic] === undefined) throw new UsageError(`No command "${topic}".`);
+      if (HELP[topic] === undefined) throw unknownCommand(topic);
       io.stdout.write(HELP[topic]!);
       return 0;
     }
@@ -94,13 +124,16 @@ export async function run(
       write(io.stdout, context.json ? JSON.stringify({ version: CLI_VERSION }) : CLI_VERSION);
       return 0;
     }
-    const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (handler === undefined) {
-      throw new UsageError(
-        `Unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}. ` +
-          'Run `liftwing --help` for usage.',
-      );
+    // Before any command, a word with a dash is a mistyped option of liftwing itself.
+    if (command.startsWith('-')) {
+      const name = command.replace(/^--?/, '').split('=')[0]!;
+      const suggestions = command.startsWith('--')
+        ? closest(name, TOP_LEVEL_OPTIONS).map((option) => `--${option}`)
+        : [];
+      throw new UsageError(unknownOption('liftwing')(command, suggestions));
     }
+    const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (handler === undefined) throw unknownCommand(command);
     if (wantsCommandHelp(command, args)) {
       io.stdout.write(HELP[command]!);
       return 0;

@@ -18,7 +18,9 @@ import {
   type Mode,
   type ModelDefinition,
   RegistryError,
+  type UnknownVersionError,
 } from '@liftwing/core';
+import { closest, either, meant } from './suggest.js';
 
 /** What the CLI knows of a model: what `liftwing models` lists and how a model gets loaded. */
 export interface ModelInfo {
@@ -139,14 +141,67 @@ export function parseModelRef(ref: string): { model: string; version: string | u
   return { model: ref.slice(0, at), version: ref.slice(at + 1) || undefined };
 }
 
-/** The model named `nameOrAlias`, or a `RegistryError` (`unknown_model`) listing the known ones. */
+/** A model as messages name it: by the alias users type, with its Lift Wing name. */
+const shown = (model: ModelInfo) =>
+  model.alias === undefined ? model.name : `${model.alias} (${model.name})`;
+
+/**
+ * The model named `nameOrAlias`, or a `RegistryError` (`unknown_model`) that suggests the
+ * closest models (aliases first: they are what users type), else lists them all.
+ */
 export function findModel(models: readonly ModelInfo[], nameOrAlias: string): ModelInfo {
   const found = models.find((model) => model.name === nameOrAlias || model.alias === nameOrAlias);
   if (found !== undefined) return found;
-  const known = models.map((model) => model.name).join(', ');
+  const byWord = new Map<string, ModelInfo>();
+  for (const model of models) if (model.alias !== undefined) byWord.set(model.alias, model);
+  for (const model of models) if (!byWord.has(model.name)) byWord.set(model.name, model);
+  const near = [
+    ...new Set(closest(nameOrAlias, [...byWord.keys()]).map((word) => byWord.get(word)!)),
+  ];
   throw new RegistryError(
     'unknown_model',
-    `Unknown model "${nameOrAlias}". Known models: ${known}. Run \`liftwing models\` to list them.`,
+    `No model ${nameOrAlias}.` +
+      (near.length > 0 ? meant(near.map(shown)) : ` Models: ${models.map(shown).join(', ')}.`) +
+      ' `liftwing models` lists them.',
+  );
+}
+
+/**
+ * What the CLI says of a version the registry does not have, from the error's data: the versions
+ * there are, the aliases that resolve, and the commands for a version published later
+ * (`liftwing pull` looks in the published model tree; `liftwing models --check` compares with
+ * the catalogue published on main).
+ */
+export function unknownVersionMessage(error: UnknownVersionError): string {
+  const { alias, requested } = error;
+  const versions =
+    error.versions.length === 0
+      ? `${alias} has no versions in this release's catalogue.`
+      : `Its versions: ${error.versions.map((v) => `${v.id} (${v.status})`).join(', ')}.`;
+  const check = '`liftwing models --check` says whether Lift Wing runs a newer one.';
+  const selectors = error.selectors.map((selector) => `${alias}@${selector}`);
+  if (error.kind === 'selector') {
+    return (
+      `${alias} has no ${requested} version. ${versions} ` +
+      `Name one as ${alias}@<version>${selectors.length > 0 ? `, or ${either(selectors)}` : ''}.`
+    );
+  }
+  if (error.searchedPublished) {
+    return (
+      `${alias} has no version ${requested}, neither in this release's catalogue nor in the ` +
+      `published model tree. ${versions} ${check}`
+    );
+  }
+  if (error.kind === 'pinned') {
+    return (
+      `${alias} has no version ${requested}, the one its installed package pins: the package is ` +
+      `newer than the catalogue of this @liftwing/core. ${versions} \`liftwing pull ${alias}\` ` +
+      'fetches it from the published model tree; updating @liftwing/core brings a catalogue that lists it.'
+    );
+  }
+  return (
+    `${alias} has no version ${requested}. ${versions} \`liftwing pull ${alias}@<version>\` ` +
+    `fetches a version published after this release; ${check}`
   );
 }
 

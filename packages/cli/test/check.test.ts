@@ -69,6 +69,6 @@ describe('liftwing models --check', () => {
   it('fails offline with a message that says why', async () => {
     const { io, stderr } = fakeIo('', { ...env(), LIFTWING_OFFLINE: '1' });
     expect(await run(['models', '--check'], io)).toBe(1);
-    expect(stderr.text).toContain('LIFTWING_OFFLINE is set; unset it to check');
+    expect(stderr.text).toContain('LIFTWING_OFFLINE is set; unset LIFTWING_OFFLINE to check');
   });
 });

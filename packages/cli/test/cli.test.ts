@@ -203,12 +203,12 @@ describe('liftwing predict', () => {
       ['predict', 'revertrisk', '--bogus'],
       /--bogus does not apply to revertrisk-language-agnostic\. Its flags: --lang, --rev-id; or give the request as JSON with --input\./,
     ],
-    [['frobnicate'], /Unknown command "frobnicate"/],
+    [['frobnicate'], /Unknown command frobnicate\. Commands: /],
     [
       ['predict', 'fake', '--input-file', '/nonexistent/in.jsonl'],
       /Cannot read --input-file \/nonexistent\/in.jsonl: ENOENT/,
     ],
-    [['cache', 'explode'], /Usage: liftwing cache/],
+    [['cache', 'explode'], /Unknown cache command explode; use ls, verify/],
   ])('%j is bad usage: exit 2', async (argv, message) => {
     const { deps, created } = fakeDeps();
     const { io, stderr, stdout } = fakeIo();
@@ -229,7 +229,7 @@ describe('liftwing predict', () => {
     const json = fakeIo();
     expect(await run(['predict', 'nope', '--input', '{}', '--json'], json.io, deps)).toBe(2);
     expect(JSON.parse(json.stderr.text)).toEqual({
-      error: { code: 'unknown_model', message: expect.stringContaining('Unknown model "nope"') },
+      error: { code: 'unknown_model', message: expect.stringContaining('No model nope.') },
     });
   });
 

@@ -41,7 +41,7 @@ describe('the built liftwing command', () => {
   it('exits 2 on bad usage, with the problem on stderr', async () => {
     const unknown = start([BIN, 'frobnicate']);
     expect(await unknown.exit).toBe(2);
-    expect(unknown.out.stderr).toContain('Unknown command "frobnicate"');
+    expect(unknown.out.stderr).toContain('Unknown command frobnicate.');
     const badFlag = start([BIN, 'predict', 'revertrisk', '--rev-id', 'x', '--lang', 'en']);
     expect(await badFlag.exit).toBe(2);
     expect(badFlag.out.stderr).toBe('liftwing: --rev-id must be an integer, not "x".\n');

@@ -12,14 +12,15 @@ import { DISK_HINT, exists, recordKey } from './cache-layout.js';
 import type { CacheRecords } from './cache-records.js';
 import type { ArtifactRecord, CachedArtifact, Trust } from './cache-types.js';
 import type { ArtifactEntry } from './catalogue.js';
-import { ENV } from './config.js';
 import { downloadToFile, partMetaPath } from './download.js';
 import { ArtifactError, fileSystemError, LiftWingError } from './errors.js';
 import { moveIntoPlace, processUniqueId } from './files.js';
 import { processAlive, withLock } from './lock.js';
 import { displayUrl } from './redact.js';
 import type { ArtifactInfo, ResolvedVersion } from './registry.js';
+import { offlineCause } from './settings.js';
 import { checkRemoteUrl } from './urls.js';
+import { warn } from './warnings.js';
 
 /** See {@link ArtifactCache.fetch}. */
 export async function fetchArtifact(
@@ -46,10 +47,11 @@ export async function fetchArtifact(
     );
   }
   if (records.options.settings.offline) {
+    const { cause, lift } = offlineCause(records.options.settings);
     throw new ArtifactError(
       'offline_miss',
-      `${resolved.ref} (${artifact.name}) is not in the cache at ${records.dir} and ${ENV.offline} is set. ` +
-        `Run \`liftwing pull ${resolved.ref}\` while online, or unset ${ENV.offline}.`,
+      `${resolved.ref} (${artifact.name}) is not in the cache at ${records.dir} and ${cause}. ` +
+        `Run \`liftwing pull ${resolved.ref}\` while online, or ${lift}.`,
     );
   }
   await records.prepare();
@@ -139,9 +141,10 @@ async function download(
   };
   await records.store(record, key);
   if (trust === 'first-use' && previous === undefined) {
-    process.emitWarning(
-      `${resolved.ref} ${artifact.name} has no published checksum; trusting it on first use and recording SHA-256 ${result.sha256}. Later downloads and \`verify\` are checked against it.`,
-      { code: 'LIFTWING_TRUST_ON_FIRST_USE' },
+    warn(
+      'trust-on-first-use',
+      `${resolved.ref} ${artifact.name} has no published checksum; trusting it on first use and recording SHA-256 ${result.sha256}. Later downloads and \`liftwing cache verify\` are checked against it.`,
+      options.settings,
     );
   }
   return records.toCached(record, key);

@@ -18,6 +18,7 @@ import type { ArtifactEntry } from './catalogue.js';
 import { ArtifactError, fileSystemError } from './errors.js';
 import { ensureDir, processUniqueId, writeAtomic } from './files.js';
 import { displayUrl } from './redact.js';
+import { warn } from './warnings.js';
 
 /** A record file that cannot be used, and why. */
 export interface BadRecord {
@@ -161,7 +162,7 @@ export class CacheRecords {
   #warn(bad: BadRecord): void {
     const message = `Skipping the damaged cache record ${bad.path}: ${bad.problem}. Delete it (\`liftwing cache rm\` of its version, or the file); the artifact is downloaded again when needed.`;
     if (this.options.onWarning) this.options.onWarning(message);
-    else process.emitWarning(message, { code: 'LIFTWING_CACHE_RECORD' });
+    else warn('damaged-cache-record', message, this.options.settings);
   }
 
   async toCached(record: ArtifactRecord, key: string): Promise<CachedArtifact> {

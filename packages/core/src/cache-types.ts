@@ -64,7 +64,7 @@ export interface ArtifactCacheOptions extends HttpOptions {
   formatChecks?: Readonly<Record<string, ArtifactFormatCheck>>;
   /**
    * Told of a damaged cache record that `list` and `prune` skip (`verify` reports it as a
-   * problem). Default: a `LIFTWING_CACHE_RECORD` process warning.
+   * problem). Default: liftwing's warning on stderr, once per process (see `warnings.ts`).
    */
   onWarning?: (message: string) => void;
   env?: Env;

@@ -25,6 +25,8 @@ export const ENV = {
   catalogueUrl: 'LIFTWING_CATALOGUE_URL',
   /** Worker threads of offline scoring; `0` scores on the calling thread. Default: the cores available. */
   workers: 'LIFTWING_WORKERS',
+  /** `1` silences liftwing's warnings (no contact in the User-Agent, trust on first use, ...). */
+  noWarnings: 'LIFTWING_NO_WARNINGS',
 } as const;
 
 /** Defaults: the real Wikimedia services. */

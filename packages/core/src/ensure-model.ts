@@ -79,8 +79,8 @@ export async function ensureModel(
       selector ?? (typeof options.pinned === 'string' ? options.pinned : options.pinned?.version);
     if (!isLiftWingError(error, 'unknown_version') || cache.offline || exactId === undefined)
       throw error;
-    const found = await registry.discover(name);
-    if (!found.some((v) => v.id === exactId)) throw error;
+    await registry.discover(name);
+    // Resolved again: with the listed versions, or with an error that says the listing was read.
     resolved = registry.resolve(ref, options);
   }
   const files: Record<string, string> = {};

@@ -355,6 +355,7 @@ export class LiftWingClient {
         timeoutMs: options.timeoutMs ?? this.#timeoutMs,
         what: 'the Lift Wing gateway',
         model,
+        asksContact: true,
         maxBodyBytes: this.#maxResponseBytes,
         tooLargeHint: `Check the API URL (${ENV.apiUrl}); if the model really answers that much, raise maxResponseBytes.`,
       });

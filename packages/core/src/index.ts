@@ -72,6 +72,7 @@ export {
 export {
   LiftWingSettings,
   MAX_WORKERS,
+  offlineCause,
   resolveCacheDir,
   resolveSettings,
   resolveWorkers,
@@ -82,3 +83,4 @@ export { Transport, type TransportRequest } from './transport.js';
 export * from './updates.js';
 export { checkRemoteUrl, isLoopbackHost } from './urls.js';
 export * from './user-agent.js';
+export { resolveWarnings, type WarningKind } from './warnings.js';

@@ -301,6 +301,7 @@ export class MediaWikiClient {
         transport: this.#transport,
         timeoutMs: this.#timeoutMs,
         what: `the MediaWiki API of ${host}`,
+        asksContact: true,
         maxBodyBytes: this.#maxResponseBytes,
         tooLargeHint: `Check the API URL (${ENV.mwApiUrl}); if the wiki really answers that much, raise maxResponseBytes.`,
       });

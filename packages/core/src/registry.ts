@@ -24,12 +24,12 @@ import {
   type VersionEntry,
   type VersionStatus,
 } from './catalogue.js';
-import { ENV, type Env } from './config.js';
+import type { Env } from './config.js';
 import { fetchText, type HttpOptions } from './download.js';
-import { ArtifactError, RegistryError } from './errors.js';
+import { ArtifactError, type LiftWingErrorOptions, RegistryError } from './errors.js';
 import { writeAtomic } from './files.js';
 import { displayUrl } from './redact.js';
-import { settingsOf } from './settings.js';
+import { offlineCause, settingsOf } from './settings.js';
 import { checkRemoteUrl } from './urls.js';
 
 /** Where a version entry came from. */
@@ -95,6 +95,65 @@ export interface RegistryOptions extends HttpOptions {
 }
 
 const SELECTORS = ['production', 'staging', 'latest'] as const;
+
+/** A version selector: `production`, `staging` or `latest`. */
+export type VersionSelector = (typeof SELECTORS)[number];
+
+/** One version as an {@link UnknownVersionError} lists it. */
+export interface KnownVersion {
+  id: string;
+  status: VersionInfo['status'];
+  modelVersion: string | null;
+}
+
+// The registered symbol of errors.ts: an error class outside it is recognised across copies of
+// core by setting its own brand under it.
+const BRAND: unique symbol = Symbol.for('liftwing.error.brand') as never;
+
+/**
+ * A reference names a version that the registry does not have (`unknown_version`). Besides its
+ * message, it says in data what was asked for and what exists, so that a caller (the CLI) can
+ * tell it in its own terms.
+ */
+export class UnknownVersionError extends RegistryError {
+  static readonly [BRAND]: string = 'liftwing.UnknownVersionError';
+  declare readonly code: 'unknown_version';
+  /** The Lift Wing model name. */
+  readonly model: string;
+  /** The model's alias. */
+  readonly alias: string;
+  /** What was asked for: a version id or model version string, a selector, or the pinned id. */
+  readonly requested: string;
+  /**
+   * How it was asked for: `version` (`alias@<id>`), `selector` (`alias@staging`...) or `pinned`
+   * (a bare reference, meaning the version the model package pins).
+   */
+  readonly kind: 'version' | 'selector' | 'pinned';
+  /** Every version the registry knows, newest first. */
+  readonly versions: readonly KnownVersion[];
+  /** The selectors that do resolve to one of {@link versions}. */
+  readonly selectors: readonly VersionSelector[];
+  /** Whether the published model tree was listed too ({@link Registry.discover}), in vain. */
+  readonly searchedPublished: boolean;
+
+  constructor(
+    message: string,
+    details: Pick<
+      UnknownVersionError,
+      'model' | 'alias' | 'requested' | 'kind' | 'versions' | 'selectors' | 'searchedPublished'
+    >,
+    options: LiftWingErrorOptions = {},
+  ) {
+    super('unknown_version', message, options);
+    this.model = details.model;
+    this.alias = details.alias;
+    this.requested = details.requested;
+    this.kind = details.kind;
+    this.versions = details.versions;
+    this.selectors = details.selectors;
+    this.searchedPublished = details.searchedPublished;
+  }
+}
 const SAFE_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** Newest first: version ids are timestamps, compared numerically where they are numbers. */
@@ -173,10 +232,13 @@ export class Registry {
   readonly #models = new Map<string, ModelInfo>();
   readonly #aliases = new Map<string, string>();
   readonly #http: HttpOptions;
-  readonly #offline: boolean;
+  /** Why the registry may not use the network (`LIFTWING_OFFLINE is set`), or undefined. */
+  readonly #offline: string | undefined;
   readonly #modelsUrl: string;
+  /** The models whose published versions {@link discover} listed. */
+  readonly #discovered = new Set<string>();
 
-  private constructor(modelsUrl: string, offline: boolean, http: HttpOptions) {
+  private constructor(modelsUrl: string, offline: string | undefined, http: HttpOptions) {
     this.#modelsUrl = modelsUrl;
     this.#offline = offline;
     this.#http = http;
@@ -185,7 +247,7 @@ export class Registry {
   /** The built-in catalogue alone, with artifact URLs below `modelsUrl`. */
   static builtIn(options: Pick<RegistryOptions, 'modelsUrl' | 'env' | 'settings'> = {}): Registry {
     const { modelsUrl } = settingsOf(options);
-    const registry = new Registry(modelsUrl, false, {});
+    const registry = new Registry(modelsUrl, undefined, {});
     registry.#merge(loadBuiltInCatalogue(), 'built-in', modelsUrl, 'the built-in catalogue');
     return registry;
   }
@@ -200,12 +262,19 @@ export class Registry {
     const settings = settingsOf(options);
     const { modelsUrl, offline, cacheDir } = settings;
     const http: HttpOptions = { settings, signal: options.signal, timeoutMs: options.timeoutMs };
-    const registry = new Registry(modelsUrl, offline, http);
+    const registry = new Registry(
+      modelsUrl,
+      offline ? offlineCause(settings).cause : undefined,
+      http,
+    );
     registry.#merge(loadBuiltInCatalogue(), 'built-in', modelsUrl, 'the built-in catalogue');
 
     const user = settings.registry;
     if (user !== undefined) {
-      const { file, source } = await readUserRegistry(user, cacheDir, offline, http);
+      const { file, source } = await readUserRegistry(user, cacheDir, http, {
+        offline: registry.#offline,
+        from: settings.registryFrom,
+      });
       const base =
         file.modelsUrl === undefined
           ? modelsUrl
@@ -315,33 +384,65 @@ export class Registry {
       selector === undefined
         ? pinned === undefined
           ? this.#bySelector(model, 'production')
-          : this.#byId(model, pinned, `the pinned version ${pinned}`)
+          : this.#byId(model, pinned, 'pinned')
         : (SELECTORS as readonly string[]).includes(selector)
-          ? this.#bySelector(model, selector as (typeof SELECTORS)[number])
-          : this.#byId(model, selector, selector);
+          ? this.#bySelector(model, selector as VersionSelector)
+          : this.#byId(model, selector, 'version');
     return { model, version, ref: `${model.alias}@${version.id}` };
   }
 
-  #byId(model: ModelInfo, id: string, described: string): VersionInfo {
+  #byId(model: ModelInfo, id: string, kind: 'version' | 'pinned'): VersionInfo {
     const exact = model.versions.find((v) => v.id === id);
     if (exact !== undefined) return exact;
     const byModelVersion = model.versions.filter((v) => v.modelVersion === id);
     if (byModelVersion.length === 1) return byModelVersion[0]!;
-    throw new RegistryError(
-      'unknown_version',
-      `${model.alias} has no version ${described}. Known versions: ${describeVersions(model)}. ` +
-        `Aliases: ${SELECTORS.map((s) => `${model.alias}@${s}`).join(', ')}. ` +
-        'A version published after this catalogue can be found with discover().',
-    );
+    throw this.#unknownVersion(model, id, kind);
   }
 
-  #bySelector(model: ModelInfo, selector: (typeof SELECTORS)[number]): VersionInfo {
-    const found =
-      selector === 'latest' ? model.versions[0] : model.versions.find((v) => v.status === selector);
+  #bySelector(model: ModelInfo, selector: VersionSelector): VersionInfo {
+    const found = findBySelector(model, selector);
     if (found !== undefined) return found;
-    throw new RegistryError(
-      'unknown_version',
-      `${model.alias} has no ${selector} version. Known versions: ${describeVersions(model)}.`,
+    throw this.#unknownVersion(model, selector, 'selector');
+  }
+
+  #unknownVersion(
+    model: ModelInfo,
+    requested: string,
+    kind: UnknownVersionError['kind'],
+  ): UnknownVersionError {
+    // Only the selectors that would resolve: suggesting `name@staging` with no staging version
+    // sends the user to another dead end.
+    const selectors = SELECTORS.filter((s) => findBySelector(model, s) !== undefined);
+    const searchedPublished = this.#discovered.has(model.name);
+    const what =
+      kind === 'selector'
+        ? `no ${requested} version`
+        : kind === 'pinned'
+          ? `no version ${requested}, the version its package pins`
+          : `no version ${requested}`;
+    const later = searchedPublished
+      ? `The published model tree (${displayUrl(this.#modelsUrl)}) has no such version either.`
+      : `A version published after this catalogue is found by \`registry.discover('${model.alias}')\` ` +
+        '(`ensureModel` looks there itself when online).';
+    return new UnknownVersionError(
+      `${model.alias} has ${what}. Known versions: ${describeVersions(model)}. ` +
+        (selectors.length === 0
+          ? ''
+          : `Aliases: ${selectors.map((s) => `${model.alias}@${s}`).join(', ')}. `) +
+        later,
+      {
+        model: model.name,
+        alias: model.alias,
+        requested,
+        kind,
+        versions: model.versions.map(({ id, status, modelVersion }) => ({
+          id,
+          status,
+          modelVersion,
+        })),
+        selectors,
+        searchedPublished,
+      },
     );
   }
 
@@ -352,13 +453,14 @@ export class Registry {
    */
   async discover(nameOrAlias: string): Promise<VersionInfo[]> {
     const model = this.model(nameOrAlias);
-    if (this.#offline) {
+    if (this.#offline !== undefined) {
       throw new ArtifactError(
         'offline_miss',
-        `Cannot list published versions of ${model.alias} while offline (${ENV.offline}).`,
+        `Cannot list published versions of ${model.alias} while offline (${this.#offline}).`,
       );
     }
     const directory = versionsDirectory(model);
+    this.#discovered.add(model.name);
     if (directory === undefined) return [];
     const base = new URL(directory, this.#modelsUrl).href;
     const listing = parseDirectoryListing(
@@ -398,6 +500,12 @@ export class Registry {
   }
 }
 
+function findBySelector(model: ModelInfo, selector: VersionSelector): VersionInfo | undefined {
+  return selector === 'latest'
+    ? model.versions[0]
+    : model.versions.find((v) => v.status === selector);
+}
+
 function describeVersions(model: ModelInfo): string {
   if (model.versions.length === 0) return 'none';
   return model.versions
@@ -421,8 +529,9 @@ async function readOptional(path: string): Promise<string | undefined> {
 async function readUserRegistry(
   location: string,
   cacheDir: string,
-  offline: boolean,
   http: HttpOptions,
+  /** `offline`: why the settings are offline, if they are; `from`: where `location` came from. */
+  given: { offline: string | undefined; from: string },
 ): Promise<{ file: RegistryFile; source: string }> {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) {
     const path = resolvePath(location);
@@ -430,24 +539,24 @@ async function readUserRegistry(
     if (text === undefined) {
       throw new RegistryError(
         'invalid_registry',
-        `The registry file ${path} does not exist (${ENV.registry}).`,
+        `The registry file ${path} does not exist (${given.from}).`,
       );
     }
     return { file: parseRegistryFile(text, path), source: path };
   }
-  const url = checkRemoteUrl(location, `The registry (${ENV.registry})`);
+  const url = checkRemoteUrl(location, `The registry (${given.from})`);
   const shown = displayUrl(url);
   const copy = join(
     cacheDir,
     'registries',
     `${createHash('sha256').update(url.href).digest('hex').slice(0, 32)}.json`,
   );
-  if (offline) {
+  if (given.offline !== undefined) {
     const text = await readOptional(copy);
     if (text === undefined) {
       throw new ArtifactError(
         'offline_miss',
-        `The registry ${shown} has never been fetched and ${ENV.offline} is set; run once online.`,
+        `The registry ${shown} has never been fetched and ${given.offline}; run once online.`,
       );
     }
     const source = `${shown} (cached copy ${copy})`;

@@ -14,6 +14,7 @@ import { ConfigError } from './errors.js';
 import { proxyDispatcher, Transport } from './transport.js';
 import { checkRemoteUrl } from './urls.js';
 import { userAgentOf } from './user-agent.js';
+import { resolveWarnings } from './warnings.js';
 
 /**
  * The cache directory: the explicit value, else `LIFTWING_CACHE_DIR`, else
@@ -26,8 +27,9 @@ export function resolveCacheDir(explicit?: string, env: Env = process.env): stri
     xdg === undefined ? join(homedir(), '.cache', 'liftwing') : join(xdg, 'liftwing');
   const dir = resolve(resolveOption(explicit, envString(ENV.cacheDir, env), fallback));
   if (dir.split(sep).includes('node_modules')) {
+    const setting = explicit === undefined ? ENV.cacheDir : 'cacheDir';
     throw new ConfigError(
-      `The cache directory ${dir} is inside node_modules, which package managers delete; set ${ENV.cacheDir} to a directory outside it.`,
+      `The cache directory ${dir} is inside node_modules, which package managers delete; set ${setting} to a directory outside it.`,
     );
   }
   return dir;
@@ -57,6 +59,8 @@ export interface SettingsOptions {
   dispatcher?: Dispatcher | undefined;
   /** See {@link resolveWorkers}. Default: `LIFTWING_WORKERS`. */
   workers?: number | undefined;
+  /** See {@link resolveWarnings}. Default: on, unless `LIFTWING_NO_WARNINGS=1`. */
+  warnings?: boolean | undefined;
 }
 
 /** More threads than this only cost memory: each one holds a JavaScript heap of its own. */
@@ -81,6 +85,19 @@ export function resolveWorkers(explicit?: number, env: Env = process.env): numbe
 }
 
 /**
+ * What made `settings` offline and how to lift it, in the words of whoever set it: the option
+ * (`offline: true`) or the variable (`LIFTWING_OFFLINE`). For messages of things offline forbids.
+ */
+export function offlineCause(settings: Pick<LiftWingSettings, 'offlineFrom'>): {
+  cause: string;
+  lift: string;
+} {
+  return settings.offlineFrom === 'offline'
+    ? { cause: '`offline: true` is given', lift: 'drop `offline: true`' }
+    : { cause: `${ENV.offline} is set`, lift: `unset ${ENV.offline}` };
+}
+
+/**
  * What an entry point accepts: settings already resolved, or the options (and environment) to
  * resolve them from. Given `settings`, the other fields are not read.
  */
@@ -98,10 +115,14 @@ export interface SettingsSource extends SettingsOptions {
 export class LiftWingSettings {
   readonly cacheDir: string;
   readonly offline: boolean;
+  /** Where {@link offline} came from, to name in messages: `offline` or `LIFTWING_OFFLINE`. */
+  readonly offlineFrom: 'offline' | typeof ENV.offline;
   /** With a trailing slash. */
   readonly modelsUrl: string;
   /** The user registry's location, if any. */
   readonly registry: string | undefined;
+  /** Where {@link registry} came from, to name in messages: `registry` or `LIFTWING_REGISTRY`. */
+  readonly registryFrom: 'registry' | typeof ENV.registry;
   /** The gateway URL given, if any (each client has its default). */
   readonly apiUrl: string | undefined;
   /** Where {@link apiUrl} came from, to name in messages: `apiUrl` or `LIFTWING_API_URL`. */
@@ -110,6 +131,10 @@ export class LiftWingSettings {
   readonly tokenFrom: string;
   readonly mwApiUrl: string;
   readonly catalogueUrl: string;
+  /** Where {@link catalogueUrl} came from: `catalogueUrl`, or `LIFTWING_CATALOGUE_URL` (set or not). */
+  readonly catalogueUrlFrom: 'catalogueUrl' | typeof ENV.catalogueUrl;
+  /** Whether liftwing writes its warnings; see {@link resolveWarnings}. */
+  readonly warnings: boolean;
   /** Worker threads of offline scoring; see {@link resolveWorkers}. */
   readonly workers: number;
   /** The User-Agent and dispatcher of every request. */
@@ -119,15 +144,20 @@ export class LiftWingSettings {
   constructor(options: SettingsOptions = {}, env: Env = process.env) {
     this.cacheDir = resolveCacheDir(options.cacheDir, env);
     this.offline = resolveOption(options.offline, envFlag(ENV.offline, env), false);
+    this.offlineFrom = options.offline !== undefined ? 'offline' : ENV.offline;
     const modelsUrl = resolveOption(
       options.modelsUrl,
       envString(ENV.modelsUrl, env),
       DEFAULTS.modelsUrl,
     );
-    const checked = checkRemoteUrl(modelsUrl, ENV.modelsUrl).href;
+    const checked = checkRemoteUrl(
+      modelsUrl,
+      options.modelsUrl !== undefined ? 'modelsUrl' : ENV.modelsUrl,
+    ).href;
     this.modelsUrl = checked.endsWith('/') ? checked : `${checked}/`;
     this.registry =
       typeof options.registry === 'string' ? options.registry : envString(ENV.registry, env);
+    this.registryFrom = typeof options.registry === 'string' ? 'registry' : ENV.registry;
     this.apiUrl = options.apiUrl ?? envString(ENV.apiUrl, env);
     this.apiUrlFrom = options.apiUrl !== undefined ? 'apiUrl' : ENV.apiUrl;
     this.#token = options.token ?? envString(ENV.apiToken, env);
@@ -142,10 +172,13 @@ export class LiftWingSettings {
       envString(ENV.catalogueUrl, env),
       DEFAULTS.catalogueUrl,
     );
+    this.catalogueUrlFrom = options.catalogueUrl !== undefined ? 'catalogueUrl' : ENV.catalogueUrl;
+    this.warnings = resolveWarnings(options.warnings, env);
     this.workers = resolveWorkers(options.workers, env);
     this.transport = new Transport(
       userAgentOf(options.userAgent?.trim() || envString(ENV.userAgent, env)),
       options.dispatcher ?? proxyDispatcher(env),
+      { warnings: this.warnings },
     );
     Object.freeze(this);
   }

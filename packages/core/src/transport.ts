@@ -53,6 +53,13 @@ export interface TransportRequest {
   what: string;
   /** The Lift Wing model the request is for, if any. */
   model?: string | undefined;
+  /**
+   * The request goes to a Wikimedia API (the Lift Wing gateway, MediaWiki), whose User-Agent
+   * policy asks it to name its operator: without the user's contact it warns, once. Fetches of
+   * published files (models, catalogues, registries) do not: liftwing's own project page
+   * identifies them well enough, and a user who only downloads should not be told to configure.
+   */
+  asksContact?: boolean | undefined;
 }
 
 /** Sends requests with one dispatcher and one User-Agent; see the module documentation. */
@@ -61,11 +68,14 @@ export class Transport {
   /** The User-Agent header of every request. */
   readonly userAgent: string;
   readonly #hasContact: boolean;
+  readonly #warnings: boolean;
 
-  constructor(userAgent: UserAgent, dispatcher: Dispatcher) {
+  /** `options.warnings: false` silences the no-contact warning (see `warnings.ts`). */
+  constructor(userAgent: UserAgent, dispatcher: Dispatcher, options: { warnings?: boolean } = {}) {
     this.userAgent = userAgent.value;
     this.#hasContact = userAgent.hasContact;
     this.dispatcher = dispatcher;
+    this.#warnings = options.warnings ?? true;
   }
 
   /**
@@ -74,7 +84,7 @@ export class Transport {
    */
   async request(url: string | URL, sent: TransportRequest): Promise<Dispatcher.ResponseData> {
     // Warned when a request leaves without a contact, not when settings are made for offline use.
-    if (!this.#hasContact) warnNoContact();
+    if (sent.asksContact === true && !this.#hasContact) warnNoContact({ warnings: this.#warnings });
     try {
       return await request(url, {
         method: sent.method,

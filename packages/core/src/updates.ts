@@ -7,11 +7,11 @@
  */
 import { ArtifactCache } from './cache.js';
 import { type Catalogue, loadBuiltInCatalogue, parseRegistryFile } from './catalogue.js';
-import { ENV, type Env } from './config.js';
+import type { Env } from './config.js';
 import { fetchText, type HttpOptions } from './download.js';
 import { ArtifactError } from './errors.js';
 import { displayUrl } from './redact.js';
-import { settingsOf } from './settings.js';
+import { offlineCause, settingsOf } from './settings.js';
 import { checkRemoteUrl } from './urls.js';
 
 /** Options of {@link checkForUpdates}. */
@@ -84,13 +84,14 @@ export async function checkForUpdates(options: UpdateCheckOptions = {}): Promise
   const settings = settingsOf(options);
   const catalogueUrl = checkRemoteUrl(
     settings.catalogueUrl,
-    `The published catalogue (${ENV.catalogueUrl})`,
+    `The published catalogue (${settings.catalogueUrlFrom})`,
   ).href;
   const shown = displayUrl(catalogueUrl);
   if (settings.offline) {
+    const { cause, lift } = offlineCause(settings);
     throw new ArtifactError(
       'offline_miss',
-      `Checking for newer model versions reads ${shown}, but ${ENV.offline} is set; unset it to check.`,
+      `Checking for newer model versions reads ${shown}, but ${cause}; ${lift} to check.`,
     );
   }
   const text = await fetchText(catalogueUrl, 'The published catalogue', {

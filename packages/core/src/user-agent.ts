@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { ENV, type Env, envString } from './config.js';
+import { resolveWarnings, warn } from './warnings.js';
 
 const require = createRequire(import.meta.url);
 
@@ -22,6 +23,8 @@ export interface UserAgentOptions {
   userAgent?: string;
   /** Environment to read `LIFTWING_USER_AGENT` from. Default: `process.env`. */
   env?: Env;
+  /** `false`: no warning without a contact. Default: on, unless `LIFTWING_NO_WARNINGS=1`. */
+  warnings?: boolean;
 }
 
 /** A User-Agent, and whether the user named a contact in it. */
@@ -49,30 +52,31 @@ export function userAgentOf(given: string | undefined): UserAgent {
   return { value: asClient(prefix), hasContact: true };
 }
 
-let warnedNoContact = false;
-
 /**
- * Emits, once per process, the warning that requests go out without the user's contact:
- * Wikimedia may block generic agents.
+ * Warns, once per process, that requests go out to Wikimedia without the user's contact:
+ * Wikimedia may block generic agents. `settings.warnings: false` silences it.
  */
-export function warnNoContact(): void {
-  if (warnedNoContact) return;
-  warnedNoContact = true;
-  process.emitWarning(
-    `No contact in the User-Agent: set ${ENV.userAgent} (or the userAgent option) to ` +
-      `"MyTool/1.0 (https://example.org; me@example.org)" or to your email address. ` +
-      'Wikimedia may block requests that do not identify their operator.',
-    { code: 'LIFTWING_NO_CONTACT' },
+export function warnNoContact(settings: { readonly warnings: boolean } = { warnings: true }): void {
+  warn(
+    'no-contact',
+    `No contact in the User-Agent of requests to Wikimedia, which may block requests that do not ` +
+      `identify their operator: set ${ENV.userAgent} (or the userAgent option) to your email ` +
+      `address or to "MyTool/1.0 (https://example.org; me@example.org)". ` +
+      `${ENV.noWarnings}=1 silences liftwing's warnings.`,
+    settings,
   );
 }
 
 /**
  * Builds a User-Agent in the format of Wikimedia's policy,
  * `<client>/<version> (<contact>) <library>/<version>`. Without a contact from the user, it names
- * liftwing's project page and emits one process warning: Wikimedia may block generic agents.
+ * liftwing's project page and warns once (see {@link warnNoContact}): Wikimedia may block generic
+ * agents.
  */
 export function buildUserAgent(options: UserAgentOptions = {}): string {
   const agent = userAgentOf(options.userAgent?.trim() || envString(ENV.userAgent, options.env));
-  if (!agent.hasContact) warnNoContact();
+  if (!agent.hasContact) {
+    warnNoContact({ warnings: resolveWarnings(options.warnings, options.env) });
+  }
   return agent.value;
 }

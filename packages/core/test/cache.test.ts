@@ -132,8 +132,13 @@ describe('download and cache hits', () => {
       ensureModel('tiny', options({ env: { LIFTWING_OFFLINE: '1' } })),
     ).rejects.toMatchObject({
       code: 'offline_miss',
-      message: expect.stringContaining('run `liftwing pull tiny@1`'.replace('run', 'Run')),
+      message: expect.stringContaining(
+        'and LIFTWING_OFFLINE is set. Run `liftwing pull tiny@1` while online, or unset LIFTWING_OFFLINE.',
+      ),
     });
+    await expect(ensureModel('tiny', options({ offline: true }))).rejects.toThrow(
+      /and `offline: true` is given\. Run `liftwing pull tiny@1` while online, or drop `offline: true`\./,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
@@ -298,8 +303,11 @@ describe('management', () => {
     expect(resolveCacheDir('/explicit', { LIFTWING_CACHE_DIR: '/data/lw' })).toBe('/explicit');
     expect(resolveCacheDir(undefined, {})).toMatch(/\.cache\/liftwing$/);
     expect(() => resolveCacheDir('/app/node_modules/.cache/liftwing', {})).toThrow(
-      /inside node_modules/,
+      /inside node_modules, which package managers delete; set cacheDir to a directory outside it/,
     );
+    expect(() =>
+      resolveCacheDir(undefined, { LIFTWING_CACHE_DIR: '/app/node_modules/.cache/liftwing' }),
+    ).toThrow(/set LIFTWING_CACHE_DIR to a directory outside it/);
   });
 });
 

@@ -7,10 +7,13 @@ import outlinkPin from '../../outlink/src/model-pin.json' with { type: 'json' };
 import revertriskPin from '../../revertrisk/src/model-pin.json' with { type: 'json' };
 import {
   CATALOGUE_SCHEMA,
+  ensureModel,
+  isLiftWingError,
   loadBuiltInCatalogue,
   parseDirectoryListing,
   Registry,
   type RegistryError,
+  UnknownVersionError,
   validateRegistryFile,
 } from '../src/index.js';
 
@@ -121,7 +124,7 @@ describe('references', () => {
     expect(alias.code).toBe('unknown_version');
     expect(alias.message).toMatch(/no staging version/);
     expect(thrown(() => registry.resolve('outlink', { pinned: '1' })).message).toMatch(
-      /pinned version 1/,
+      /no version 1, the version its package pins/,
     );
     expect(thrown(() => registry.resolve('out link')).code).toBe('unknown_model');
   });
@@ -295,7 +298,17 @@ describe('user registries', () => {
     expect(offline.resolve('mine').version.id).toBe('1');
     await expect(
       Registry.load({ registry: `${server.url}other.json`, cacheDir: dir, offline: true, env }),
-    ).rejects.toMatchObject({ code: 'offline_miss' });
+    ).rejects.toMatchObject({
+      code: 'offline_miss',
+      message: expect.stringContaining('has never been fetched and `offline: true` is given'),
+    });
+    await expect(
+      Registry.load({
+        registry: `${server.url}other.json`,
+        cacheDir: dir,
+        env: { LIFTWING_OFFLINE: '1' },
+      }),
+    ).rejects.toThrow(/has never been fetched and LIFTWING_OFFLINE is set/);
     await expect(
       Registry.load({ registry: 'http://registry.example/r.json', cacheDir: dir, env }),
     ).rejects.toThrow(/must use https/);
@@ -376,6 +389,88 @@ describe('published directory listing', () => {
       expect(registry.resolve('outlink').version.id).toBe('20221111111111');
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe('unknown versions', () => {
+  const registry = Registry.builtIn({ env });
+
+  function unknownVersion(fn: () => unknown): UnknownVersionError {
+    const error = thrown(fn);
+    expect(error).toBeInstanceOf(UnknownVersionError);
+    expect(isLiftWingError(error, 'unknown_version')).toBe(true);
+    return error as UnknownVersionError;
+  }
+
+  it('says what exists in words and in data, with only the aliases that resolve', () => {
+    const error = unknownVersion(() => registry.resolve('outlink@99999'));
+    expect(error).toMatchObject({
+      model: 'outlink-topic-model',
+      alias: 'outlink',
+      requested: '99999',
+      kind: 'version',
+      selectors: ['production', 'latest'],
+      searchedPublished: false,
+    });
+    expect(error.versions).toContainEqual({
+      id: '20221111111111',
+      status: 'production',
+      modelVersion: 'alloutlinks_202209',
+    });
+    expect(error.message).toContain('outlink has no version 99999. Known versions: ');
+    // outlink has no staging version: naming outlink@staging would be another dead end.
+    expect(error.message).toContain('Aliases: outlink@production, outlink@latest.');
+    expect(error.message).not.toContain('outlink@staging');
+    expect(error.message).toContain("`registry.discover('outlink')`");
+    expect(error.message).not.toContain('discover()');
+
+    const staging = unknownVersion(() => registry.resolve('outlink@staging'));
+    expect(staging).toMatchObject({ kind: 'selector', requested: 'staging' });
+    expect(staging.message).toMatch(/^outlink has no staging version\. Known versions: /);
+
+    const pinned = unknownVersion(() => registry.resolve('outlink', { pinned: '1' }));
+    expect(pinned).toMatchObject({ kind: 'pinned', requested: '1' });
+    expect(pinned.message).toContain('no version 1, the version its package pins');
+  });
+
+  it('says so once the published tree was listed in vain (ensureModel online)', async () => {
+    const server = await startArtifactServer();
+    const dir = await mkdtemp(join(tmpdir(), 'liftwing-registry-'));
+    try {
+      server.files.set('/published/wmf-ml-models/articletopic/outlink/20221111111111/model.bin', {
+        body: Buffer.from('x'),
+      });
+      const error = await ensureModel('outlink@99999', {
+        modelsUrl: server.url,
+        cacheDir: dir,
+        userAgent: 'tests@example.org',
+        env,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UnknownVersionError);
+      expect(error).toMatchObject({ searchedPublished: true, requested: '99999' });
+      expect((error as Error).message).toContain(
+        `The published model tree (${server.url}) has no such version either.`,
+      );
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the option or the variable that made discovery offline', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'liftwing-registry-'));
+    try {
+      const byOption = await Registry.load({ cacheDir: dir, offline: true, env });
+      await expect(byOption.discover('outlink')).rejects.toThrow(
+        'Cannot list published versions of outlink while offline (`offline: true` is given).',
+      );
+      const byVariable = await Registry.load({ cacheDir: dir, env: { LIFTWING_OFFLINE: '1' } });
+      await expect(byVariable.discover('outlink')).rejects.toThrow(
+        'Cannot list published versions of outlink while offline (LIFTWING_OFFLINE is set).',
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -111,8 +111,12 @@ describe('checkForUpdates', () => {
   it('fails offline, saying the check needs the network', async () => {
     const error = await checkForUpdates({ env: { LIFTWING_OFFLINE: '1' } }).catch((e) => e);
     expect(isLiftWingError(error, 'offline_miss')).toBe(true);
-    expect(error.message).toMatch(/LIFTWING_OFFLINE is set/);
+    expect(error.message).toMatch(/LIFTWING_OFFLINE is set; unset LIFTWING_OFFLINE to check\./);
     expect(error.message).toContain('raw.githubusercontent.com/liftwing/liftwing/main/');
+    // Offline given as an option is named as such, not as a variable the user never set.
+    const option = await checkForUpdates({ offline: true, env: {} }).catch((e) => e);
+    expect(option.message).toMatch(/`offline: true` is given; drop `offline: true` to check\./);
+    expect(option.message).not.toContain('LIFTWING_OFFLINE');
   });
 
   it('rejects a published catalogue that is not valid', async () => {

@@ -18,12 +18,14 @@ describe('User-Agent', () => {
     expect(ua.startsWith(`liftwing/${CORE_VERSION} (me@example.org) undici/`)).toBe(true);
   });
 
-  it('warns once when no contact is given', () => {
-    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
-    buildUserAgent({ env: {} });
-    buildUserAgent({ env: {} });
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(String(warn.mock.calls[0]?.[0])).toContain('LIFTWING_USER_AGENT');
-    warn.mockRestore();
+  it('warns once, on a line of its own, when no contact is given', () => {
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    buildUserAgent({ env: {}, warnings: true });
+    buildUserAgent({ env: {}, warnings: true });
+    expect(write).toHaveBeenCalledTimes(1);
+    expect(String(write.mock.calls[0]?.[0])).toMatch(
+      /^liftwing: warning: No contact in the User-Agent.*LIFTWING_USER_AGENT/,
+    );
+    write.mockRestore();
   });
 });

@@ -2,22 +2,49 @@ import { parseOptions, UsageError } from '../args.js';
 import { type Context, write } from '../context.js';
 import { findModel, parseModelRef } from '../models.js';
 import { formatBytes, renderTable, styleFor } from '../output.js';
+import { didYouMean, either } from '../suggest.js';
+
+/** The cache commands and the arguments each takes after its name. */
+const ACTIONS: Readonly<Record<string, readonly string[]>> = {
+  ls: [],
+  verify: [],
+  prune: [],
+  path: [],
+  add: ['<model>@<version>', '<file-or-directory>'],
+  rm: ['<model>@<version>'],
+};
+const ACTION_NAMES = Object.keys(ACTIONS);
+const HELP_HINT = 'Run `liftwing cache --help` for what each does.';
+
+/** The action named in `positionals`, with its arguments, or a usage error saying what is wrong. */
+function actionOf(positionals: readonly string[]): { action: string; extra: string[] } {
+  const [action, ...extra] = positionals;
+  const list = either(ACTION_NAMES);
+  if (action === undefined) throw new UsageError(`Name a cache command: ${list}. ${HELP_HINT}`);
+  const expected = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
+  if (expected === undefined) {
+    const suggestion = didYouMean(action, ACTION_NAMES);
+    throw new UsageError(
+      `Unknown cache command ${action}${suggestion === '' ? `; use ${list}.` : `.${suggestion}`} ${HELP_HINT}`,
+    );
+  }
+  if (extra.length !== expected.length) {
+    const usage = ['liftwing cache', action, ...expected].join(' ');
+    throw new UsageError(
+      `${usage}: ` +
+        (expected.length === 0
+          ? `takes no arguments (got ${extra.join(' ')}).`
+          : `takes ${expected.length === 1 ? 'one argument' : `${expected.length} arguments`}, not ${extra.length}.`) +
+        ` ${HELP_HINT}`,
+    );
+  }
+  return { action, extra };
+}
 
 /** `liftwing cache <ls|verify|prune|path|add|rm>`. */
 export async function cacheCommand(context: Context, args: string[]): Promise<number> {
   const { values, positionals } = parseOptions('cache', args, { 'dry-run': { type: 'boolean' } });
-  const [action, ...extra] = positionals;
-  if (
-    action === undefined ||
-    !['ls', 'verify', 'prune', 'path', 'add', 'rm'].includes(action) ||
-    extra.length !== ({ add: 2, rm: 1 }[action] ?? 0)
-  ) {
-    throw new UsageError(
-      'Usage: liftwing cache <ls|verify|prune|path> [--json]\n' +
-        '       liftwing cache add <model>@<version> <file-or-directory> [--json]\n' +
-        '       liftwing cache rm <model>@<version> [--json]',
-    );
-  }
+  const { action, extra } = actionOf(positionals);
   if (values['dry-run'] !== undefined && action !== 'prune') {
     throw new UsageError('--dry-run applies to liftwing cache prune only.');
   }
