@@ -115,6 +115,21 @@ export function unknownPredictOption(definition: ModelDefinition): UnknownOption
   };
 }
 
+/**
+ * A model server's message about a request given as flags, in the flags' terms: the server names
+ * its JSON fields (`Missing "lang" in input data.`, "either `page_title` or `page_id`"), which a
+ * user who typed `--lang` and `--page-title` never wrote. Only quoted field names are replaced.
+ */
+export function inFlagTerms(definition: ModelDefinition, message: string): string {
+  let text = message;
+  for (const { flag, field } of requestFlags(definition)) {
+    for (const quote of ['"', '`', "'"]) {
+      text = text.replaceAll(`${quote}${field}${quote}`, `--${flag}`);
+    }
+  }
+  return text;
+}
+
 const INTEGER = /^-?\d+$/;
 
 function convert({ flag, spec }: RequestFlag, raw: string | boolean): unknown {

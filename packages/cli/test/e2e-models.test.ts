@@ -239,6 +239,27 @@ describe('outlink offline: pull, then predict and serve with no network', () => 
     expect(requestCounts().slice(1)).toEqual([0, 0]);
   });
 
+  it("says what was wrong with a request in the flags' terms, or in JSON's when it was JSON", async () => {
+    const flags = await runCli(
+      ['predict', OUTLINK, '--offline', '--lang', 'en', '--features', 'Q1'],
+      env,
+    );
+    expect(flags.code).toBe(2);
+    expect(flags.stderr).toMatch(/You must pass either --page-title or --page-id\./);
+    const json = await runCli(
+      ['predict', OUTLINK, '--offline', '--input', '{"lang": "en", "features_str": "Q1"}'],
+      env,
+    );
+    expect(json.code).toBe(2);
+    expect(json.stderr).toMatch(/You must pass either `page_title` or `page_id`\./);
+    const typo = await runCli(
+      ['predict', OUTLINK, '--offline', '--lang', 'en', '--pag-title', 'X'],
+      env,
+    );
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/Did you mean --page-title\?/);
+  });
+
   it('writes the same bytes with --workers 0 (main thread) and 2 or 3 threads, and checks the flag', async () => {
     const lines = Array.from({ length: 120 }, (_, i) =>
       JSON.stringify({ ...request(TEXTS[i % 3]!, `P${i}`), threshold: 0.005 + 0.01 * (i % 7) }),

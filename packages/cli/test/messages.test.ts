@@ -164,14 +164,27 @@ describe('unknown models', () => {
 });
 
 describe('unknown versions', () => {
-  // The real registry's answer for the version asked of the offline check.
-  const checkCached: CliDeps['checkCached'] = async (model, version) =>
-    Registry.builtIn({ env: {} }).resolve(`${model.name}@${version}`).version.id;
+  // The real registry's answer for the version asked of the offline check (made, with
+  // --no-download, before the model loads; a download on first use gets the same error from
+  // core's ensureModel).
+  const findCached: CliDeps['findCached'] = async (model, version) => {
+    const resolved = Registry.builtIn({ env: {} }).resolve(`${model.name}@${version}`);
+    return { ref: resolved.ref, version: resolved.version.id, cached: true, cacheDir: '/cache' };
+  };
 
   it('list the versions there are and the commands for a later one', async () => {
     const { code, message } = await said(
-      ['predict', 'outlink@99999', '--offline', '--lang', 'en', '--page-title', 'X'],
-      { checkCached },
+      [
+        'predict',
+        'outlink@99999',
+        '--offline',
+        '--no-download',
+        '--lang',
+        'en',
+        '--page-title',
+        'X',
+      ],
+      { findCached },
     );
     expect(code).toBe(2);
     expect(message).toBe(
@@ -184,8 +197,17 @@ describe('unknown versions', () => {
 
   it('name only the aliases that resolve', async () => {
     const { code, message } = await said(
-      ['predict', 'outlink@staging', '--offline', '--lang', 'en', '--page-title', 'X'],
-      { checkCached },
+      [
+        'predict',
+        'outlink@staging',
+        '--offline',
+        '--no-download',
+        '--lang',
+        'en',
+        '--page-title',
+        'X',
+      ],
+      { findCached },
     );
     expect(code).toBe(2);
     expect(message).toBe(
@@ -195,9 +217,17 @@ describe('unknown versions', () => {
   });
 
   it('carry the versions in --json', async () => {
-    const { deps } = fakeDeps({ checkCached });
+    const { deps } = fakeDeps({ findCached });
     const { io, stderr } = fakeIo();
-    const argv = ['predict', 'outlink@99999', '--offline', '--input', '{}', '--json'];
+    const argv = [
+      'predict',
+      'outlink@99999',
+      '--offline',
+      '--no-download',
+      '--input',
+      '{}',
+      '--json',
+    ];
     expect(await run(argv, io, deps)).toBe(2);
     const { error } = JSON.parse(stderr.text);
     expect(error).toMatchObject({

@@ -7,6 +7,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
 import { MIB, readBody, readBodyPrefix } from './body.js';
@@ -125,16 +126,33 @@ async function get(
   }
 }
 
+/**
+ * What an error answer says, for a message: its text when it is text, else the title of an
+ * error page (a web server's 404 page is a screen of HTML that says no more than its title).
+ */
+function errorText(body: string, contentType: string | undefined): string | undefined {
+  const html = /html/i.test(contentType ?? '') || /^\s*</.test(body);
+  if (!html) return body.slice(0, 300).trim() || undefined;
+  const title = /<title[^>]*>([^<]*)<\/title>/i.exec(body)?.[1]?.replace(/\s+/g, ' ').trim();
+  return title || undefined;
+}
+
 async function failOnStatus(response: Dispatcher.ResponseData, url: URL): Promise<void> {
-  if (response.statusCode >= 200 && response.statusCode < 300) return;
-  const text = (await readBodyPrefix(response.body)).slice(0, 300).trim();
+  const status = response.statusCode;
+  if (status >= 200 && status < 300) return;
+  const text = errorText(
+    await readBodyPrefix(response.body),
+    headerValue(response.headers['content-type']),
+  );
+  const name = STATUS_CODES[status];
+  const said = text !== undefined && text !== `${status} ${name}` ? `: ${text}` : '';
+  const hint =
+    status === 404
+      ? '. Nothing is published at that address: the version may have been removed, or the URL (LIFTWING_MODELS_URL, a registry) points at a tree without it'
+      : '';
   throw new HttpError(
-    `GET ${displayUrl(url)} answered HTTP ${response.statusCode}${text ? `: ${text}` : ''}`,
-    {
-      status: response.statusCode,
-      serverMessage: text || undefined,
-      url: url.href,
-    },
+    `GET ${displayUrl(url)} answered HTTP ${status}${name ? ` (${name})` : ''}${said}${hint}.`,
+    { status, serverMessage: text, url: url.href },
   );
 }
 

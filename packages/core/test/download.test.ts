@@ -70,3 +70,53 @@ describe('cancellation', () => {
     },
   );
 });
+
+describe('error answers', () => {
+  const page = `<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head><body>${'<p>padding</p>'.repeat(50)}</body></html>`;
+
+  it("says a web server's error page in its title's words, not its HTML", async () => {
+    const server = await startLoopbackServer(() => ({
+      status: 404,
+      headers: { 'content-type': 'text/html' },
+      body: page,
+    }));
+    cleanup.push(server.close);
+    const failed = await fetchText(new URL(`${server.url}/missing/model.bin`), 'the model', {
+      userAgent: USER_AGENT,
+    }).catch((error: unknown) => error as Error);
+    expect(failed).toMatchObject({ code: 'http_error', status: 404 });
+    const { message } = failed as Error;
+    expect(message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/missing\/model\.bin answered HTTP 404 \(Not Found\)\. Nothing is published at that address/,
+    );
+    expect(message).not.toContain('<');
+  });
+
+  it('keeps what a plain-text error answer says, with the title of other pages', async () => {
+    const server = await startLoopbackServer((request) =>
+      request.path === '/text'
+        ? {
+            status: 503,
+            headers: { 'content-type': 'text/plain' },
+            body: 'maintenance until 12:00',
+          }
+        : {
+            status: 500,
+            headers: { 'content-type': 'text/html' },
+            body: '<html><title>Proxy\n error</title>',
+          },
+    );
+    cleanup.push(server.close);
+    const get = (path: string) =>
+      fetchText(new URL(`${server.url}${path}`), 'the page', {
+        userAgent: USER_AGENT,
+        retries: 0,
+      }).catch((error: unknown) => (error as Error).message);
+    expect(await get('/text')).toMatch(
+      /answered HTTP 503 \(Service Unavailable\): maintenance until 12:00\.$/,
+    );
+    expect(await get('/page')).toMatch(
+      /answered HTTP 500 \(Internal Server Error\): Proxy error\.$/,
+    );
+  });
+});

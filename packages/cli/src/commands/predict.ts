@@ -1,8 +1,9 @@
 import { constants, createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import type { LiftWingModel, ModelDefinition } from '@liftwing/core';
+import { isLiftWingError, type LiftWingModel } from '@liftwing/core';
 import {
+  inFlagTerms,
   type OptionSpec,
   parseOptions,
   requestFlags,
@@ -10,6 +11,7 @@ import {
   requestFromJson,
   requestOptions,
   UsageError,
+  unknownPredictOption,
 } from '../args.js';
 import {
   type BatchRunProgress,
@@ -72,19 +74,6 @@ export function modelArgument(args: readonly string[]): string | undefined {
   return words[0];
 }
 
-function unknownFlag(definition: ModelDefinition) {
-  return (option: string) => {
-    const flags = requestFlags(definition).map(({ flag }) => `--${flag}`);
-    return (
-      `${option} does not apply to ${definition.name}. ` +
-      (flags.length === 0
-        ? 'Give its request as JSON with --input.'
-        : `Its flags: ${flags.join(', ')}; or give the request as JSON with --input. ` +
-          `Run \`liftwing predict ${definition.alias} --help\` for more.`)
-    );
-  };
-}
-
 /** `liftwing predict <model>[@<version>] (<request flags> | --input <json> | --input-file <jsonl>)`. */
 export async function predictCommand(context: Context, args: string[]): Promise<number> {
   const named = modelArgument(args);
@@ -104,7 +93,7 @@ export async function predictCommand(context: Context, args: string[]): Promise<
     'predict',
     args,
     { ...PREDICT_OPTIONS, ...requestOptions(definition) },
-    unknownFlag(definition),
+    unknownPredictOption(definition),
   );
   if (positionals.length !== 1) {
     throw new UsageError(
@@ -156,7 +145,16 @@ export async function predictCommand(context: Context, args: string[]): Promise<
       : requestFromJson(values.input as string, definition);
     const model = await openModel(context, info, mode, ref.version, { workers, download });
     try {
-      const result = await model.handle(request, { rawBody: values.input as string | undefined });
+      let result: unknown;
+      try {
+        result = await model.handle(request, { rawBody: values.input as string | undefined });
+      } catch (error) {
+        // The error is this call's own, so its message can be put in the words the user typed.
+        if (hasFlags && isLiftWingError(error, 'invalid_input')) {
+          error.message = inFlagTerms(definition, error.message);
+        }
+        throw error;
+      }
       const pretty = context.io.stdout.isTTY === true;
       write(context.io.stdout, JSON.stringify(result, null, pretty ? 2 : undefined));
       return 0;
