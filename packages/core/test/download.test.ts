@@ -110,7 +110,6 @@ describe('error answers', () => {
     const get = (path: string) =>
       fetchText(new URL(`${server.url}${path}`), 'the page', {
         userAgent: USER_AGENT,
-        retries: 0,
       }).catch((error: unknown) => (error as Error).message);
     expect(await get('/text')).toMatch(
       /answered HTTP 503 \(Service Unavailable\): maintenance until 12:00\.$/,
