@@ -108,6 +108,14 @@ try {
       // Warm up the JIT and start the threads before measuring the baseline memory.
       await wrk(['-t1', `-c${connections}`, '-d5s']);
       const rssBefore = await rssKiB(server.pid!);
+      // RSS every 10 s under load: a leak keeps climbing, a heap settling in flattens out.
+      const samples: number[] = [];
+      const sampler = setInterval(() => {
+        rssKiB(server.pid!).then(
+          (kib) => samples.push(kib),
+          () => {},
+        );
+      }, 10_000);
       const { stdout } = await wrk([
         `-t${threads}`,
         `-c${connections}`,
@@ -115,6 +123,7 @@ try {
         '--timeout',
         '10s',
       ]);
+      clearInterval(sampler);
       const rssAfter = await rssKiB(server.pid!);
       const figures = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
         requests: number;
@@ -132,6 +141,7 @@ try {
           `latency:      p50 ${ms(figures.latencyUs.p50!)}, p90 ${ms(figures.latencyUs.p90!)}, p99 ${ms(figures.latencyUs.p99!)}, max ${ms(figures.latencyUs.max!)}`,
           `errors:       ${errors} ${JSON.stringify(figures.errors)}`,
           `server RSS:   ${(rssBefore / 1024).toFixed(1)} MiB before, ${(rssAfter / 1024).toFixed(1)} MiB after (${rssAfter >= rssBefore ? '+' : ''}${((rssAfter - rssBefore) / 1024).toFixed(1)} MiB)`,
+          `RSS every 10 s: ${samples.map((kib) => (kib / 1024).toFixed(1)).join(', ')} MiB`,
         ].join('\n'),
       );
       return errors > 0;
