@@ -3,7 +3,7 @@
  * (`pnpm pack`, which turns `workspace:` ranges into versions), installed with plain npm into a
  * fresh app (install scripts on, the npm registry the only network), and then
  *
- * - the size each model package adds (it and its runtime dependencies, alone with core) is
+ * - the size each model package adds (it and its runtime dependencies, alone in an app) is
  *   printed, and must stay under {@link MAX_PACKAGE_MB};
  * - every TypeScript example of every package README type-checks against the installed packages,
  *   as an app compiles them (`strict`, `nodenext`, `@types/node`, the packages' own `.d.ts`
@@ -91,6 +91,20 @@ async function publicPackages(): Promise<Omit<Package, 'tarball'>[]> {
   return found;
 }
 
+/** `pkg` and every package of this repository it depends on, directly or not. */
+function closure(
+  pkg: Package,
+  packages: readonly Package[],
+  seen = new Set<Package>(),
+): Set<Package> {
+  seen.add(pkg);
+  for (const name of Object.keys(pkg.dependencies)) {
+    const dependency = packages.find((candidate) => candidate.name === name);
+    if (dependency !== undefined && !seen.has(dependency)) closure(dependency, packages, seen);
+  }
+  return seen;
+}
+
 async function versionOf(dependency: string): Promise<string> {
   const manifest = JSON.parse(
     await readFile(join(ROOT, 'node_modules', dependency, 'package.json'), 'utf8'),
@@ -135,9 +149,8 @@ async function main(): Promise<void> {
       if (tarball === undefined) throw new Error(`pnpm pack printed no tarball for ${pkg.name}`);
       packages.push({ ...pkg, tarball: resolve(pkg.dir, tarball) });
     }
-    const core = packages.find((pkg) => pkg.name === '@liftwing/core')!;
     console.log(`packed ${packages.length} packages`);
-    await checkPackages(work, packages, core, failures);
+    await checkPackages(work, packages, failures);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -149,16 +162,11 @@ async function main(): Promise<void> {
     console.log('install check: every package installs, type-checks and runs from its tarball');
 }
 
-async function checkPackages(
-  work: string,
-  packages: Package[],
-  core: Package,
-  failures: string[],
-): Promise<void> {
-  // What each package adds: it alone (with core, which every package needs).
+async function checkPackages(work: string, packages: Package[], failures: string[]): Promise<void> {
+  // What each package adds: it alone, with the packages of this repository it depends on.
   for (const pkg of packages) {
     const app = join(work, 'sizes', pkg.name.replace('/', '+'));
-    const specs = pkg === core ? [core.tarball] : [core.tarball, pkg.tarball];
+    const specs = [...closure(pkg, packages)].map((dependency) => dependency.tarball);
     try {
       await freshApp(app, specs);
     } catch (error) {
