@@ -142,6 +142,8 @@ export class FastTextModel {
   private tokens = new Int32Array(3 * 1024);
   /** Scratch of `findIds`: the ids of the rows to add. */
   private ids = new Int32Array(1024);
+  /** Scratch of `addRows`: where each row to add starts. */
+  private rows = new Int32Array(1024);
   /** Scratch of `findIds`: the hash of each word-type token, for word n-grams. */
   private hashes = new Int32Array(1024);
   /** Scratch of `addSubwords`: `<`, a token's bytes, `>`. */
@@ -500,36 +502,63 @@ export class FastTextModel {
   }
 
   /**
-   * Sums the input rows of `ids[0, count)` into `hidden`. Dense rows go four per pass over the
-   * columns: four independent streams of loads, while each column still gets its rows added
-   * one after the other in token order, each sum rounded to float32 as fastText's `+=` on
-   * floats does. Quantised rows are decoded and added one at a time, as fastText does.
+   * Sums the input rows of `ids[0, count)` into `hidden`. Each column gets its rows added one
+   * after the other in token order, each sum rounded to float32 as fastText's `+=` on floats
+   * does; the columns are independent, so dense rows are summed eight columns at a time in
+   * locals, all rows for those columns before the next eight: eight chains of additions side
+   * by side, one store per column, and loads of different rows that do not wait for each
+   * other, so their cache misses overlap. Quantised rows are decoded and added one at a time,
+   * as fastText does.
    */
   private addRows(count: number): void {
     const { dim, dense, hidden, ids } = this;
-    hidden.fill(0);
     if (dense === undefined) {
+      hidden.fill(0);
       const input = this.input as QuantMatrix;
       for (let r = 0; r < count; r++) addQuantRow(input, ids[r]!, hidden);
       return;
     }
     const input = dense;
-    let r = 0;
-    for (; r + 4 <= count; r += 4) {
-      const a = ids[r]! * dim;
-      const b = ids[r + 1]! * dim;
-      const c = ids[r + 2]! * dim;
-      const d = ids[r + 3]! * dim;
-      for (let j = 0; j < dim; j++) {
-        let h = Math.fround(hidden[j]! + input[a + j]!);
-        h = Math.fround(h + input[b + j]!);
-        h = Math.fround(h + input[c + j]!);
-        hidden[j] = h + input[d + j]!;
-      }
+    let rows = this.rows;
+    if (rows.length < count) {
+      rows = new Int32Array(2 * count);
+      this.rows = rows;
     }
-    for (; r < count; r++) {
-      const row = ids[r]! * dim;
-      for (let j = 0; j < dim; j++) hidden[j]! += input[row + j]!;
+    for (let r = 0; r < count; r++) rows[r] = ids[r]! * dim;
+    let j = 0;
+    for (; j + 8 <= dim; j += 8) {
+      let h0 = 0;
+      let h1 = 0;
+      let h2 = 0;
+      let h3 = 0;
+      let h4 = 0;
+      let h5 = 0;
+      let h6 = 0;
+      let h7 = 0;
+      for (let r = 0; r < count; r++) {
+        const x = rows[r]! + j;
+        h0 = Math.fround(h0 + input[x]!);
+        h1 = Math.fround(h1 + input[x + 1]!);
+        h2 = Math.fround(h2 + input[x + 2]!);
+        h3 = Math.fround(h3 + input[x + 3]!);
+        h4 = Math.fround(h4 + input[x + 4]!);
+        h5 = Math.fround(h5 + input[x + 5]!);
+        h6 = Math.fround(h6 + input[x + 6]!);
+        h7 = Math.fround(h7 + input[x + 7]!);
+      }
+      hidden[j] = h0;
+      hidden[j + 1] = h1;
+      hidden[j + 2] = h2;
+      hidden[j + 3] = h3;
+      hidden[j + 4] = h4;
+      hidden[j + 5] = h5;
+      hidden[j + 6] = h6;
+      hidden[j + 7] = h7;
+    }
+    for (; j < dim; j++) {
+      let h = 0;
+      for (let r = 0; r < count; r++) h = Math.fround(h + input[rows[r]! + j]!);
+      hidden[j] = h;
     }
   }
 
@@ -588,38 +617,56 @@ export class FastTextModel {
   }
 
   /**
-   * Every label's dot product with the hidden vector into `scores`. Dense rows go four at a
-   * time: one load of each hidden value serves four independent sums, each still summed in
+   * Every label's dot product with the hidden vector into `scores`. Dense rows go eight at a
+   * time: one load of each hidden value serves eight independent sums, each still summed in
    * column order and rounded to float32 at every step, as `dotRow` does one row after another.
+   * Each step waits on the previous one of its sum, so eight sums side by side keep the CPU
+   * busy where one would leave it waiting.
    */
   private dotAll(): void {
     const { output, hidden, dim, scores, nlabels } = this;
     let l = 0;
     if (output instanceof Float32Array) {
-      for (; l + 4 <= nlabels; l += 4) {
-        const a = l * dim;
-        const b = a + dim;
-        const c = b + dim;
-        const d = c + dim;
-        let sa = 0;
-        let sb = 0;
-        let sc = 0;
-        let sd = 0;
+      for (; l + 8 <= nlabels; l += 8) {
+        const at = l * dim;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        let s4 = 0;
+        let s5 = 0;
+        let s6 = 0;
+        let s7 = 0;
         for (let j = 0; j < dim; j++) {
           const h = hidden[j]!;
-          sa = Math.fround(sa + Math.fround(output[a + j]! * h));
-          sb = Math.fround(sb + Math.fround(output[b + j]! * h));
-          sc = Math.fround(sc + Math.fround(output[c + j]! * h));
-          sd = Math.fround(sd + Math.fround(output[d + j]! * h));
+          let x = at + j;
+          s0 = Math.fround(s0 + Math.fround(output[x]! * h));
+          x += dim;
+          s1 = Math.fround(s1 + Math.fround(output[x]! * h));
+          x += dim;
+          s2 = Math.fround(s2 + Math.fround(output[x]! * h));
+          x += dim;
+          s3 = Math.fround(s3 + Math.fround(output[x]! * h));
+          x += dim;
+          s4 = Math.fround(s4 + Math.fround(output[x]! * h));
+          x += dim;
+          s5 = Math.fround(s5 + Math.fround(output[x]! * h));
+          x += dim;
+          s6 = Math.fround(s6 + Math.fround(output[x]! * h));
+          x += dim;
+          s7 = Math.fround(s7 + Math.fround(output[x]! * h));
         }
-        if (Number.isNaN(sa) || Number.isNaN(sb) || Number.isNaN(sc) || Number.isNaN(sd)) {
-          throw nanError();
-        }
-        scores[l] = sa;
-        scores[l + 1] = sb;
-        scores[l + 2] = sc;
-        scores[l + 3] = sd;
+        scores[l] = s0;
+        scores[l + 1] = s1;
+        scores[l + 2] = s2;
+        scores[l + 3] = s3;
+        scores[l + 4] = s4;
+        scores[l + 5] = s5;
+        scores[l + 6] = s6;
+        scores[l + 7] = s7;
       }
+      // fastText stops at the first NaN; any NaN fails the prediction the same way.
+      for (let m = 0; m < l; m++) if (Number.isNaN(scores[m])) throw nanError();
     }
     for (; l < nlabels; l++) scores[l] = this.dotOutput(l);
   }
