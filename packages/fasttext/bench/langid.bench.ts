@@ -126,7 +126,11 @@ function run(command: string, args: string[]): Result {
   const child = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 28 });
   const last = child.stdout.trim().split('\n').pop() ?? '';
   if (child.status !== 0 || !last.startsWith('{')) {
-    const reason = `${child.stderr.trim().split('\n').slice(-3).join(' ')} (exit ${child.status ?? child.signal})`;
+    // The error line itself: a minified module's stack would bury it.
+    const lines = child.stderr.trim().split('\n');
+    const message =
+      lines.filter((l) => /Error|Abort/.test(l) && l.length < 400).pop() ?? lines.pop();
+    const reason = `${message} (exit ${child.status ?? child.signal})`;
     return {
       baselineRssMb: 0,
       loadSeconds: 0,

@@ -793,12 +793,13 @@ function shareMatrix(matrix: Float32Array | QuantMatrix): Float32Array | QuantMa
 }
 
 /**
- * Loads a supervised fastText `.bin` model (the format of fastText 0.9.x, as the Lift Wing
- * outlink model is stored). The file is read in one buffer that the input matrix is used from in
+ * Loads a supervised fastText `.bin` or `.ftz` model (the format of fastText 0.9.x, as Lift
+ * Wing's outlink and langid models are stored), with any loss, character and word n-grams, and
+ * quantised matrices. The file is read in one buffer that the input matrix is used from in
  * place, so memory is the file size plus about 17 bytes per word for the word table.
  *
- * @throws {ModelFormatError} when the file is not a fastText model, is truncated, is quantised
- * (`.ftz`), or uses a feature the scorer does not implement (hs loss, n-grams).
+ * @throws {ModelFormatError} when the file is not a fastText model, is truncated or
+ * inconsistent, is a word-vector model, or has n-grams without hash buckets.
  */
 export function loadFastText(path: string): Promise<FastTextModel> {
   return FastTextModel.load(path);
