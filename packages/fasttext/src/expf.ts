@@ -63,8 +63,20 @@ const C0 = fromBits('3fac6af84b912394') / (N * N * N);
 const C1 = fromBits('3fcebfce50fac4f3') / (N * N);
 const C2 = fromBits('3fe62e42ff0c52d6') / N;
 
-/** glibc's `expf(x)` for a float32 `x` with |x| < 88 (no overflow or underflow handling). */
+/** Above this float32 (log(2^128)), glibc's `expf` overflows to infinity. */
+const OVERFLOW = 0x162e42e / 2 ** 18;
+/** Below this float32 (log(2^-150)), glibc's `expf` underflows to 0. */
+const UNDERFLOW = -0x19fe368 / 2 ** 18;
+
+/**
+ * glibc's `expf(x)` for a float32 `x`, over its whole range: past the overflow and underflow
+ * bounds it returns what glibc's special cases return (infinity, 0); in between, subnormal
+ * results come out of the same double computation rounded once, as in glibc.
+ */
 export function glibcExpf(x: number): number {
+  if (x > OVERFLOW) return Number.POSITIVE_INFINITY;
+  if (x < UNDERFLOW) return 0;
+  if (Number.isNaN(x)) return x;
   const z = INV_LN2_N * x;
   const k = z + SHIFT - SHIFT;
   const r = z - k;

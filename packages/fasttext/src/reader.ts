@@ -3,14 +3,16 @@
  * is read too, as fastText does). Layout, little-endian: int32 magic, int32 version; the args
  * (twelve int32 and a float64); the dictionary (int32 size, nwords, nlabels; int64 ntokens,
  * pruneidx_size; `size` entries of NUL-terminated UTF-8, int64 count, int8 type; pruneidx pairs);
- * then for the input and the output matrix a uint8 quantisation flag, int64 rows, int64 columns
- * and rows × columns float32.
+ * then for the input and the output matrix a uint8 quantisation flag and the matrix: dense
+ * (int64 rows, int64 columns, rows × columns float32) or, in a `.ftz` model, product-quantised
+ * (see `readQuantMatrix`).
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import { endianness } from 'node:os';
 // The light entry points of core: worker threads load this module and need nothing else of it.
 import { ModelFormatError } from '@liftwing/core/errors';
 import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from '@liftwing/core/formats';
+import { KSUB, type ProductQuantizer, type QuantMatrix } from './quant.js';
 import { FNV_OFFSET, fnvStep, type Vocabulary, VocabularyBuilder } from './vocabulary.js';
 
 // The format's constants live in core, whose structural check of downloads shares them.
@@ -49,10 +51,19 @@ export interface FastTextData {
   vocabulary: Vocabulary;
   /** Label strings, in order. */
   labels: string[];
-  /** `(nwords + bucket) × dim` row-major. */
-  input: Float32Array;
-  /** `nlabels × dim` row-major. */
-  output: Float32Array;
+  /** How often each label occurs in the training data (the hierarchical softmax's tree). */
+  labelCounts: Float64Array;
+  /**
+   * The n-gram buckets `fasttext quantize -cutoff` kept, as an open-addressing table of
+   * (bucket + 1, row) pairs, and how many there are; undefined when the dictionary is not pruned.
+   */
+  pruned?: { size: number; table: Int32Array } | undefined;
+  /**
+   * `(nwords + bucket) × dim` row-major, or, quantised, `nwords + kept buckets` rows of codes.
+   */
+  input: Float32Array | QuantMatrix;
+  /** `nlabels × dim` row-major, or quantised (`-qout`). */
+  output: Float32Array | QuantMatrix;
 }
 
 const HEADER_BYTES = 8 + 12 * 4 + 8 + 3 * 4 + 2 * 8;
@@ -74,9 +85,14 @@ const REDOWNLOAD =
 class LayoutScanner {
   private pos = 0;
   private entry = 0;
-  private pruneSize = 0;
   /** fastText writes pruneidx_size -1 unless `quantize` pruned the dictionary. */
-  private pruned = false;
+  pruned = false;
+  /** File offset of the pruneidx pairs. */
+  pruneAt = -1;
+  pruneSize = 0;
+  /** Whether the input matrix is quantised. */
+  quantInput = false;
+  labelCounts = new Float64Array(0);
   version = 0;
   args: FastTextArgs | undefined;
   nwords = 0;
@@ -90,7 +106,7 @@ class LayoutScanner {
   inputHeader = -1;
 
   constructor(
-    private readonly source: string,
+    readonly source: string,
     private readonly bytes: Uint8Array,
     private readonly view: DataView,
   ) {}
@@ -100,9 +116,10 @@ class LayoutScanner {
     if (this.args === undefined && !this.scanHeader(available)) return false;
     if (this.entry < this.size && !this.scanEntries(available)) return false;
     this.vocabulary ??= this.builder!.build(this.bytes);
+    this.pruneAt = this.pos;
     const flagAt = this.pos + this.pruneSize * 8;
     if (flagAt + 1 > available) return false;
-    checkDense(this.source, this.bytes[flagAt]!, 'input', this.pruned);
+    this.quantInput = checkFlag(this.source, this.bytes[flagAt]!, 'input', this.pruned);
     this.inputHeader = flagAt + 1;
     return true;
   }
@@ -181,6 +198,7 @@ class LayoutScanner {
     this.ntokens = ntokens;
     this.pruneSize = Math.max(pruneSize, 0);
     this.size = size;
+    this.labelCounts = new Float64Array(nlabels);
     this.builder = new VocabularyBuilder(size);
     this.args = args;
     this.pos = HEADER_BYTES;
@@ -212,7 +230,10 @@ class LayoutScanner {
           REDOWNLOAD,
         );
       }
-      if (i >= nwords) this.labels.push(decoder.decode(bytes.subarray(pos, p)));
+      if (i >= nwords) {
+        this.labels.push(decoder.decode(bytes.subarray(pos, p)));
+        this.labelCounts[i - nwords] = readInt64(this.view, p + 1);
+      }
       builder.add(pos, hash);
       pos = p + ENTRY_TAIL;
       i++;
@@ -231,36 +252,27 @@ function checkArgs(source: string, args: FastTextArgs): void {
       'Use a model trained with `fasttext supervised`',
     );
   }
-  if (args.loss === 'hs') {
-    fail(
-      source,
-      'the model uses the hierarchical softmax loss (hs), which this scorer does not implement',
-      'Use a model trained with -loss ova (as Lift Wing does), softmax or ns',
-    );
-  }
   if (args.dim <= 0) fail(source, `invalid dimension ${args.dim}`, REDOWNLOAD);
-  if (args.wordNgrams > 1 || args.maxn > 0) {
+  // fastText takes every n-gram's hash modulo `bucket`; its trainer sets bucket 0 only for
+  // models without n-grams, and fastText itself would divide by zero on such a file.
+  if ((args.wordNgrams > 1 || args.maxn > 0) && args.bucket <= 0) {
     fail(
       source,
-      `the model uses ${args.wordNgrams > 1 ? `word n-grams (wordNgrams ${args.wordNgrams})` : `character n-grams (minn ${args.minn}, maxn ${args.maxn})`}, which this scorer does not implement`,
-      'Use a model trained with -wordNgrams 1 -minn 0 -maxn 0, as the Lift Wing outlink model is',
+      `the model uses ${args.wordNgrams > 1 ? `word n-grams (wordNgrams ${args.wordNgrams})` : `character n-grams (minn ${args.minn}, maxn ${args.maxn})`} but has ${args.bucket} hash buckets for them`,
+      REDOWNLOAD,
     );
   }
+  if (args.bucket < 0) fail(source, `invalid bucket count ${args.bucket}`, REDOWNLOAD);
 }
 
-function checkDense(source: string, flag: number, which: string, pruned: boolean): void {
-  if (flag === 1) {
-    fail(
-      source,
-      `the ${which} matrix is quantised (a .ftz model made by \`fasttext quantize\`), which this scorer does not read`,
-      'Use the full-precision .bin model',
-    );
-  }
-  if (flag !== 0)
+/** The quantisation flag before a matrix: true for a quantised one. */
+function checkFlag(source: string, flag: number, which: string, pruned: boolean): boolean {
+  if (flag !== 0 && flag !== 1)
     fail(source, `invalid quantisation flag ${flag} before the ${which} matrix`, REDOWNLOAD);
-  if (pruned) {
+  if (pruned && flag === 0) {
     fail(source, 'the dictionary is pruned but the input matrix is not quantised', REDOWNLOAD);
   }
+  return flag === 1;
 }
 
 function readInt64(view: DataView, at: number): number {
@@ -272,20 +284,38 @@ function readInt64(view: DataView, at: number): number {
 }
 
 /**
- * Reads the two matrices once the whole file is in `bytes`. The input matrix must already be
- * 4-byte aligned there for a zero-copy view; otherwise it is copied.
+ * Reads the pruned-index table and the two matrices once the whole file is in `bytes`. A dense
+ * input matrix must already be 4-byte aligned there for a zero-copy view; otherwise it is
+ * copied, as are quantisers' centroids that are not aligned (a few hundred KB at most).
  */
 function finish(source: string, scanner: LayoutScanner, bytes: Uint8Array): FastTextData {
   const total = bytes.byteLength;
   const args = scanner.args!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const pruned = scanner.pruned ? readPruneIndex(scanner, view) : undefined;
   let pos = scanner.inputHeader;
-  const matrix = (which: 'input' | 'output', rows: number): Float32Array => {
-    if (pos + 16 > total) {
+  const need = (bytesNeeded: number, what: string) => {
+    if (pos + bytesNeeded > total) {
+      fail(
+        source,
+        `truncated in ${what}: it needs ${bytesNeeded} bytes from byte ${pos} but the file is ${total} bytes`,
+        REDOWNLOAD,
+      );
+    }
+  };
+  const floats = (length: number): Float32Array => {
+    const at = bytes.byteOffset + pos;
+    pos += length * 4;
+    return at % 4 === 0
+      ? new Float32Array(bytes.buffer, at, length)
+      : new Float32Array(bytes.buffer.slice(at, at + length * 4));
+  };
+  const shape = (which: string, rows: number, header: number) => {
+    if (pos + header > total) {
       fail(source, `truncated in the ${which} matrix header (file is ${total} bytes)`, REDOWNLOAD);
     }
-    const m = readInt64(view, pos);
-    const n = readInt64(view, pos + 8);
+    const m = readInt64(view, pos + header - 16);
+    const n = readInt64(view, pos + header - 8);
     if (m !== rows || n !== args.dim) {
       fail(
         source,
@@ -293,27 +323,79 @@ function finish(source: string, scanner: LayoutScanner, bytes: Uint8Array): Fast
         REDOWNLOAD,
       );
     }
-    pos += 16;
-    const length = m * n;
-    if (pos + length * 4 > total) {
+    pos += header;
+  };
+  const dense = (which: 'input' | 'output', rows: number): Float32Array => {
+    shape(which, rows, 16);
+    need(rows * args.dim * 4, `the ${which} matrix`);
+    return floats(rows * args.dim);
+  };
+  const quantizer = (which: string, dim: number): ProductQuantizer => {
+    need(16, `the ${which} quantiser`);
+    const [qdim, nsubq, dsub, lastdsub] = [0, 4, 8, 12].map((o) => view.getInt32(pos + o, true));
+    // Codes index centroids through these: a shape that does not tile `dim` would read past
+    // the centroids, so it is refused rather than scored.
+    if (
+      qdim !== dim ||
+      nsubq! < 1 ||
+      dsub! < 1 ||
+      lastdsub! < 1 ||
+      lastdsub! > dsub! ||
+      (nsubq! - 1) * dsub! + lastdsub! !== dim
+    ) {
       fail(
         source,
-        `truncated in the ${which} matrix: it needs ${length * 4} bytes from byte ${pos} but the file is ${total} bytes`,
+        `the ${which} quantiser has an invalid shape (dim ${qdim}, ${nsubq} sub-quantisers of ${dsub}, the last of ${lastdsub}) for dimension ${dim}`,
         REDOWNLOAD,
       );
     }
-    const at = bytes.byteOffset + pos;
-    pos += length * 4;
-    return at % 4 === 0
-      ? new Float32Array(bytes.buffer, at, length)
-      : new Float32Array(bytes.buffer.slice(at, at + length * 4));
+    pos += 16;
+    need(dim * KSUB * 4, `the ${which} quantiser's centroids`);
+    return { dim, nsubq: nsubq!, dsub: dsub!, lastdsub: lastdsub!, centroids: floats(dim * KSUB) };
   };
-  const input = matrix('input', scanner.nwords + args.bucket);
+  const quantised = (which: 'input' | 'output', rows: number): QuantMatrix => {
+    need(1, `the ${which} matrix header`);
+    const qnorm = bytes[pos]!;
+    if (qnorm > 1) fail(source, `invalid qnorm flag ${qnorm} in the ${which} matrix`, REDOWNLOAD);
+    pos += 1;
+    shape(which, rows, 16);
+    need(4, `the ${which} matrix header`);
+    const codesize = view.getInt32(pos, true);
+    pos += 4;
+    const codesAt = pos;
+    need(Math.max(codesize, 0), `the ${which} matrix codes`);
+    pos += Math.max(codesize, 0);
+    const pq = quantizer(which, args.dim);
+    if (codesize !== rows * pq.nsubq) {
+      fail(
+        source,
+        `the ${which} matrix has ${codesize} codes, expected ${rows} rows × ${pq.nsubq}`,
+        REDOWNLOAD,
+      );
+    }
+    const codes = bytes.subarray(codesAt, codesAt + codesize);
+    let norms: QuantMatrix['norms'];
+    if (qnorm === 1) {
+      need(rows, `the ${which} matrix norm codes`);
+      const normCodes = bytes.subarray(pos, pos + rows);
+      pos += rows;
+      norms = { codes: normCodes, pq: quantizer(`${which} norm`, 1) };
+    }
+    return { rows, cols: args.dim, codes, pq, norms };
+  };
+  // A pruned dictionary keeps only the rows `quantize -cutoff` selected: the words, then one
+  // row per kept n-gram bucket.
+  const inputRows = scanner.nwords + (pruned === undefined ? args.bucket : scanner.pruneSize);
+  const input = scanner.quantInput ? quantised('input', inputRows) : dense('input', inputRows);
   if (pos + 1 > total)
     fail(source, `truncated before the output matrix (file is ${total} bytes)`, REDOWNLOAD);
-  checkDense(source, bytes[pos]!, 'output', false);
+  // fastText reads the output matrix quantised only when the input one is (`-qout`).
+  const qout = checkFlag(source, bytes[pos]!, 'output', false);
   pos += 1;
-  const output = matrix('output', scanner.nlabels);
+  const output =
+    scanner.quantInput && qout
+      ? quantised('output', scanner.nlabels)
+      : dense('output', scanner.nlabels);
   return {
     version: scanner.version,
     args,
@@ -322,9 +404,47 @@ function finish(source: string, scanner: LayoutScanner, bytes: Uint8Array): Fast
     ntokens: scanner.ntokens,
     vocabulary: scanner.vocabulary!,
     labels: scanner.labels,
+    labelCounts: scanner.labelCounts,
+    pruned,
     input,
     output,
   };
+}
+
+/**
+ * The pruned dictionary's map from n-gram bucket to row (fastText's `pruneidx_`, an
+ * `unordered_map` where a repeated key keeps its last value), as an open-addressing table over
+ * a power of two of slots: (bucket + 1, row) pairs, 0 for an empty slot.
+ */
+function readPruneIndex(
+  scanner: LayoutScanner,
+  view: DataView,
+): { size: number; table: Int32Array } {
+  const count = scanner.pruneSize;
+  let slots = 1;
+  while (slots < 2 * count) slots *= 2;
+  const table = new Int32Array(new SharedArrayBuffer(8 * slots));
+  for (let i = 0; i < count; i++) {
+    const key = view.getInt32(scanner.pruneAt + 8 * i, true);
+    const row = view.getInt32(scanner.pruneAt + 8 * i + 4, true);
+    if (key < 0 || key >= scanner.args!.bucket || row < 0 || row >= count) {
+      fail(
+        scanner.source,
+        `pruned-index entry ${i + 1} maps bucket ${key} to row ${row}, outside the model's ${scanner.args!.bucket} buckets and ${count} kept rows`,
+        REDOWNLOAD,
+      );
+    }
+    let s = pruneSlot(key, slots);
+    while (table[2 * s] !== 0 && table[2 * s] !== key + 1) s = (s + 1) & (slots - 1);
+    table[2 * s] = key + 1;
+    table[2 * s + 1] = row;
+  }
+  return { size: count, table };
+}
+
+/** First slot of a bucket in the pruned-index table (Fibonacci hashing). */
+export function pruneSlot(bucket: number, slots: number): number {
+  return (Math.imul(bucket, 0x9e3779b1) >>> 0) % slots;
 }
 
 function checkHost(): void {
@@ -437,7 +557,9 @@ export async function readFastTextFile(path: string): Promise<FastTextData> {
       done ||= scanner.scan(filled);
     }
     if (!done) truncated(path, scanner, total);
-    const shift = alignment(scanner.inputHeader);
+    // A quantised input matrix is bytes (codes) and small quantisers, copied when unaligned:
+    // nothing there is worth moving the whole file for.
+    const shift = scanner.quantInput ? base : alignment(scanner.inputHeader);
     if (shift !== base) {
       bytes.copyWithin(shift, base, base + total);
       file = bytes.subarray(shift, shift + total);

@@ -250,12 +250,19 @@ describe('fastText model file errors', () => {
     expect((error as Error).message).toMatch(/download it again/);
   });
 
-  it('rejects quantised matrices', async () => {
+  it('reads the quantisation flags as fastText does', async () => {
     const { inputFlag, outputFlag } = layout(ova);
-    for (const at of [inputFlag, outputFlag]) {
-      const error = await loadPatched(patched((b) => b.writeUInt8(1, at)));
-      expect((error as Error).message).toMatch(/quantised.*\.ftz.*Use the full-precision \.bin/);
-    }
+    // A dense matrix read as a quantised one is refused as damaged...
+    const input = await loadPatched(patched((b) => b.writeUInt8(1, inputFlag)));
+    expect((input as Error).message).toMatch(/in the input matrix.*download it again/);
+    // ...while fastText reads the output matrix quantised only when the input one is.
+    const output = patched((b) => b.writeUInt8(1, outputFlag));
+    expect(await loadPatched(output)).toBeUndefined();
+    expect(Model.fromBytes(output).predict('Q1 Q2', -1)).toEqual(
+      models.get('ova')!.predict('Q1 Q2', -1),
+    );
+    const flag = await loadPatched(patched((b) => b.writeUInt8(2, inputFlag)));
+    expect((flag as Error).message).toMatch(/invalid quantisation flag 2 before the input matrix/);
   });
 
   it('rejects a pruned dictionary without quantisation, as fastText does', async () => {
@@ -263,11 +270,11 @@ describe('fastText model file errors', () => {
     expect((error as Error).message).toMatch(/pruned/);
   });
 
-  it('rejects losses and features the scorer does not implement', async () => {
-    const hs = await loadPatched(patched((b) => b.writeInt32LE(1, 8 + 6 * 4)));
-    expect((hs as Error).message).toMatch(/hierarchical softmax/);
+  it('rejects word-vector models and n-grams without hash buckets', async () => {
     const ngrams = await loadPatched(patched((b) => b.writeInt32LE(2, 8 + 5 * 4)));
-    expect((ngrams as Error).message).toMatch(/word n-grams/);
+    expect((ngrams as Error).message).toMatch(
+      /word n-grams \(wordNgrams 2\) but has 0 hash buckets/,
+    );
     const vectors = await loadPatched(patched((b) => b.writeInt32LE(2, 8 + 7 * 4)));
     expect((vectors as Error).message).toMatch(/skipgram word-vector model/);
   });
