@@ -176,7 +176,7 @@ describe('serve --offline without --models, every model package installed', () =
     );
     // The published revert risk model is a pickle: refused before a byte of it is downloaded.
     expect(reasons.get('revertrisk-language-agnostic')).toMatch(
-      /^revertrisk@20231117132654 is published as model\.pkl \(python-pickle\).*cannot run in Node\. Convert it/,
+      /^revertrisk@20231117132654 is published as model\.pkl \(python-pickle\).*cannot run in Node\. Convert model\.pkl.*npx liftwing-convert-revertrisk/,
     );
     for (const model of [
       'revertrisk-multilingual',
