@@ -17,11 +17,9 @@
  *   (dim 256, 1 M buckets: the n-gram rows alone are 1,000,000 × 256 × 4 bytes = 1.02 GB).
  */
 
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from '../src/index.js';
+import { writeFastTextBin, xorshift } from '@liftwing/test-utils';
 
 export interface LangidShape {
   nwords: number;
@@ -40,17 +38,6 @@ export const LID201: LangidShape = {
   maxn: 5,
   labels: 201,
 };
-
-/** Deterministic xorshift32, so a given shape always yields the same files. */
-export function random(seed: number): () => number {
-  let state = seed | 0 || 1;
-  return () => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
-}
 
 /** Code point ranges words are drawn from, one script per word, as in multilingual text. */
 const SCRIPTS: [from: number, to: number, minLength: number, maxLength: number][] = [
@@ -77,59 +64,22 @@ export interface BenchFiles {
   texts: string;
 }
 
-async function writeModel(path: string, shape: LangidShape, words: string[]): Promise<void> {
-  const out = createWriteStream(path);
-  const write = async (chunk: Uint8Array) => {
-    if (!out.write(chunk)) await once(out, 'drain');
-  };
-  const { nwords, dim, bucket, minn, maxn } = shape;
+function writeModel(path: string, shape: LangidShape, words: string[]): Promise<void> {
   const labels = Array.from(
     { length: shape.labels },
     (_, i) => `__label__l${String(i).padStart(3, '0')}_Latn`,
   );
-  const head = Buffer.alloc(92);
-  head.writeInt32LE(FASTTEXT_MAGIC, 0);
-  head.writeInt32LE(FASTTEXT_VERSION, 4);
-  // dim, ws, epoch, minCount, neg, wordNgrams, loss (softmax), model (sup), bucket, minn, maxn, lrUpdateRate
-  [dim, 5, 2, 1000, 5, 1, 3, 3, bucket, minn, maxn, 100].forEach((v, i) => {
-    head.writeInt32LE(v, 8 + 4 * i);
+  return writeFastTextBin(path, {
+    words,
+    labels,
+    dim: shape.dim,
+    loss: 'softmax',
+    bucket: shape.bucket,
+    minn: shape.minn,
+    maxn: shape.maxn,
+    inputScale: 0.1,
+    outputScale: 4,
   });
-  head.writeDoubleLE(1e-4, 56);
-  head.writeInt32LE(nwords + labels.length, 64);
-  head.writeInt32LE(nwords, 68);
-  head.writeInt32LE(labels.length, 72);
-  head.writeBigInt64LE(BigInt(nwords) * 1000n, 76);
-  head.writeBigInt64LE(-1n, 84);
-  await write(head);
-  const entries = [...words, ...labels];
-  for (let start = 0; start < entries.length; start += 65536) {
-    const parts: Buffer[] = [];
-    entries.slice(start, start + 65536).forEach((entry, j) => {
-      const tail = Buffer.alloc(10);
-      // Counts decrease, as in a dictionary fastText sorted.
-      tail.writeBigInt64LE(BigInt(entries.length - start - j + 1000), 1);
-      tail.writeInt8(start + j < nwords ? 0 : 1, 9);
-      parts.push(Buffer.from(entry, 'utf8'), tail);
-    });
-    await write(Buffer.concat(parts));
-  }
-  const next = random(12345);
-  const matrix = async (rows: number, scale: number) => {
-    const header = Buffer.alloc(17);
-    header.writeBigInt64LE(BigInt(rows), 1);
-    header.writeBigInt64LE(BigInt(dim), 9);
-    await write(header);
-    const rowsPerChunk = 16384;
-    for (let r = 0; r < rows; r += rowsPerChunk) {
-      const values = new Float32Array(Math.min(rowsPerChunk, rows - r) * dim);
-      for (let k = 0; k < values.length; k++) values[k] = (next() * 2 - 1) * scale;
-      await write(new Uint8Array(values.buffer));
-    }
-  };
-  await matrix(nwords + bucket, 0.1);
-  await matrix(labels.length, 4);
-  out.end();
-  await once(out, 'finish');
 }
 
 /**
@@ -145,7 +95,7 @@ export async function generate(
   const name = `langid-like-${shape.nwords}-${shape.dim}-${shape.bucket}`;
   const model = join(dir, `${name}.bin`);
   const texts = join(dir, `${name}-texts-${count}.txt`);
-  const next = random(201);
+  const next = xorshift(201);
   const seen = new Set<string>(['</s>']);
   const words = ['</s>'];
   const byScript: string[][] = SCRIPTS.map(() => []);

@@ -18,6 +18,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { float32Bits, peakRssMb } from '@liftwing/test-utils';
 import { FastTextPool, loadFastText } from '../src/index.js';
 import { generate, LID201 } from './generate.js';
 
@@ -37,18 +38,6 @@ interface Result {
 const SAMPLE = 500;
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
 
-const bits = (p: number) => {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, p);
-  return view.getUint32(0).toString(16).padStart(8, '0');
-};
-
-/** Peak RSS of this process image (VmHWM), not inherited across fork and exec. */
-function peakRssMb(): number {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-}
-
 const readTexts = (path: string) => readFileSync(path, 'utf8').split('\n').slice(0, -1);
 
 async function ours(model: string, textsPath: string): Promise<Result> {
@@ -63,7 +52,7 @@ async function ours(model: string, textsPath: string): Promise<Result> {
   const sample = texts.slice(0, SAMPLE).map((t) =>
     ft
       .predict(t, 3)
-      .map(([l, p]) => `${l}:${bits(p)}`)
+      .map(([l, p]) => `${l}:${float32Bits(p)}`)
       .join(' '),
   );
   const peak = peakRssMb();
@@ -97,7 +86,7 @@ async function wasm(model: string, textsPath: string): Promise<Result> {
   const textsPerSecond = texts.length / ((performance.now() - scoring) / 1000);
   const sample = texts
     .slice(0, SAMPLE)
-    .map((t) => [...ft.predict(t, 3, 0)].map(([l, p]) => `${l}:${bits(p)}`).join(' '));
+    .map((t) => [...ft.predict(t, 3, 0)].map(([l, p]) => `${l}:${float32Bits(p)}`).join(' '));
   return { baselineRssMb, loadSeconds, peakRssMb: peakRssMb(), textsPerSecond, sample };
 }
 

@@ -7,34 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glibcExpf } from '../src/expf.js';
 import { FASTTEXT_MAGIC, type FastTextModel, loadFastText } from '../src/index.js';
 import { FastTextModel as Model } from '../src/model.js';
+import { asBits, bits, type Expected, readExpected, wanted } from './expected.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
-interface Expected {
-  models: Record<string, { file: string; labels: string[]; nwords: number; dim: number }>;
-  /** float32 bits of x and of glibc's expf(x), where expf is not correctly rounded. */
-  expf: [string, string][];
-  texts: string[];
-  cases: {
-    model: string;
-    text: number;
-    k: number;
-    threshold: number;
-    labels: number[];
-    bits: string;
-  }[];
-}
-
-const expected = JSON.parse(await readFile(join(FIXTURES, 'expected.json'), 'utf8')) as Expected;
-
-/** float32 bit pattern of a probability, as the fixture records it. */
-function bits(value: number): string {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, value);
-  // A float64 that is not exactly a float32 would be rounded by setFloat32 and go unnoticed.
-  expect(view.getFloat32(0)).toBe(value);
-  return view.getUint32(0).toString(16).padStart(8, '0');
-}
+/** The outlink-shaped fixtures also record glibc's expf where it is not correctly rounded. */
+const expected = (await readExpected(FIXTURES)) as Expected & { expf: [string, string][] };
 
 const models = new Map<string, FastTextModel>();
 beforeAll(async () => {
@@ -61,11 +39,8 @@ describe('fastText scorer against python3-fasttext 0.9.2', () => {
     for (const c of cases) {
       const text = expected.texts[c.text]!;
       const got = model.predict(text, c.k, c.threshold);
-      const want = c.labels.map((l, i) => [
-        expected.models[name]!.labels[l],
-        c.bits.slice(8 * i, 8 * i + 8),
-      ]);
-      const have = got.map(([label, p]) => [label, bits(p)]);
+      const want = wanted(expected, c);
+      const have = asBits(got);
       if (JSON.stringify(have) !== JSON.stringify(want)) {
         mismatches++;
         if (firstMismatches.length < 3) {

@@ -4,31 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { InputError, WorkerError } from '@liftwing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FastTextModel, FastTextPool, loadFastText } from '../src/index.js';
+import { asBits, byOptions, readExpected, wanted } from './expected.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-interface Expected {
-  models: Record<string, { file: string; labels: string[] }>;
-  texts: string[];
-  cases: {
-    model: string;
-    text: number;
-    k: number;
-    threshold: number;
-    labels: number[];
-    bits: string;
-  }[];
-}
-
-const expected = JSON.parse(await readFile(join(FIXTURES, 'expected.json'), 'utf8')) as Expected;
-
-/** float32 bits, as the fixture records every probability. */
-function bits(value: number): string {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, value);
-  expect(view.getFloat32(0)).toBe(value);
-  return view.getUint32(0).toString(16).padStart(8, '0');
-}
+const expected = await readExpected(FIXTURES);
 
 const models = new Map<string, FastTextModel>();
 const pools: FastTextPool[] = [];
@@ -51,14 +30,7 @@ describe('FastTextPool', () => {
     async (name) => {
       const model = models.get(name)!;
       const pool = poolOf(model, 3);
-      const cases = expected.cases.filter((c) => c.model === name);
-      // One batch per (k, threshold), as a caller would send them.
-      const groups = new Map<string, typeof cases>();
-      for (const c of cases) {
-        const key = `${c.k} ${c.threshold}`;
-        groups.set(key, [...(groups.get(key) ?? []), c]);
-      }
-      for (const group of groups.values()) {
+      for (const group of byOptions(expected.cases.filter((c) => c.model === name))) {
         const { k, threshold } = group[0]!;
         const results = await pool.predictBatch(
           group.map((c) => expected.texts[c.text]!),
@@ -66,15 +38,9 @@ describe('FastTextPool', () => {
         );
         const have = results.map((result) => {
           if (!result.ok) throw result.error;
-          return result.value.map(([label, p]) => [label, bits(p)]);
+          return asBits(result.value);
         });
-        const want = group.map((c) =>
-          c.labels.map((l, i) => [
-            expected.models[name]!.labels[l],
-            c.bits.slice(8 * i, 8 * i + 8),
-          ]),
-        );
-        expect(have).toEqual(want);
+        expect(have).toEqual(group.map((c) => wanted(expected, c)));
       }
     },
   );

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadFastText } from '@liftwing/fasttext';
+import { float32Bits, peakRssMb } from '@liftwing/test-utils';
 import { generate } from './generate.js';
 
 interface Result {
@@ -31,21 +32,6 @@ interface Result {
 
 const SAMPLE = 300;
 const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
-
-const bits = (p: number) => {
-  const view = new DataView(new ArrayBuffer(4));
-  view.setFloat32(0, p);
-  return view.getUint32(0).toString(16).padStart(8, '0');
-};
-
-/**
- * Peak RSS of this process image from /proc (VmHWM): unlike getrusage's maxrss, it is not
- * inherited from the parent across fork and exec.
- */
-function peakRssMb(): number {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
-}
 
 async function worker(model: string, docsPath: string): Promise<Result> {
   const baselineRssMb = peakRssMb();
@@ -64,7 +50,9 @@ async function worker(model: string, docsPath: string): Promise<Result> {
     firstSeconds,
     peakRssMb: peakRssMb(),
     docsPerSecond,
-    sample: results.slice(0, SAMPLE).map((r) => r.map(([l, p]) => `${l}:${bits(p)}`).join(' ')),
+    sample: results
+      .slice(0, SAMPLE)
+      .map((r) => r.map(([l, p]) => `${l}:${float32Bits(p)}`).join(' ')),
   };
 }
 

@@ -6,6 +6,7 @@ export {
 } from './artifacts.js';
 export { bytes, sha256 } from './bytes.js';
 export { type EndlessBody, type EndlessOptions, streamEndless } from './endless-body.js';
+export * from './fasttext-bin.js';
 export {
   type FakeGateway,
   type ModelScript,
@@ -21,6 +22,7 @@ export {
   sendJson,
   startLoopbackServer,
 } from './loopback.js';
+export * from './measure.js';
 export {
   type FakeMediaWiki,
   type FakeMediaWikiOptions,
