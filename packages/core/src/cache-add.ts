@@ -137,10 +137,11 @@ export interface KnownVersions {
 
 /**
  * The artifact a single file added as `version` of a model stands for: the one artifact the
- * registry gives that version, else the one of the model's newest version that was not itself
- * added from local files (a version id of your own, such as `local-1`, has no entry to go by, and
- * the model loads the file under the name its published versions use). Undefined when that
- * version has several artifacts (a bundle: the file keeps its own name) or the model none.
+ * registry gives that version; else, for a version id of your own (`local-1`), that of the
+ * model's newest published version, or failing one (a published version added again from a local
+ * file is a local one now) its newest version: the model loads the file under the name its
+ * versions use. Undefined when that version has several artifacts (a bundle: the file keeps its
+ * own name) or the model has no version.
  */
 export function registryArtifactOf(
   model: KnownVersions,
@@ -148,7 +149,8 @@ export function registryArtifactOf(
 ): { name: string; format: string } | undefined {
   const known =
     model.versions.find((v) => v.id === version) ??
-    model.versions.find((v) => v.origin !== 'local');
+    model.versions.find((v) => v.origin !== 'local') ??
+    model.versions[0];
   return known?.artifacts.length === 1 ? known.artifacts[0] : undefined;
 }
 

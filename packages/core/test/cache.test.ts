@@ -362,7 +362,7 @@ describe('management', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('keeps a single file its own name where the registry has no one name to give', () => {
+  it('picks the name of the version, else of the newest published one, and none for a bundle', () => {
     const version = (id: string, origin: string, ...names: string[]) => ({
       id,
       origin,
@@ -372,9 +372,13 @@ describe('management', () => {
     const bundle = { versions: [version('1', 'built-in', 'model.onnx', 'manifest.json')] };
     expect(registryArtifactOf(bundle, '1')).toBeUndefined();
     expect(registryArtifactOf(bundle, 'mine')).toBeUndefined();
+    // A published version added again from a local file is a local one; its name still counts.
     const onlyLocal = { versions: [version('local-1', 'local', 'x.bin')] };
-    expect(registryArtifactOf(onlyLocal, 'local-2')).toBeUndefined();
-    expect(registryArtifactOf(onlyLocal, 'local-1')).toEqual({ name: 'x.bin', format: 'file' });
+    expect(registryArtifactOf(onlyLocal, 'local-2')).toEqual({ name: 'x.bin', format: 'file' });
+    const both = {
+      versions: [version('local-1', 'local', 'x.bin'), version('1', 'built-in', 'y.bin')],
+    };
+    expect(registryArtifactOf(both, 'local-2')).toEqual({ name: 'y.bin', format: 'file' });
   });
 
   it('resolves the cache directory from the environment, never inside node_modules', () => {
