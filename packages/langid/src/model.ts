@@ -100,8 +100,8 @@ const ONLINE: OnlineModelSpec<LangIdRequest, LangIdResponse> = {
 };
 
 /**
- * Creates the `langid` model. Offline, the ~1.2 GB fastText model is downloaded once (verified,
- * into core's cache) and loaded (about a second): reuse the instance.
+ * Creates the `langid` model. Offline, the fastText model (large: a model of its shape is about
+ * 1.2 GB) is downloaded once into core's cache, checked, and loaded: reuse the instance.
  *
  * @example
  * ```ts
