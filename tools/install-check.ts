@@ -36,6 +36,10 @@ const FASTTEXT_FIXTURE = 'packages/fasttext/test/fixtures/ova.bin';
 /** Files a runnable example may read, by package: copied into the folder it runs in. */
 const FIXTURES: Record<string, Record<string, string>> = {
   '@liftwing/fasttext': { 'model.bin': FASTTEXT_FIXTURE },
+  // A small model with OpenLID labels, in place of the 1.2 GB lid201-model.bin.
+  '@liftwing/langid': {
+    'lid201-model.bin': 'packages/fasttext/test/fixtures/subwords/softmax-2-5.bin',
+  },
 };
 
 interface Package {

@@ -81,7 +81,8 @@ function cacheBackend(env: Env): CacheBackend {
       };
     },
     async add({ model, version, from }) {
-      return entryOf(cache(), await addLocalModel({ model, version, from, env }));
+      const added = await addLocalModel({ model, version, from, env });
+      return { ...entryOf(cache(), added), files: added.artifacts.map((a) => a.name) };
     },
     remove: (model, version) => cache().remove(model, version),
   };

@@ -65,8 +65,16 @@ export interface CacheBackend {
   list(): Promise<CacheEntry[]>;
   verify(): Promise<CacheCheck[]>;
   prune(options: { dryRun: boolean }): Promise<{ removed: CacheEntry[]; freedBytes: number }>;
-  /** Adds a local file or directory (e.g. a converted ONNX bundle) as a version of a model. */
-  add(options: { model: string; version: string; from: string }): Promise<CacheEntry>;
+  /**
+   * Adds a local file or directory (e.g. a converted ONNX bundle) as a version of a model; a
+   * single file is recorded under the name of the model's artifact in the registry. Resolves with
+   * the version and the names its files were recorded under.
+   */
+  add(options: {
+    model: string;
+    version: string;
+    from: string;
+  }): Promise<CacheEntry & { files: string[] }>;
   /** Removes one cached version, its recorded digests included; rejects if nothing is cached. */
   remove(model: string, version: string): Promise<{ freedBytes: number }>;
 }

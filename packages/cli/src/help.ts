@@ -172,7 +172,9 @@ Examples:
   path      the cache directory
   add       records a local file, or every file of a directory (e.g. a converted ONNX bundle:
             model.onnx + manifest.json), as a version of a model; it then loads offline like a
-            downloaded one
+            downloaded one. A single file is recorded under the name the registry gives that
+            model's file (that of the version, else of its latest published version), whatever
+            it is called on disk
   rm        removes one cached version: its files, and the checksums recorded on first use, so
             that the next pull downloads and checks it afresh
 

@@ -664,7 +664,7 @@ describe('liftwing cache', () => {
       },
     ],
     prune: async ({ dryRun }) => ({ removed: [entry], freedBytes: dryRun ? 0 : entry.bytes }),
-    add: async ({ model, version }) => ({ ...entry, model, version }),
+    add: async ({ model, version }) => ({ ...entry, model, version, files: ['model.bin'] }),
     remove: async (model, version) => {
       removed.push(`${model}@${version}`);
       return { freedBytes: entry.bytes };
@@ -693,6 +693,45 @@ describe('liftwing cache', () => {
     expect(await run(['cache', 'path'], path.io, ok)).toBe(0);
     expect(path.stdout.text).toBe('/c\n');
     expect(await run(['cache', 'ls', '--dry-run'], fakeIo().io, ok)).toBe(2);
+  });
+
+  it('says under which name a single file was recorded, and nothing of it for a bundle', async () => {
+    const adding = (files: string[]) =>
+      fakeDeps({
+        cache: {
+          ...backend(true),
+          add: async ({ model, version }) => ({ ...entry, model, version, files }),
+        },
+      }).deps;
+    const single = fakeIo();
+    expect(
+      await run(
+        ['cache', 'add', 'outlink@local-1', '/x/ova.bin'],
+        single.io,
+        adding(['model.bin']),
+      ),
+    ).toBe(0);
+    expect(single.stdout.text).toBe(
+      'Added outlink-topic-model@local-1 (990 MB) at /c/outlink, recorded as model.bin (the name ' +
+        'outlink loads it by; the file was ova.bin).\nUse it: liftwing predict outlink@local-1 --offline ...\n',
+    );
+    const bundle = fakeIo();
+    const files = ['manifest.json', 'model.onnx'];
+    expect(
+      await run(
+        ['cache', 'add', 'outlink@local-2', '/x/bundle', '--json'],
+        bundle.io,
+        adding(files),
+      ),
+    ).toBe(0);
+    expect(JSON.parse(bundle.stdout.text)).toMatchObject({ version: 'local-2', files });
+    const plain = fakeIo();
+    expect(
+      await run(['cache', 'add', 'outlink@local-3', '/x/bundle'], plain.io, adding(files)),
+    ).toBe(0);
+    expect(plain.stdout.text).toMatch(
+      /^Added outlink-topic-model@local-3 \(990 MB\) at \/c\/outlink\.\n/,
+    );
   });
 
   it('removes one version by its alias, and asks for the version', async () => {

@@ -3,8 +3,8 @@
  * devDependency: `--offline` downloads what is missing (as the library does), `--no-download` and
  * `LIFTWING_OFFLINE=1` never do, and `serve --offline` without `--models` serves what can run
  * here. The built-in catalogue is used as published, with its model tree on a loopback fake that
- * serves outlink's pinned version (the fastText fixture of @liftwing/outlink); the gateway and
- * MediaWiki fakes must see no request at all.
+ * serves outlink's and langid's pinned versions (fastText fixtures of @liftwing/fasttext); the
+ * gateway and MediaWiki fakes must see no request at all.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -24,6 +24,10 @@ const FASTTEXT = join(CLI_ROOT, '..', 'fasttext', 'test', 'fixtures');
 /** The version @liftwing/outlink pins, where the catalogue says the tree has it. */
 const PINNED = '20221111111111';
 const ARTIFACT = `${PUBLISHED_ROOT}articletopic/outlink/${PINNED}/model.bin`;
+/** The version @liftwing/langid pins, and the engine's fixture with lid201 labels in its place. */
+const LANGID_PINNED = '20231011160342';
+const LANGID_ARTIFACT = `${PUBLISHED_ROOT}llm/langid/${LANGID_PINNED}/lid201-model.bin`;
+const LANGID_MODEL = join(FASTTEXT, 'subwords', 'softmax-2-5.bin');
 const FEATURES = (
   JSON.parse(await readFile(join(FASTTEXT, 'expected.json'), 'utf8')) as {
     texts: string[];
@@ -51,7 +55,10 @@ const running: ChildProcess[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'liftwing-e2e-first-use-'));
-  tree = await startArtifactServer({ [ARTIFACT]: await readFile(join(FASTTEXT, 'ova.bin')) });
+  tree = await startArtifactServer({
+    [ARTIFACT]: await readFile(join(FASTTEXT, 'ova.bin')),
+    [LANGID_ARTIFACT]: await readFile(LANGID_MODEL),
+  });
   gateway = await startLoopbackServer(() => ({ status: 500, body: {} }));
   mediawiki = await startLoopbackServer(() => ({ status: 500, body: {} }));
   base = {
@@ -155,14 +162,14 @@ describe('predict --offline on first use', () => {
 });
 
 describe('serve --offline without --models, every model package installed', () => {
-  it('downloads and serves outlink, and says which models it skipped and why', async () => {
+  it('downloads and serves outlink and langid, and says which models it skipped and why', async () => {
     const env = freshEnv();
     const server = startCli(['serve', '--port', '0', '--offline'], env, { running });
     const [, url, served] = await server.until(
       'stderr',
       /liftwing serve: listening on (\S+) \(offline: (.*)\)\n/,
     );
-    expect(served).toBe('outlink-topic-model');
+    expect(served).toBe('outlink-topic-model, langid');
     const skipped = server.out.stderr.slice(
       server.out.stderr.indexOf('liftwing serve: not serving'),
     );
@@ -178,12 +185,7 @@ describe('serve --offline without --models, every model package installed', () =
     expect(reasons.get('revertrisk-language-agnostic')).toMatch(
       /^revertrisk@20231117132654 is published as model\.pkl \(python-pickle\).*cannot run in Node\. Convert model\.pkl.*npx liftwing-convert-revertrisk/,
     );
-    for (const model of [
-      'revertrisk-multilingual',
-      'revertrisk-wikidata',
-      'langid',
-      'edit-check',
-    ]) {
+    for (const model of ['revertrisk-multilingual', 'revertrisk-wikidata', 'edit-check']) {
       expect(reasons.get(model)).toBe('online only');
     }
     // The 109 revscoring models, online only, in one line.
@@ -194,8 +196,18 @@ describe('serve --offline without --models, every model package installed', () =
     expect(downloads()).toBeGreaterThan(0);
 
     expect(await (await fetch(`${url}/v1/models`)).json()).toEqual({
-      models: ['outlink-topic-model'],
+      models: ['outlink-topic-model', 'langid'],
     });
+    const langid = await fetch(`${url}/v1/models/langid:predict`, {
+      method: 'POST',
+      body: JSON.stringify({ text: 'ann' }),
+    });
+    const offline = await runCli(['predict', 'langid', '--offline', '--text', 'ann'], env);
+    expect({ status: langid.status, text: await langid.text() }).toEqual({
+      status: 200,
+      text: offline.stdout.trimEnd(),
+    });
+    expect(tree.requests.filter((r) => r.path === LANGID_ARTIFACT)).toHaveLength(1);
     const body = { lang: 'en', page_title: 'Test_page', debug: true, features_str: FEATURES };
     const response = await fetch(`${url}/v1/models/outlink-topic-model:predict`, {
       method: 'POST',

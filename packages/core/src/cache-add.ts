@@ -39,6 +39,12 @@ export interface AddOptions {
   modelVersion?: string | null;
   /** Format of each file by name; default guessed from the extension. */
   formats?: Record<string, string>;
+  /**
+   * The name `from` is stored under when it is a single file (default: its own name), so that a
+   * model finds it under the name it loads (`lid201-model.bin`, `model.bin`) whatever the file is
+   * called on disk; see {@link registryArtifactOf}. A directory's files keep their names.
+   */
+  artifactName?: string;
   /** Required when the model is new to the registries: alias, package, description, ... */
   describe?: Omit<ModelEntry, 'name' | 'versions'>;
 }
@@ -65,8 +71,9 @@ export async function addLocalFiles(
     throw new ArtifactError('cache_error', `Cannot add ${source}: the directory is empty.`);
   const root = info.isDirectory() ? source : dirname(source);
   const artifacts: ArtifactEntry[] = [];
-  for (const name of files) {
-    const { sha256, size } = await copyIn(records, join(root, name));
+  for (const file of files) {
+    const name = info.isDirectory() ? file : (options.artifactName ?? file);
+    const { sha256, size } = await copyIn(records, join(root, file));
     artifacts.push({
       name,
       path: `local/${options.model}/${options.version}/${name}`,
@@ -117,6 +124,34 @@ export async function addLocalFiles(
     (v) => v.model === options.model && v.version === options.version,
   );
   return added!;
+}
+
+/** What {@link registryArtifactOf} reads of a model: its versions, newest first, as the registry gives them. */
+export interface KnownVersions {
+  versions: readonly {
+    id: string;
+    origin: string;
+    artifacts: readonly { name: string; format: string }[];
+  }[];
+}
+
+/**
+ * The artifact a single file added as `version` of a model stands for: the one artifact the
+ * registry gives that version; else, for a version id of your own (`local-1`), that of the
+ * model's newest published version, or failing one (a published version added again from a local
+ * file is a local one now) its newest version: the model loads the file under the name its
+ * versions use. Undefined when that version has several artifacts (a bundle: the file keeps its
+ * own name) or the model has no version.
+ */
+export function registryArtifactOf(
+  model: KnownVersions,
+  version: string,
+): { name: string; format: string } | undefined {
+  const known =
+    model.versions.find((v) => v.id === version) ??
+    model.versions.find((v) => v.origin !== 'local') ??
+    model.versions[0];
+  return known?.artifacts.length === 1 ? known.artifacts[0] : undefined;
 }
 
 /** Copies a local file into a blob, hashing it on the way. */

@@ -35,7 +35,7 @@ import type { ArtifactEntry } from './catalogue.js';
 import type { ArtifactInfo, ResolvedVersion } from './registry.js';
 import { settingsOf } from './settings.js';
 
-export type { AddOptions } from './cache-add.js';
+export { type AddOptions, type KnownVersions, registryArtifactOf } from './cache-add.js';
 export type { PruneOptions, PruneReport, VerifyEntry, VerifyReport } from './cache-maintenance.js';
 export type {
   ArtifactCacheOptions,

@@ -10,6 +10,7 @@ import {
   type CachedVersion,
   type Trust,
 } from './cache.js';
+import { registryArtifactOf } from './cache-add.js';
 import { isLiftWingError } from './errors.js';
 import {
   type ModelInfo,
@@ -105,12 +106,23 @@ export interface AddLocalModelOptions
 
 /**
  * Adds a locally made model version (a converted model, your own training run) to the cache and
- * its local registry; afterwards `ensureModel('<alias>@<version>')` loads it like any other.
+ * its local registry; afterwards `ensureModel('<alias>@<version>')` loads it like any other. A
+ * single file of a model the registry knows is recorded under the name of that model's artifact
+ * (see `registryArtifactOf`), whatever it is called on disk.
  */
 export async function addLocalModel(options: AddLocalModelOptions): Promise<CachedVersion> {
   const settings = settingsOf(options);
   const registry = await registryFor(options, settings);
-  let name = options.model;
-  if (options.describe === undefined) name = registry.model(options.model).name;
-  return new ArtifactCache({ ...options, settings }).add({ ...options, model: name });
+  if (options.describe !== undefined)
+    return new ArtifactCache({ ...options, settings }).add(options);
+  const model = registry.model(options.model);
+  // A single file goes under the name (and format) the registry gives the model's artifact.
+  const known = registryArtifactOf(model, options.version);
+  return new ArtifactCache({ ...options, settings }).add({
+    ...options,
+    model: model.name,
+    artifactName: options.artifactName ?? known?.name,
+    formats:
+      known === undefined ? options.formats : { [known.name]: known.format, ...options.formats },
+  });
 }

@@ -28,6 +28,7 @@ import {
   type EnsureModelOptions,
   ensureModel,
   Registry,
+  registryArtifactOf,
   resolveCacheDir,
 } from '../src/index.js';
 
@@ -295,6 +296,89 @@ describe('management', () => {
     await cache.prune({ keepLatest: 0 });
     const registry = await Registry.load({ cacheDir, registry: registryFile, env: {} });
     expect(() => registry.resolve('tiny@local-onnx')).toThrow(/no version local-onnx/);
+  });
+
+  it('records a single file under the name the registry gives the model file, whatever its own', async () => {
+    await writeTestRegistry(registryFile, {
+      modelsUrl: server.url,
+      versions: [
+        {
+          id: '3',
+          status: 'production',
+          artifacts: [
+            { name: 'lid-model.bin', path: 'tiny/3/lid-model.bin', format: 'fasttext-bin' },
+          ],
+        },
+        {
+          id: '2',
+          status: 'archived',
+          artifacts: [{ name: 'older.bin', path: 'tiny/2/older.bin' }],
+        },
+      ],
+    });
+    const file = join(root, 'my download.bin');
+    await writeFile(file, v2);
+    // A version the registry knows: its artifact's name and format.
+    const known = await addLocalModel({ ...options(), model: 'tiny', version: '2', from: file });
+    expect(known.artifacts.map((a) => a.name)).toEqual(['older.bin']);
+    // A version of your own: the name of the newest version that was not added locally.
+    const own = await addLocalModel({
+      ...options(),
+      model: 'tiny',
+      version: 'local-1',
+      from: file,
+    });
+    expect(own.artifacts.map((a) => a.name)).toEqual(['lid-model.bin']);
+    const again = await addLocalModel({
+      ...options(),
+      model: 'tiny',
+      version: 'local-2',
+      from: file,
+    });
+    expect(again.artifacts.map((a) => a.name)).toEqual(['lid-model.bin']);
+    const loaded = await ensureModel('tiny@local-1', options({ offline: true }));
+    expect(Object.keys(loaded.files)).toEqual(['lid-model.bin']);
+    expect(loaded.version.artifacts[0]).toMatchObject({ format: 'fasttext-bin', source: 'local' });
+    expect(sha256(await readFile(loaded.files['lid-model.bin']!))).toBe(sha256(v2));
+    // An explicit name wins; a directory's files keep their own names.
+    const named = await addLocalModel({
+      ...options(),
+      model: 'tiny',
+      version: 'local-3',
+      from: file,
+      artifactName: 'chosen.bin',
+    });
+    expect(named.artifacts.map((a) => a.name)).toEqual(['chosen.bin']);
+    const bundle = join(root, 'bundle');
+    await mkdir(bundle);
+    await writeFile(join(bundle, 'weights.bin'), v1);
+    const dir = await addLocalModel({
+      ...options(),
+      model: 'tiny',
+      version: 'local-4',
+      from: bundle,
+    });
+    expect(dir.artifacts.map((a) => a.name)).toEqual(['weights.bin']);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('picks the name of the version, else of the newest published one, and none for a bundle', () => {
+    const version = (id: string, origin: string, ...names: string[]) => ({
+      id,
+      origin,
+      artifacts: names.map((name) => ({ name, format: 'file' })),
+    });
+    expect(registryArtifactOf({ versions: [] }, '1')).toBeUndefined();
+    const bundle = { versions: [version('1', 'built-in', 'model.onnx', 'manifest.json')] };
+    expect(registryArtifactOf(bundle, '1')).toBeUndefined();
+    expect(registryArtifactOf(bundle, 'mine')).toBeUndefined();
+    // A published version added again from a local file is a local one; its name still counts.
+    const onlyLocal = { versions: [version('local-1', 'local', 'x.bin')] };
+    expect(registryArtifactOf(onlyLocal, 'local-2')).toEqual({ name: 'x.bin', format: 'file' });
+    const both = {
+      versions: [version('local-1', 'local', 'x.bin'), version('1', 'built-in', 'y.bin')],
+    };
+    expect(registryArtifactOf(both, 'local-2')).toEqual({ name: 'y.bin', format: 'file' });
   });
 
   it('resolves the cache directory from the environment, never inside node_modules', () => {

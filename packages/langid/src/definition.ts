@@ -4,17 +4,18 @@
  * @packageDocumentation
  */
 import { defineModel } from '@liftwing/core/model-kit';
-import type { LangIdModel, LangIdOptions } from './model.js';
+import type { LangIdModel, LangIdModelOptions } from './model.js';
+import pin from './model-pin.json' with { type: 'json' };
 
 /** The `langid` definition; `definition.create(options)` is `createModel(options)`. */
-export const definition = defineModel<LangIdModel, LangIdOptions>({
+export const definition = defineModel<LangIdModel, LangIdModelOptions>({
   name: 'langid',
   alias: 'langid',
   package: '@liftwing/langid',
   description: 'The language a text is written in (201 languages, OpenLID), with its wiki code.',
-  // Online only for now: the service decides its version. Offline (a pin) comes later.
-  pin: null,
-  modes: ['online'],
+  // Offline runs the OpenLID lid201-model.bin of this catalogue version (src/model-pin.json).
+  pin,
+  modes: ['online', 'offline'],
   // The request of docs/langid.yaml and src/models/langid/model.py (inference-services).
   request: {
     type: 'object',

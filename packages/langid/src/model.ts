@@ -1,16 +1,55 @@
 /**
- * The `langid` model: online through the Lift Wing gateway with core's `createOnlineModel`.
+ * The `langid` model behind liftwing's one model contract: online through the Lift Wing gateway
+ * (core's `createOnlineModel`), or offline with the OpenLID fastText model the server runs
+ * (`lid201-model.bin`), scored by `@liftwing/fasttext` exactly as the server's
+ * `model.predict(text)` scores it.
  *
- * Offline mode is planned (the OpenLID `lid201-model.bin` fastText model that the service runs,
- * pinned in core's catalogue): `createModel` already dispatches on the mode, and the request
- * checks and text normalisation it will need live in `request.ts`.
+ * The offline pipeline is the server's (`src/models/langid/model.py` in
+ * wikimedia/machinelearning-liftwing-inference-services): the request checks, `normalize_text`
+ * (collapse, strip, cut to 100 characters), fastText's `predict` with `k = 1` and threshold 0,
+ * the label without `__label__`, and the wiki code and name from its languages table.
  */
-import { ConfigError, type LiftWingModel, type ModelOptions } from '@liftwing/core';
-import { createOnlineModel, type OnlineModelSpec } from '@liftwing/core/model-kit';
-import { type LangIdRequest, validateLangIdRequest } from './request.js';
+import {
+  type BatchResult,
+  ConfigError,
+  ensureModel,
+  type HandleOptions,
+  type LiftWingModel,
+  ModelFormatError,
+  type ModelOptions,
+  type PredictManyOptions,
+  type PredictOptions,
+  type RawRequest,
+} from '@liftwing/core';
+import {
+  bodyOf,
+  createOnlineModel,
+  handleManyVia,
+  itemError,
+  modelRef,
+  modeOf,
+  type OnlineModelSpec,
+  ProgressCounter,
+  settingsOf,
+} from '@liftwing/core/model-kit';
+import {
+  type FastTextModel,
+  FastTextPool,
+  type FastTextPrediction,
+  loadFastText,
+} from '@liftwing/fasttext';
+import { languageOf } from './languages.js';
+import pin from './model-pin.json' with { type: 'json' };
+import { type LangIdRequest, normalizeText, validateLangIdRequest } from './request.js';
 
 /** The Lift Wing model name: `/v1/models/langid:predict`. */
 export const LANGID_MODEL_NAME = 'langid';
+
+/** The registry version this release of the package was built against (`src/model-pin.json`). */
+export const PINNED_VERSION: string = pin.version;
+
+/** The model file of a registry version (the server's default `MODEL_PATH` names it). */
+export const LANGID_ARTIFACT = 'lid201-model.bin';
 
 /**
  * The service's `Host` on the WMF-internal endpoint: inference service `langid` in namespace
@@ -25,35 +64,216 @@ export interface LangIdResponse {
   language: string;
   /**
    * The Wikimedia language code from the server's `languages.tsv`, e.g. `en`. Empty (`""`) for
-   * the labels that table gives no wiki code (such as `apc_Arab`).
+   * the labels that table gives no wiki code (such as `apc_Arab` or `zho_Hans`).
    */
   wikicode: string;
   /** The language's English name from the same table, e.g. `English`. */
   languagename: string;
-  /** The model's probability for that label, between 0 and 1. */
+  /**
+   * fastText's probability for that label: a float32 widened to a double (so it prints with
+   * 17 digits, e.g. `0.9999690055847168`), as the server's numpy float64 does. fastText adds
+   * 1e-5 before its log, so a certain prediction scores up to 1.00001.
+   */
   score: number;
 }
 
-/** The `langid` model, online (offline comes in a later release). */
-export type LangIdModel = LiftWingModel<LangIdRequest, LangIdResponse>;
+/** The `langid` model: {@link LiftWingModel} of {@link LangIdRequest} and {@link LangIdResponse}. */
+export interface LangIdModel extends LiftWingModel<LangIdRequest, LangIdResponse> {
+  /** The loaded fastText model (offline only, until `close`). */
+  readonly fastText: FastTextModel | undefined;
+}
 
-/** Options of {@link createModel}: core's model options. */
-export type LangIdOptions = ModelOptions;
+/** Options of {@link createModel}: core's {@link ModelOptions} and these. */
+export interface LangIdModelOptions extends ModelOptions {
+  /** Offline: a local fastText model (an OpenLID `lid201-model.bin`) instead of the registry's. */
+  modelPath?: string;
+}
+
+/** Former name of {@link LangIdModelOptions}. */
+export type LangIdOptions = LangIdModelOptions;
 
 /** The server has no batch form: each request is sent alone (`predictMany` runs them at the client's concurrency). */
 const ONLINE: OnlineModelSpec<LangIdRequest, LangIdResponse> = {
   name: LANGID_MODEL_NAME,
   validate: validateLangIdRequest,
   internalHost: LANGID_INTERNAL_HOST,
-  offlineMessage:
-    '@liftwing/langid runs only online in this release; offline mode (the OpenLID fastText model) is planned.',
 };
 
 /**
- * Creates the `langid` model. Only `mode: 'online'` (the default) exists in this release.
+ * Creates the `langid` model. Offline, the fastText model (large: a model of its shape is about
+ * 1.2 GB) is downloaded once into core's cache, checked, and loaded: reuse the instance.
  *
- * @throws {@link ConfigError} for `mode: 'offline'`.
+ * @example
+ * ```ts
+ * const langid = await createModel({ mode: 'offline' });
+ * await langid.predict({ text: 'Ein Wiki ist eine Website' });
+ * // { language: 'deu_Latn', wikicode: 'de', languagename: 'German', score: 0.99... }
+ * ```
+ *
+ * @throws {ConfigError} for an unknown mode; registry, cache and download errors of
+ *   `ensureModel`; {@link ModelFormatError} for a file that is not a fastText model.
  */
-export async function createModel(options: LangIdOptions = {}): Promise<LangIdModel> {
-  return createOnlineModel(ONLINE, options);
+export async function createModel(options: LangIdModelOptions = {}): Promise<LangIdModel> {
+  // Resolved once: the cache, the registry and the gateway client then share one transport.
+  const resolved = { ...options, settings: settingsOf(options) };
+  if (modeOf(resolved) === 'online') {
+    return Object.assign(createOnlineModel(ONLINE, resolved), { fastText: undefined });
+  }
+  let path = resolved.modelPath;
+  let version = resolved.version;
+  if (path === undefined) {
+    const ensured = await ensureModel(modelRef(LANGID_MODEL_NAME, version), {
+      ...resolved,
+      pinned: pin,
+    });
+    path = ensured.files[LANGID_ARTIFACT];
+    if (path === undefined) {
+      throw new ConfigError(
+        `The registry lists no ${LANGID_ARTIFACT} for ${ensured.ref} (it lists ` +
+          `${Object.keys(ensured.files).join(', ') || 'no file'}). Add the model file with ` +
+          `liftwing cache add ${ensured.ref} <file>, or pass modelPath.`,
+      );
+    }
+    version = ensured.version.id;
+  }
+  return new OfflineLangIdModel(await loadFastText(path), version, resolved);
+}
+
+/** The response of one scored text: its top prediction, with the server's table. */
+function respond(predictions: readonly FastTextPrediction[]): LangIdResponse {
+  const top = predictions[0];
+  if (top === undefined) {
+    // fastText predicts nothing only when the text has no input row at all: a blank text and a
+    // model without a `</s>` vector (OpenLID has one, as has any model fastText trains from
+    // lines). The server fails there too (an IndexError, a 500).
+    throw new ModelFormatError(
+      'This fastText model gives no language for a blank text: it has no vector for the end of ' +
+        'line (</s>). Use the OpenLID model, or a model trained by fastText supervised.',
+    );
+  }
+  const [label, score] = top;
+  return { ...languageOf(label), score };
+}
+
+class OfflineLangIdModel implements LangIdModel {
+  readonly name = LANGID_MODEL_NAME;
+  readonly mode = 'offline' as const;
+  readonly version: string | undefined;
+  /** Scores on worker threads; undefined with `workers: 0`, which scores on this thread. */
+  readonly #pool: FastTextPool | undefined;
+  #fastText: FastTextModel | undefined;
+
+  constructor(fastText: FastTextModel, version: string | undefined, options: LangIdModelOptions) {
+    this.#fastText = fastText;
+    this.version = version;
+    const { workers } = settingsOf(options);
+    this.#pool = workers > 0 ? new FastTextPool(fastText, { workers }) : undefined;
+  }
+
+  get fastText(): FastTextModel | undefined {
+    return this.#fastText;
+  }
+
+  #model(): FastTextModel {
+    if (this.#fastText === undefined) {
+      throw new ConfigError('This langid model was closed; create a new one with createModel().');
+    }
+    return this.#fastText;
+  }
+
+  async predict(request: LangIdRequest, options: PredictOptions = {}): Promise<LangIdResponse> {
+    const { text } = validateLangIdRequest(request);
+    const [scored] = await this.#score([normalizeText(text)], options.signal);
+    if (!scored!.ok) throw scored!.error;
+    return scored!.value;
+  }
+
+  async handle(body: unknown, options: HandleOptions = {}): Promise<LangIdResponse> {
+    return this.predict(bodyOf({ body, rawBody: options.rawBody }) as LangIdRequest, options);
+  }
+
+  handleMany(
+    bodies: readonly RawRequest[],
+    options: PredictManyOptions = {},
+  ): Promise<BatchResult<unknown>[]> {
+    return handleManyVia(
+      {
+        toRequest: (request) => validateLangIdRequest(bodyOf(request)),
+        predictMany: (requests, batch) => this.predictMany(requests, batch),
+        // Every langid body is a single request; nothing is answered alone.
+        handle: (request, single) =>
+          this.handle(request.body, { ...single, rawBody: request.rawBody }),
+      },
+      bodies,
+      options,
+    );
+  }
+
+  /**
+   * The responses of normalised texts, `k = 1` as the server asks: on the worker threads, else
+   * on this thread. One text's failure (a lone surrogate) is its own result.
+   */
+  async #score(
+    texts: readonly string[],
+    signal: AbortSignal | undefined,
+    onProgress?: (done: number) => void,
+  ): Promise<BatchResult<LangIdResponse>[]> {
+    const model = this.#model();
+    signal?.throwIfAborted();
+    const scored: BatchResult<FastTextPrediction[]>[] =
+      this.#pool !== undefined
+        ? await this.#pool.predictBatch(texts, { k: 1, signal, onProgress })
+        : texts.map((text, i) => {
+            try {
+              return { ok: true, value: model.predict(text, 1, 0) };
+            } catch (error) {
+              return { ok: false, error: itemError(error) };
+            } finally {
+              if ((i + 1) % 1000 === 0 || i + 1 === texts.length) onProgress?.(i + 1);
+            }
+          });
+    return scored.map((outcome) => {
+      if (!outcome.ok) return outcome;
+      try {
+        return { ok: true, value: respond(outcome.value) };
+      } catch (error) {
+        return { ok: false, error: itemError(error) };
+      }
+    });
+  }
+
+  async predictMany(
+    requests: readonly LangIdRequest[],
+    options: PredictManyOptions = {},
+  ): Promise<BatchResult<LangIdResponse>[]> {
+    const { signal } = options;
+    this.#model();
+    const results = new Array<BatchResult<LangIdResponse>>(requests.length);
+    const progress = new ProgressCounter(requests.length, options.onProgress);
+    const valid: number[] = [];
+    const texts: string[] = [];
+    requests.forEach((request, i) => {
+      try {
+        texts.push(normalizeText(validateLangIdRequest(request).text));
+        valid.push(i);
+      } catch (error) {
+        results[i] = { ok: false, error: itemError(error) };
+        progress.add(1, 1);
+      }
+    });
+    const part = progress.part();
+    const outcomes = await this.#score(texts, signal, (done) => part({ done, failed: 0 }));
+    let failed = 0;
+    outcomes.forEach((outcome, j) => {
+      if (!outcome.ok) failed++;
+      results[valid[j]!] = outcome;
+    });
+    part({ done: texts.length, failed });
+    return results;
+  }
+
+  async close(): Promise<void> {
+    this.#fastText = undefined;
+    await this.#pool?.close();
+  }
 }

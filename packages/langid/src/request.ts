@@ -1,6 +1,6 @@
 /**
  * The request contract of Lift Wing's `langid`: the model server's checks with its own messages,
- * and its text normalisation (which an offline mode will need to score as the server does).
+ * and its text normalisation (which the offline mode runs before scoring, as the server does).
  *
  * Source: wikimedia/machinelearning-liftwing-inference-services `src/models/langid/model.py`
  * (`preprocess`, `normalize_text`) and `python/preprocess_utils.py` (`check_input_param`). Both
@@ -55,7 +55,7 @@ const EDGES = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, 'gu');
 /**
  * The server's `normalize_text`: runs of `\n`, `\r`, `\v`, `\t` and space become one space, the
  * result is stripped as Python strips, and its first `maxLength` characters (code points, as
- * Python counts) are kept. Online the server does this itself; an offline mode runs it first.
+ * Python counts) are kept. Online the server does this itself; the offline mode runs it first.
  */
 export function normalizeText(text: string, maxLength = MAX_TEXT_LENGTH): string {
   const collapsed = text.replace(/[\n\r\v\t ]+/g, ' ').replace(EDGES, '');

@@ -141,19 +141,18 @@ describe('langid online', () => {
     expect(LANGID_INTERNAL_HOST).toBe('langid.llm.wikimedia.org');
   });
 
-  it('refuses offline mode until it exists', async () => {
-    await expect(createModel({ mode: 'offline' })).rejects.toBeInstanceOf(ConfigError);
+  it('refuses a mode that does not exist', async () => {
+    await expect(createModel({ mode: 'local' as never })).rejects.toBeInstanceOf(ConfigError);
   });
 });
 
 describe('langid definition', () => {
-  it('is online only, with no pin, and creates the model', async () => {
+  it('names the model and creates it', async () => {
     expect(definition).toMatchObject({
       name: 'langid',
       alias: 'langid',
       package: '@liftwing/langid',
-      pin: null,
-      modes: ['online'],
+      modes: ['online', 'offline'],
       request: { required: ['text'] },
     });
     const created = await definition.create({ client: client(gateway) });

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { parseOptions, UsageError } from '../args.js';
 import { type Context, write } from '../context.js';
 import { findModel, parseModelRef } from '../models.js';
@@ -64,11 +65,21 @@ export async function cacheCommand(context: Context, args: string[]): Promise<nu
         );
       }
       const info = findModel(await context.deps.listModels(), model);
-      const entry = await cache.add({ model: info.name, version, from: extra[1]! });
+      const from = extra[1]!;
+      const entry = await cache.add({ model: info.name, version, from });
       const ref = `${info.alias ?? info.name}@${entry.version}`;
+      // A single file is recorded under the name the model loads it by, which may not be its own.
+      const [only, ...more] = entry.files;
+      let recorded = '';
+      if (only !== undefined && more.length === 0) {
+        recorded = `, recorded as ${only}`;
+        if (only !== basename(from)) {
+          recorded += ` (the name ${info.alias ?? info.name} loads it by; the file was ${basename(from)})`;
+        }
+      }
       out(
         entry,
-        `Added ${entry.model}@${entry.version} (${formatBytes(entry.bytes)}) at ${entry.path}.\n` +
+        `Added ${entry.model}@${entry.version} (${formatBytes(entry.bytes)}) at ${entry.path}${recorded}.\n` +
           `Use it: liftwing predict ${ref} --offline ...`,
       );
       return 0;
