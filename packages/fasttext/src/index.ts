@@ -17,6 +17,8 @@ export {
   FastTextPool,
   type FastTextPoolBatchOptions,
   type FastTextPoolOptions,
+  type PredictEachOptions,
+  predictEach,
 } from './pool.js';
 export {
   FASTTEXT_MAGIC,

@@ -11,12 +11,7 @@
  */
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import type { BatchResult } from '@liftwing/core';
-import {
-  InputError,
-  type LiftWingError,
-  ModelFormatError,
-  WorkerError,
-} from '@liftwing/core/errors';
+import { InputError, LiftWingError, ModelFormatError, WorkerError } from '@liftwing/core/errors';
 import type { FastTextModel, FastTextPrediction, SharedFastText } from './model.js';
 import type { ChunkAnswer, ChunkTask } from './pool-protocol.js';
 
@@ -285,4 +280,42 @@ export class FastTextPool {
       results[from + index] ??= { ok: true, value: predictions };
     });
   }
+}
+
+/** Options of {@link predictEach}. */
+export interface PredictEachOptions extends FastTextPoolBatchOptions {
+  /** The threads to score on; without it, the calling thread scores. */
+  pool?: FastTextPool | undefined;
+  /** On the calling thread: how often `onProgress` is called (default every 1000 texts). */
+  progressEvery?: number;
+}
+
+/**
+ * One result per text, as {@link FastTextPool.predictBatch} gives them, on `options.pool` when
+ * there is one, else on the calling thread: so that a model offers both (`workers: 0` or more)
+ * with one code path and the same answers.
+ */
+export async function predictEach(
+  model: FastTextModel,
+  texts: readonly string[],
+  options: PredictEachOptions = {},
+): Promise<BatchResult<FastTextPrediction[]>[]> {
+  const { pool, progressEvery = 1000, ...batch } = options;
+  if (pool !== undefined) return pool.predictBatch(texts, batch);
+  batch.signal?.throwIfAborted();
+  const minScore = batch.minScore ?? Number.NEGATIVE_INFINITY;
+  return texts.map((text, i) => {
+    try {
+      const predictions = model.predict(text, batch.k ?? -1, batch.threshold ?? 0);
+      return { ok: true, value: predictions.filter(([, p]) => p >= minScore) };
+    } catch (error) {
+      // The scorer's own errors are a text's outcome; anything else is a bug, not an answer.
+      if (!(error instanceof LiftWingError)) throw error;
+      return { ok: false, error };
+    } finally {
+      if ((i + 1) % progressEvery === 0 || i + 1 === texts.length) {
+        batch.onProgress?.(i + 1, texts.length);
+      }
+    }
+  });
 }

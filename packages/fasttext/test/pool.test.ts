@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, WorkerError } from '@liftwing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FastTextModel, FastTextPool, loadFastText } from '../src/index.js';
+import { FastTextModel, FastTextPool, loadFastText, predictEach } from '../src/index.js';
 import { asBits, byOptions, readExpected, wanted } from './expected.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -131,5 +131,19 @@ describe('FastTextPool', () => {
     await pool.close();
     await expect(pool.predictBatch(['Q42'])).rejects.toBeInstanceOf(WorkerError);
     expect(() => new FastTextPool(model, { workers: 0 })).toThrow(RangeError);
+  });
+
+  it('predictEach answers the same on a pool and on the calling thread', async () => {
+    const model = models.get('ova')!;
+    const texts = [...expected.texts.slice(0, 40), 'two\nlines'];
+    const options = { k: 5, minScore: 0.01 };
+    const here = await predictEach(model, texts, options);
+    const threads = await predictEach(model, texts, { ...options, pool: poolOf(model, 2) });
+    expect(threads).toEqual(here);
+    expect(here.at(-1)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(here[0]).toEqual({
+      ok: true,
+      value: model.predict(texts[0]!, 5).filter(([, p]) => p >= 0.01),
+    });
   });
 });

@@ -37,6 +37,7 @@ import {
   FastTextPool,
   type FastTextPrediction,
   loadFastText,
+  predictEach,
 } from '@liftwing/fasttext';
 import { languageOf } from './languages.js';
 import pin from './model-pin.json' with { type: 'json' };
@@ -218,20 +219,12 @@ class OfflineLangIdModel implements LangIdModel {
     signal: AbortSignal | undefined,
     onProgress?: (done: number) => void,
   ): Promise<BatchResult<LangIdResponse>[]> {
-    const model = this.#model();
-    signal?.throwIfAborted();
-    const scored: BatchResult<FastTextPrediction[]>[] =
-      this.#pool !== undefined
-        ? await this.#pool.predictBatch(texts, { k: 1, signal, onProgress })
-        : texts.map((text, i) => {
-            try {
-              return { ok: true, value: model.predict(text, 1, 0) };
-            } catch (error) {
-              return { ok: false, error: itemError(error) };
-            } finally {
-              if ((i + 1) % 1000 === 0 || i + 1 === texts.length) onProgress?.(i + 1);
-            }
-          });
+    const scored = await predictEach(this.#model(), texts, {
+      pool: this.#pool,
+      k: 1,
+      signal,
+      onProgress,
+    });
     return scored.map((outcome) => {
       if (!outcome.ok) return outcome;
       try {

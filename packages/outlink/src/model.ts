@@ -35,6 +35,7 @@ import {
   FastTextPool,
   type FastTextPrediction,
   loadFastText,
+  predictEach,
 } from '@liftwing/fasttext';
 import { gatherOutlinks } from './features.js';
 import { OUTLINK_INTERNAL_HOST, OUTLINK_MODEL_NAME } from './labels.js';
@@ -216,9 +217,8 @@ class OfflineOutlinkModel implements OutlinkModel {
   }
 
   /**
-   * fastText's predictions of every label (`k = -1`, threshold 0, as Lift Wing asks), per text:
-   * on the worker threads, which send back those scoring at least `threshold` only, else on this
-   * thread.
+   * fastText's predictions of every label (`k = -1`, threshold 0, as Lift Wing asks) that score
+   * at least `threshold`, per text: on the worker threads, else on this thread.
    */
   async #score(
     texts: readonly string[],
@@ -226,24 +226,13 @@ class OfflineOutlinkModel implements OutlinkModel {
     signal: AbortSignal | undefined,
     onProgress?: (done: number) => void,
   ): Promise<Scored[]> {
-    const model = this.#model();
-    if (this.#pool !== undefined) {
-      return this.#pool.predictBatch(texts, { minScore: threshold, signal, onProgress });
-    }
-    try {
-      return model
-        .predictBatch(texts, { progressEvery: 100, onProgress })
-        .map((value) => ({ ok: true, value }));
-    } catch {
-      // One unreadable text fails the whole batch; score one by one to pin the error on it.
-      return texts.map((text) => {
-        try {
-          return { ok: true, value: model.predict(text) };
-        } catch (error) {
-          return { ok: false, error: itemError(error) };
-        }
-      });
-    }
+    return predictEach(this.#model(), texts, {
+      pool: this.#pool,
+      minScore: threshold,
+      signal,
+      onProgress,
+      progressEvery: 100,
+    });
   }
 
   async predictMany(
