@@ -26,3 +26,4 @@ export {
   type FastTextArgs,
   type FastTextLoss,
 } from './reader.js';
+export { FastTextScorer, type FastTextScorerOptions } from './scorer.js';

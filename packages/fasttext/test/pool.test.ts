@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError, WorkerError } from '@liftwing/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FastTextModel, FastTextPool, loadFastText, predictEach } from '../src/index.js';
+import {
+  FastTextModel,
+  FastTextPool,
+  FastTextScorer,
+  loadFastText,
+  predictEach,
+} from '../src/index.js';
 import { asBits, byOptions, readExpected, wanted } from './expected.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -145,5 +151,22 @@ describe('FastTextPool', () => {
       ok: true,
       value: model.predict(texts[0]!, 5).filter(([, p]) => p >= 0.01),
     });
+  });
+
+  it('FastTextScorer scores on its threads or here, and refuses once closed', async () => {
+    const model = models.get('ova')!;
+    const texts = expected.texts.slice(0, 10);
+    for (const workers of [0, 2]) {
+      const scorer = new FastTextScorer(model, { workers, closedMessage: 'closed: make another' });
+      expect(await scorer.predictEach(texts, { k: 3 })).toEqual(
+        await predictEach(model, texts, { k: 3 }),
+      );
+      await scorer.close();
+      expect(scorer.model).toBeUndefined();
+      expect(() => scorer.loaded()).toThrow(
+        expect.objectContaining({ code: 'invalid_config', message: 'closed: make another' }),
+      );
+      expect(() => scorer.predictEach(texts)).toThrow(/closed: make another/);
+    }
   });
 });

@@ -34,10 +34,9 @@ import {
 } from '@liftwing/core/model-kit';
 import {
   type FastTextModel,
-  FastTextPool,
   type FastTextPrediction,
+  FastTextScorer,
   loadFastText,
-  predictEach,
 } from '@liftwing/fasttext';
 import { languageOf } from './languages.js';
 import pin from './model-pin.json' with { type: 'json' };
@@ -160,26 +159,19 @@ class OfflineLangIdModel implements LangIdModel {
   readonly name = LANGID_MODEL_NAME;
   readonly mode = 'offline' as const;
   readonly version: string | undefined;
-  /** Scores on worker threads; undefined with `workers: 0`, which scores on this thread. */
-  readonly #pool: FastTextPool | undefined;
-  #fastText: FastTextModel | undefined;
+  /** The model and its worker threads (none with `workers: 0`). */
+  readonly #scorer: FastTextScorer;
 
   constructor(fastText: FastTextModel, version: string | undefined, options: LangIdModelOptions) {
-    this.#fastText = fastText;
     this.version = version;
-    const { workers } = settingsOf(options);
-    this.#pool = workers > 0 ? new FastTextPool(fastText, { workers }) : undefined;
+    this.#scorer = new FastTextScorer(fastText, {
+      workers: settingsOf(options).workers,
+      closedMessage: 'This langid model was closed; create a new one with createModel().',
+    });
   }
 
   get fastText(): FastTextModel | undefined {
-    return this.#fastText;
-  }
-
-  #model(): FastTextModel {
-    if (this.#fastText === undefined) {
-      throw new ConfigError('This langid model was closed; create a new one with createModel().');
-    }
-    return this.#fastText;
+    return this.#scorer.model;
   }
 
   async predict(request: LangIdRequest, options: PredictOptions = {}): Promise<LangIdResponse> {
@@ -219,8 +211,7 @@ class OfflineLangIdModel implements LangIdModel {
     signal: AbortSignal | undefined,
     onProgress?: (done: number) => void,
   ): Promise<BatchResult<LangIdResponse>[]> {
-    const scored = await predictEach(this.#model(), texts, {
-      pool: this.#pool,
+    const scored = await this.#scorer.predictEach(texts, {
       k: 1,
       signal,
       onProgress,
@@ -240,7 +231,7 @@ class OfflineLangIdModel implements LangIdModel {
     options: PredictManyOptions = {},
   ): Promise<BatchResult<LangIdResponse>[]> {
     const { signal } = options;
-    this.#model();
+    this.#scorer.loaded();
     const results = new Array<BatchResult<LangIdResponse>>(requests.length);
     const progress = new ProgressCounter(requests.length, options.onProgress);
     const valid: number[] = [];
@@ -266,7 +257,6 @@ class OfflineLangIdModel implements LangIdModel {
   }
 
   async close(): Promise<void> {
-    this.#fastText = undefined;
-    await this.#pool?.close();
+    await this.#scorer.close();
   }
 }

@@ -32,10 +32,9 @@ import {
 } from '@liftwing/core/model-kit';
 import {
   type FastTextModel,
-  FastTextPool,
   type FastTextPrediction,
+  FastTextScorer,
   loadFastText,
-  predictEach,
 } from '@liftwing/fasttext';
 import { gatherOutlinks } from './features.js';
 import { OUTLINK_INTERNAL_HOST, OUTLINK_MODEL_NAME } from './labels.js';
@@ -168,28 +167,21 @@ class OfflineOutlinkModel implements OutlinkModel {
   readonly version: string | undefined;
   readonly #mediawiki: MediaWikiClient;
   readonly #concurrency: number;
-  /** Scores on worker threads; undefined with `workers: 0`, which scores on this thread. */
-  readonly #pool: FastTextPool | undefined;
-  #fastText: FastTextModel | undefined;
+  /** The model and its worker threads (none with `workers: 0`). */
+  readonly #scorer: FastTextScorer;
 
   constructor(fastText: FastTextModel, version: string | undefined, options: OutlinkModelOptions) {
-    this.#fastText = fastText;
     this.version = version;
     this.#mediawiki = mediawikiClientOf(options);
     this.#concurrency = Math.max(1, options.concurrency ?? 8);
-    const { workers } = settingsOf(options);
-    this.#pool = workers > 0 ? new FastTextPool(fastText, { workers }) : undefined;
+    this.#scorer = new FastTextScorer(fastText, {
+      workers: settingsOf(options).workers,
+      closedMessage: 'This outlink model was closed; create a new one with createModel().',
+    });
   }
 
   get fastText(): FastTextModel | undefined {
-    return this.#fastText;
-  }
-
-  #model(): FastTextModel {
-    if (this.#fastText === undefined) {
-      throw new ConfigError('This outlink model was closed; create a new one with createModel().');
-    }
-    return this.#fastText;
+    return this.#scorer.model;
   }
 
   async predict(request: OutlinkRequest, options: PredictOptions = {}): Promise<OutlinkResponse> {
@@ -226,8 +218,7 @@ class OfflineOutlinkModel implements OutlinkModel {
     signal: AbortSignal | undefined,
     onProgress?: (done: number) => void,
   ): Promise<Scored[]> {
-    return predictEach(this.#model(), texts, {
-      pool: this.#pool,
+    return this.#scorer.predictEach(texts, {
       minScore: threshold,
       signal,
       onProgress,
@@ -240,7 +231,7 @@ class OfflineOutlinkModel implements OutlinkModel {
     options: PredictManyOptions = {},
   ): Promise<BatchResult<OutlinkResponse>[]> {
     const { signal } = options;
-    this.#model();
+    this.#scorer.loaded();
     const results = new Array<BatchResult<OutlinkResponse>>(requests.length);
     const progress = new ProgressCounter(requests.length, options.onProgress);
     const queries: (OutlinkQuery | undefined)[] = requests.map((request, i) => {
@@ -292,12 +283,11 @@ class OfflineOutlinkModel implements OutlinkModel {
   }
 
   scoreFeatures(features: readonly string[], options?: ScoreFeaturesOptions): OutlinkTopic[][] {
-    return scoreFeatures(this.#model(), features, options);
+    return scoreFeatures(this.#scorer.loaded(), features, options);
   }
 
   async close(): Promise<void> {
-    this.#fastText = undefined;
-    await this.#pool?.close();
+    await this.#scorer.close();
   }
 }
 
