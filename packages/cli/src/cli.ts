@@ -17,7 +17,7 @@ import { coreDeps } from './core-deps.js';
 import type { CliDeps, CliIo } from './deps.js';
 import { HELP } from './help.js';
 import { unknownVersionMessage } from './models.js';
-import { styleFor, survivingStreamErrors } from './output.js';
+import { printable, styleFor, survivingStreamErrors } from './output.js';
 import { closest, didYouMean } from './suggest.js';
 
 const require = createRequire(import.meta.url);
@@ -86,9 +86,9 @@ function report(context: Context, error: unknown): number {
     write(stderr, JSON.stringify({ error: { code, message, ...data } }));
   } else {
     const style = styleFor(stderr, context.io.env);
-    write(stderr, `${style.red('liftwing:')} ${message}`);
+    write(stderr, `${style.red('liftwing:')} ${printable(message)}`);
     if (code === 'internal' && error instanceof Error && error.stack)
-      write(stderr, style.dim(error.stack));
+      write(stderr, style.dim(printable(error.stack)));
   }
   return usage ? 2 : 1;
 }

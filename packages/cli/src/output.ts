@@ -45,6 +45,19 @@ export function wantsColor(stream: OutputStream, env: Env): boolean {
   return stream.isTTY === true;
 }
 
+/**
+ * `text` with its control characters (but newline and tab) written out as `\u001b`: an error
+ * message can carry what a server or a file said, and an escape sequence in it would otherwise
+ * be run by the terminal (retitle the window, clear the screen, hide what follows).
+ */
+export function printable(text: string): string {
+  return text.replace(
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what is replaced
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 const sgr = (open: number, close: number) => (text: string) => `\x1b[${open}m${text}\x1b[${close}m`;
 const plain = (text: string) => text;
 

@@ -278,3 +278,17 @@ describe('unknown versions', () => {
     });
   });
 });
+
+describe('what a server or a file said', () => {
+  it('reaches the terminal with its control characters written out, never run', async () => {
+    const hostile = 'down \x1b]0;pwned\x07 \x1b[2J now\r\nsecond line';
+    const { code, message } = await said(['models'], {
+      listModels: async () => {
+        throw new Error(hostile);
+      },
+    });
+    expect(code).toBe(1);
+    expect(message).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
+    expect(message).toContain('down \\u001b]0;pwned\\u0007 \\u001b[2J now\\u000d\nsecond line');
+  });
+});
