@@ -262,7 +262,9 @@ class OfflineOutlinkModel implements OutlinkModel {
     signal?.throwIfAborted();
 
     const ready = features.flatMap((text, i) => (text === undefined ? [] : [i]));
-    const lowest = Math.min(...ready.map((i) => (queries[i] as OutlinkQuery).threshold));
+    // A loop, not Math.min(...): a batch of a million requests would overflow the call stack.
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const i of ready) lowest = Math.min(lowest, (queries[i] as OutlinkQuery).threshold);
     const scored = progress.part();
     const outcomes = await this.#score(
       ready.map((i) => features[i] as string),

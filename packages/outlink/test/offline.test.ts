@@ -401,6 +401,24 @@ describe('batches', () => {
     expect(progress.at(-1)).toBe(4);
   });
 
+  it('predictMany takes a batch of 200,000 requests (no argument list that large)', async () => {
+    const local = await createModel({ mode: 'offline', modelPath: OVA_MODEL, workers: 0 });
+    try {
+      const requests = Array.from({ length: 200_000 }, (_, i) => ({
+        lang: 'en',
+        page_id: i + 1,
+        features_str: PHYSICS,
+        threshold: 0.5 + (i % 2) / 4,
+      }));
+      const results = await local.predictMany(requests);
+      expect(results).toHaveLength(200_000);
+      expect(results.every((result) => result.ok)).toBe(true);
+      expect(results[1]).toEqual({ ok: true, value: await local.predict(requests[1]!) });
+    } finally {
+      await local.close();
+    }
+  }, 60_000);
+
   it('scoreFeatures gives the results of predict for each string', async () => {
     const texts = fixture.cases.map((c) => c.features_str);
     const done: number[] = [];
