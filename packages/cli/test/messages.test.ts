@@ -288,6 +288,7 @@ describe('what a server or a file said', () => {
       },
     });
     expect(code).toBe(1);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters that must not reach the terminal
     expect(message).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f]/);
     expect(message).toContain('down \\u001b]0;pwned\\u0007 \\u001b[2J now\\u000d\nsecond line');
   });
