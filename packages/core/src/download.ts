@@ -5,17 +5,18 @@
  * @packageDocumentation
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, writeSync } from 'node:fs';
 import { type FileHandle, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
-import { MIB, readBody, readBodyPrefix } from './body.js';
+import { ERROR_BODY_BYTES, MIB, readBody, readBodyPrefix } from './body.js';
 import { ENV } from './config.js';
 import { ArtifactError, FileSystemError, fileSystemError, HttpError } from './errors.js';
 import { displayUrl } from './redact.js';
 import { abortError } from './retry.js';
 import { type LiftWingSettings, settingsOf } from './settings.js';
+import { type StreamedAnswer, socketGet } from './socket-get.js';
 import type { Transport } from './transport.js';
 import { checkRemoteUrl, isLoopbackHost } from './urls.js';
 import type { UserAgentOptions } from './user-agent.js';
@@ -57,7 +58,6 @@ export const MAX_TEXT_BYTES = 8 * MIB;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PROGRESS_INTERVAL_MS = 200;
 const DOWNLOAD_ATTEMPTS = 5;
-const WRITE_BATCH_BYTES = 1 << 20;
 
 /** A redirect target is followed only to https, or within the same loopback origin. */
 function redirectTarget(from: URL, location: string): URL {
@@ -104,17 +104,26 @@ function getRequest(options: HttpOptions, what: string): GetRequest {
   };
 }
 
-/** Sends a GET, following redirects by the rules of {@link redirectTarget}. */
-async function get(
+/** The status and headers of an answer, whichever way it was received. */
+interface Answered {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * Sends a GET with `send`, following redirects by the rules of {@link redirectTarget};
+ * `drop` lets go of a redirect's body.
+ */
+async function get<A extends Answered>(
   url: URL,
-  sent: GetRequest,
-  headers: Record<string, string> = {},
-): Promise<{ url: URL; response: Dispatcher.ResponseData }> {
+  send: (url: URL) => Promise<A>,
+  drop: (answer: A) => unknown,
+): Promise<{ url: URL; response: A }> {
   let current = url;
   for (let hop = 0; ; hop++) {
-    const response = await sent.transport.request(current, { ...sent, method: 'GET', headers });
+    const response = await send(current);
     if (!isRedirect(response.statusCode)) return { url: current, response };
-    await response.body.dump();
+    await drop(response);
     const location = headerValue(response.headers.location);
     if (location === undefined || hop >= MAX_REDIRECTS) {
       throw new HttpError(`Too many or empty redirects fetching ${displayUrl(url)}.`, {
@@ -137,13 +146,18 @@ function errorText(body: string, contentType: string | undefined): string | unde
   return title || undefined;
 }
 
-async function failOnStatus(response: Dispatcher.ResponseData, url: URL): Promise<void> {
+/**
+ * Throws an {@link HttpError} for an answer that is not a success, saying what its body says
+ * (`prefix` reads the start of it).
+ */
+async function failOnStatus(
+  response: Answered,
+  url: URL,
+  prefix: () => Promise<string>,
+): Promise<void> {
   const status = response.statusCode;
   if (status >= 200 && status < 300) return;
-  const text = errorText(
-    await readBodyPrefix(response.body),
-    headerValue(response.headers['content-type']),
-  );
+  const text = errorText(await prefix(), headerValue(response.headers['content-type']));
   const name = STATUS_CODES[status];
   const said = text !== undefined && text !== `${status} ${name}` ? `: ${text}` : '';
   const hint =
@@ -168,8 +182,12 @@ export async function fetchText(
 ): Promise<string> {
   const target = checkRemoteUrl(url, what);
   const sent = getRequest(options, what);
-  const { url: final, response } = await get(target, sent);
-  await failOnStatus(response, final);
+  const { url: final, response } = await get(
+    target,
+    (url) => sent.transport.request(url, { ...sent, method: 'GET' }),
+    (response) => response.body.dump(),
+  );
+  await failOnStatus(response, final, () => readBodyPrefix(response.body));
   try {
     return await readBody(response, {
       maxBytes: MAX_TEXT_BYTES,
@@ -246,29 +264,91 @@ export async function hashFile(path: string, hash: Hash = createHash('sha256')):
 }
 
 /** The total size from `Content-Range: bytes a-b/total`, or from `Content-Length`. */
-function totalSize(response: Dispatcher.ResponseData, offset: number): number | null {
+function totalSize(response: Answered, offset: number): number | null {
   const range = headerValue(response.headers['content-range'])?.match(/\/(\d+)\s*$/);
   if (range?.[1] !== undefined) return Number(range[1]);
   const length = headerValue(response.headers['content-length']);
   return length === undefined ? null : Number(length) + offset;
 }
 
-function rangeStart(response: Dispatcher.ResponseData): number | undefined {
+function rangeStart(response: Answered): number | undefined {
   const match = headerValue(response.headers['content-range'])?.match(/^bytes (\d+)-/);
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
 /**
- * Stops reading an answer that will not be used. The body's abort error has a listener, so it
- * is never an uncaught `'error'` event.
+ * An undici answer (through a proxy, or a caller's dispatcher) read the way {@link socketGet}'s
+ * are. Its body's abort error has a listener, so that discarding it is never an uncaught
+ * `'error'` event.
  */
-function discard(response: Dispatcher.ResponseData): void {
-  response.body.on('error', () => {});
-  response.body.destroy();
+function undiciAnswer(response: Dispatcher.ResponseData): StreamedAnswer {
+  const { body } = response;
+  const discard = () => {
+    body.on('error', () => {});
+    body.destroy();
+  };
+  return {
+    statusCode: response.statusCode,
+    headers: response.headers,
+    discard,
+    pump: (sink) =>
+      new Promise<void>((resolve, reject) => {
+        body.on('data', (chunk: Buffer) => {
+          try {
+            if (sink(chunk) === false) {
+              discard();
+              resolve();
+            }
+          } catch (error) {
+            discard();
+            reject(error);
+          }
+        });
+        body.once('end', resolve);
+        body.once('error', reject);
+      }),
+  };
+}
+
+/** Sends a download's GET: on its own socket when nothing stands between, else with undici. */
+async function sendDownload(
+  url: URL,
+  sent: GetRequest,
+  headers: Record<string, string>,
+): Promise<StreamedAnswer> {
+  const { transport } = sent;
+  if (!transport.direct) {
+    return undiciAnswer(await transport.request(url, { ...sent, method: 'GET', headers }));
+  }
+  try {
+    return await socketGet({
+      url,
+      headers: { ...headers, 'user-agent': transport.userAgent },
+      signal: sent.signal,
+      timeoutMs: sent.timeoutMs,
+    });
+  } catch (error) {
+    throw transport.failure(error, url, sent);
+  }
+}
+
+/** The start of an error answer's body, as text; never rejects. */
+async function answerPrefix(answer: StreamedAnswer): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  await answer
+    .pump((chunk) => {
+      // Copied: the chunk's memory is reused by the next read.
+      chunks.push(Buffer.from(chunk));
+      size += chunk.length;
+      return size < ERROR_BODY_BYTES;
+    })
+    .catch(() => {});
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES).toString('utf8');
 }
 
 /** A web page (a login, error or directory page) where a binary artifact was expected. */
-function isWebPage(response: Dispatcher.ResponseData): boolean {
+function isWebPage(response: Answered): boolean {
   const type = headerValue(response.headers['content-type'])?.split(';')[0]?.trim().toLowerCase();
   return type === 'text/html' || type === 'application/xhtml+xml';
 }
@@ -328,25 +408,23 @@ export async function downloadToFile(
 }
 
 /**
- * Writes every byte of `buffers` at `position`. `writev` may write only part of them (a disk
+ * Writes every byte of `chunk` at `position`, synchronously, as curl does: the chunk's memory is
+ * reused by the next socket read, a write into the page cache takes microseconds, and the file is
+ * then at every moment exactly the bytes hashed. A write may take only part of the chunk (a disk
  * that fills up takes what fits and says so only by the count): the rest is written again, so
  * that a full disk is the ENOSPC of the next call, never a file silently shorter than its hash.
  */
-async function writeAll(handle: FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let rest = buffers;
-  let at = position;
-  while (rest.length > 0) {
-    const { bytesWritten } = await handle.writev(rest, at);
-    if (bytesWritten === 0) {
-      throw Object.assign(new Error('the write made no progress'), { code: 'EIO' });
+function writeAll(fd: number, chunk: Buffer, position: number, path: string): void {
+  try {
+    for (let at = 0; at < chunk.length; ) {
+      const written = writeSync(fd, chunk, at, chunk.length - at, position + at);
+      if (written === 0) {
+        throw Object.assign(new Error('the write made no progress'), { code: 'EIO' });
+      }
+      at += written;
     }
-    at += bytesWritten;
-    let skip = bytesWritten;
-    while (rest.length > 0 && skip >= rest[0]!.length) {
-      skip -= rest[0]!.length;
-      rest = rest.slice(1);
-    }
-    if (skip > 0) rest = [rest[0]!.subarray(skip), ...rest.slice(1)];
+  } catch (error) {
+    throw fileSystemError(error, 'write', path, DISK_HINT);
   }
 }
 
@@ -367,8 +445,7 @@ interface Interrupted {
 
 /**
  * One attempt: sends the request, checks the answer and streams the body into `handle` at
- * positional offsets. Nothing is awaited between the answer and reading its body but the
- * writes themselves.
+ * positional offsets.
  */
 async function receive(
   download: DownloadRequest,
@@ -383,17 +460,21 @@ async function receive(
     validator !== undefined && offset > 0
       ? { range: `bytes=${offset}-`, 'if-range': validator }
       : {};
-  const { url: final, response } = await get(url, sent, headers);
+  const { url: final, response } = await get(
+    url,
+    (url) => sendDownload(url, sent, headers),
+    (answer) => answer.discard(),
+  );
   if (response.statusCode === 416 && offset > 0) {
     // The partial file is not a prefix of what the server has now: start over.
-    await response.body.dump();
+    response.discard();
     await fileStep(() => handle.truncate(0), 'write', partPath);
     await rm(partMetaPath(partPath), { force: true });
     return 'restart';
   }
-  await failOnStatus(response, final);
+  await failOnStatus(response, final, () => answerPrefix(response));
   if (download.binary && isWebPage(response)) {
-    discard(response);
+    response.discard();
     throw new ArtifactError(
       'download_failed',
       `${displayUrl(final)} sent a web page (Content-Type ${headerValue(response.headers['content-type'])}) instead of ${artifact}, e.g. a login or error page; nothing was kept. Check the models URL (LIFTWING_MODELS_URL) or your registry.`,
@@ -401,7 +482,7 @@ async function receive(
   }
   const partial = response.statusCode === 206;
   if (partial && rangeStart(response) !== offset) {
-    discard(response);
+    response.discard();
     throw new ArtifactError(
       'download_failed',
       `${displayUrl(final)} answered a Range request with the wrong range.`,
@@ -410,7 +491,7 @@ async function receive(
   const start = partial ? offset : 0;
   const total = totalSize(response, start);
   if (total !== null && download.expectedSize !== null && total !== download.expectedSize) {
-    discard(response);
+    response.discard();
     throw new ArtifactError(
       'integrity_mismatch',
       `${displayUrl(final)} is ${total} bytes but the registry says ${artifact} is ${download.expectedSize}; nothing was kept. The registry or the server is wrong.`,
@@ -447,46 +528,23 @@ async function receive(
       bytesPerSecond: (done - start) / seconds,
     });
   };
-  // Chunks are written in batches at their offsets, and what was received is flushed even when
-  // the connection drops, so the file on disk is always exactly the bytes hashed and can be
-  // resumed. One write is in flight while the next batch is received and hashed; its failure is
-  // handled at once (never an unhandled rejection) and surfaces at the next flush.
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let written = start;
-  let writing: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    await writing;
-    if (pendingBytes === 0) return;
-    const batch = pending;
-    const position = written;
-    written += pendingBytes;
-    pending = [];
-    pendingBytes = 0;
-    writing = fileStep(() => writeAll(handle, batch, position), 'write', partPath);
-    writing.catch(() => {});
-  };
+  // What was received is kept even when the connection drops: the file on disk is always
+  // exactly the bytes hashed, and can be resumed.
   const finishWriting = async () => {
-    await flush();
-    await writing;
     await metaWritten;
-    await fileStep(() => handle.truncate(written), 'write', partPath);
+    await fileStep(() => handle.truncate(done), 'write', partPath);
   };
   try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    await response.pump((chunk) => {
       hash.update(chunk);
-      pending.push(chunk);
-      pendingBytes += chunk.length;
+      writeAll(handle.fd, chunk, done, partPath);
       done += chunk.length;
       report(false);
-      if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
-    }
+    });
     await finishWriting();
   } catch (error) {
-    if (error instanceof FileSystemError) {
-      discard(response);
-      throw error;
-    }
+    // The connection is closed by now, whatever failed.
+    if (error instanceof FileSystemError) throw error;
     await finishWriting();
     if (sent.signal?.aborted) throw abortError(sent.signal);
     return { received: done, error };

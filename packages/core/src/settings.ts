@@ -11,7 +11,7 @@ import { join, resolve, sep } from 'node:path';
 import type { Dispatcher } from 'undici';
 import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './config.js';
 import { ConfigError } from './errors.js';
-import { proxyDispatcher, Transport } from './transport.js';
+import { proxyDispatcher, setsNoProxy, Transport } from './transport.js';
 import { checkRemoteUrl } from './urls.js';
 import { userAgentOf } from './user-agent.js';
 import { resolveWarnings } from './warnings.js';
@@ -178,7 +178,7 @@ export class LiftWingSettings {
     this.transport = new Transport(
       userAgentOf(options.userAgent?.trim() || envString(ENV.userAgent, env)),
       options.dispatcher ?? proxyDispatcher(env),
-      { warnings: this.warnings },
+      { warnings: this.warnings, direct: options.dispatcher === undefined && setsNoProxy(env) },
     );
     Object.freeze(this);
   }

@@ -23,6 +23,13 @@ function proxyOf(env: Env) {
   };
 }
 
+/** True when `env` sets no proxy: requests then connect straight to their servers. */
+export function setsNoProxy(env: Env): boolean {
+  const proxy = proxyOf(env);
+  // https falls back to the http proxy in undici, as in curl: either one set means a proxy.
+  return proxy.httpProxy === '' && proxy.httpsProxy === '';
+}
+
 // One agent per proxy configuration, so that every client of a process shares its connections.
 const agents = new Map<string, Dispatcher>();
 
@@ -67,15 +74,25 @@ export class Transport {
   readonly dispatcher: Dispatcher;
   /** The User-Agent header of every request. */
   readonly userAgent: string;
+  /**
+   * Requests connect straight to their servers: no proxy applies and the dispatcher is not the
+   * caller's own. Only then may a download read its own socket (see `socket-get.ts`).
+   */
+  readonly direct: boolean;
   readonly #hasContact: boolean;
   readonly #warnings: boolean;
 
   /** `options.warnings: false` silences the no-contact warning (see `warnings.ts`). */
-  constructor(userAgent: UserAgent, dispatcher: Dispatcher, options: { warnings?: boolean } = {}) {
+  constructor(
+    userAgent: UserAgent,
+    dispatcher: Dispatcher,
+    options: { warnings?: boolean; direct?: boolean } = {},
+  ) {
     this.userAgent = userAgent.value;
     this.#hasContact = userAgent.hasContact;
     this.dispatcher = dispatcher;
     this.#warnings = options.warnings ?? true;
+    this.direct = options.direct ?? false;
   }
 
   /**

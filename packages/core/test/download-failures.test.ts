@@ -1,11 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytes, http10Head, sha256, startRawServer, writeRegistry } from '@liftwing/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ArtifactCache, ensureModel } from '../src/index.js';
 import { fastTextModel } from './helpers/model-files.js';
+
+/** A stand-in for the disk's `writeSync`, which downloads write with; none is the real one. */
+const disk = vi.hoisted(() => ({
+  write: undefined as ((fd: number, buffer: Buffer, ...rest: number[]) => number) | undefined,
+}));
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const writeSync = (fd: number, buffer: Buffer, ...rest: number[]) =>
+    disk.write !== undefined
+      ? disk.write(fd, buffer, ...rest)
+      : fs.writeSync(fd, buffer, ...(rest as [number, number, number]));
+  return { ...fs, default: { ...fs, writeSync }, writeSync };
+});
 
 let root: string;
 const cleanup: Array<() => Promise<void>> = [];
@@ -14,6 +27,7 @@ beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'liftwing-download-failures-'));
 });
 afterEach(async () => {
+  disk.write = undefined;
   vi.restoreAllMocks();
   await Promise.all(cleanup.splice(0).map((close) => close()));
   await rm(root, { recursive: true, force: true });
@@ -25,14 +39,6 @@ function registryAt(url: string, format: string, sha256: string | null = null): 
     modelsUrl: `${url}/`,
     versions: [{ id: '1', artifacts: [{ path: 'tiny/model.bin', format, sha256 }] }],
   });
-}
-
-/** The prototype of `FileHandle`, whose methods the download calls. */
-async function fileHandlePrototype(): Promise<Record<string, (...args: never[]) => unknown>> {
-  const probe = await open(join(root, 'probe'), 'w');
-  const prototype = Object.getPrototypeOf(probe);
-  await probe.close();
-  return prototype;
 }
 
 function pull(registry: string, cacheDir = join(root, 'cache')) {
@@ -139,10 +145,9 @@ describe('file system failures', () => {
     });
     cleanup.push(server.close);
     const registry = await registryAt(server.url, 'file');
-    const FileHandle = await fileHandlePrototype();
-    vi.spyOn(FileHandle, 'writev').mockRejectedValue(
-      Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
-    );
+    disk.write = () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
     await expect(pull(registry)).rejects.toMatchObject({
       name: 'FileSystemError',
       code: 'disk_full',
@@ -154,8 +159,8 @@ describe('file system failures', () => {
 });
 
 describe('streaming many batches', () => {
-  // 48 MiB, dozens of write batches: a slow disk makes the body wait (undici pauses it) while a
-  // server that closes the connection has sent everything.
+  // 48 MiB, dozens of reads and writes: a slow disk makes the body wait while a server that
+  // closes the connection has sent everything.
   const big = randomBytes(48 << 20);
 
   /** An HTTP/1.0 server that sends `big` and closes the connection. */
@@ -173,17 +178,14 @@ describe('streaming many batches', () => {
   it('pauses for a slow disk and still stores exactly the bytes sent, from a server that closes', async () => {
     const server = await closingServer();
     const registry = await registryAt(server.url, 'file', sha256(big));
-    const FileHandle = await fileHandlePrototype();
-    const writev = FileHandle.writev!;
+    const { writeSync } = await vi.importActual<typeof import('node:fs')>('node:fs');
+    const pause = new Int32Array(new SharedArrayBuffer(4));
     let writes = 0;
-    vi.spyOn(FileHandle, 'writev').mockImplementation(async function (
-      this: unknown,
-      ...args: never[]
-    ) {
+    disk.write = (fd, buffer, offset, length, position) => {
       writes++;
-      await new Promise((resolve) => setTimeout(resolve, 40));
-      return writev.apply(this, args);
-    });
+      Atomics.wait(pause, 0, 0, 20);
+      return writeSync(fd, buffer, offset, length, position);
+    };
     const { files } = await pull(registry);
     expect(sha256(await readFile(files['model.bin']!))).toBe(sha256(big));
     expect(writes).toBeGreaterThanOrEqual(6);

@@ -39,7 +39,7 @@ export {
   sortedBodies,
 } from './online-model.js';
 export { startProxy } from './proxy.js';
-export { http10Head, startRawServer } from './raw-server.js';
+export { http10Head, startRawServer, TEST_CERTIFICATE } from './raw-server.js';
 export {
   registryJson,
   type TestArtifact,
