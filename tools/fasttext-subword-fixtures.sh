@@ -6,7 +6,7 @@
 # the predictions python3-fasttext 0.9.2 makes for a set of test texts, every probability
 # recorded as its float32 bit pattern (tools/fasttext-subword-fixtures.py).
 #
-# Small on purpose: dim 8 or less and a few thousand to 20,000 hash buckets keep the whole set
+# Small on purpose: dim 22 or less and a few thousand to 20,000 hash buckets keep the whole set
 # near 2 MB. One thread and a fixed seed make training deterministic.
 #
 # Needs: apt-get install fasttext python3-fasttext (run with Debian's /usr/bin/python3).
@@ -44,6 +44,8 @@ train hs-2-4-w2 -loss hs -dim 8 -minn 2 -maxn 4 -wordNgrams 2 -bucket 10000
 train ns-w2 -loss ns -dim 8 -minn 0 -maxn 0 -wordNgrams 2 -bucket 10000
 # Single characters (minn 1, where the lone boundaries are left out) and trigrams of words.
 train softmax-1-3-w3 -loss softmax -dim 6 -minn 1 -maxn 3 -wordNgrams 3 -bucket 5000
+# dim 22: the SIMD kernels sum 16 columns at a time, then 4, then the last 2 one by one.
+train softmax-2-4-d22 -loss softmax -dim 22 -minn 2 -maxn 4 -bucket 5000
 
 # Product quantisation (.ftz). fastText quantises the classifier (-qout) only when it has at
 # least 256 rows, so that case is a hierarchical softmax model over 270 labels (each language
@@ -61,5 +63,5 @@ cp "$WORK/ova-q.ftz" "$OUT/ova-3-6-dsub3.ftz"
 
 "$PYTHON" "$HELPER" expected "$OUT" "$WORK/tests.json" \
   softmax-2-5=softmax-2-5.bin ova-3-6=ova-3-6.bin hs-2-4-w2=hs-2-4-w2.bin ns-w2=ns-w2.bin \
-  softmax-1-3-w3=softmax-1-3-w3.bin hs-q=hs-270-qout-cutoff.ftz ova-q=ova-3-6-dsub3.ftz
+  softmax-1-3-w3=softmax-1-3-w3.bin softmax-2-4-d22=softmax-2-4-d22.bin hs-q=hs-270-qout-cutoff.ftz ova-q=ova-3-6-dsub3.ftz
 ls -l "$OUT"

@@ -15,6 +15,7 @@ import {
   pruneSlot,
   readFastTextFile,
 } from './reader.js';
+import { type ModelMemory, SimdKernels } from './simd.js';
 import {
   FNV_OFFSET,
   fnvStep,
@@ -134,6 +135,9 @@ export class FastTextModel {
   private readonly left: Int32Array;
   private readonly right: Int32Array;
   private readonly eosId: number;
+  /** WebAssembly SIMD loops over the model's memory, when it was read into one. */
+  private readonly kernels: SimdKernels | undefined;
+  private readonly memory: ModelMemory | undefined;
   private readonly hidden: Float32Array;
   private readonly scores: Float32Array;
   private readonly heap: PredictionHeap;
@@ -173,9 +177,32 @@ export class FastTextModel {
       this.loss === 'hs' ? huffmanTree(data.labelCounts) : [new Int32Array(0), new Int32Array(0)];
     this.labels = Object.freeze(data.labels);
     this.eosId = this.wordId('</s>');
-    this.hidden = new Float32Array(this.dim);
-    this.scores = new Float32Array(this.nlabels);
+    this.memory = data.memory;
+    this.kernels =
+      data.memory !== undefined &&
+      data.input instanceof Float32Array &&
+      data.output instanceof Float32Array
+        ? SimdKernels.create({
+            memory: data.memory,
+            dim: this.dim,
+            nlabels: this.nlabels,
+            input: data.input,
+            output: data.output,
+            transposed: data.transposed,
+          })
+        : undefined;
+    this.hidden = this.kernels?.hidden ?? new Float32Array(this.dim);
+    this.scores = this.kernels?.scores ?? new Float32Array(this.nlabels);
     this.heap = new PredictionHeap(this.nlabels);
+  }
+
+  /**
+   * True when prediction sums rows and dot products in WebAssembly SIMD: a model read from a
+   * file (of under 4 GiB) whose matrices are not quantised. Scores are the same bits either way;
+   * SIMD is faster.
+   */
+  get simd(): boolean {
+    return this.kernels !== undefined;
   }
 
   /** Reads a model file; see {@link loadFastText}. */
@@ -213,6 +240,8 @@ export class FastTextModel {
       pruned: this.pruned,
       input: this.input,
       output: this.output,
+      memory: this.kernels === undefined ? undefined : this.memory,
+      transposed: this.kernels?.transposed,
     };
   }
 
@@ -519,6 +548,18 @@ export class FastTextModel {
       return;
     }
     const input = dense;
+    const kernels = this.kernels;
+    if (kernels !== undefined) {
+      hidden.fill(0);
+      kernels.addRows(ids, count);
+      // The last dim % 4 columns, which fill no SIMD lane group.
+      for (let j = kernels.columns; j < dim; j++) {
+        let h = 0;
+        for (let r = 0; r < count; r++) h = Math.fround(h + input[ids[r]! * dim + j]!);
+        hidden[j] = h;
+      }
+      return;
+    }
     let rows = this.rows;
     if (rows.length < count) {
       rows = new Int32Array(2 * count);
@@ -626,7 +667,10 @@ export class FastTextModel {
   private dotAll(): void {
     const { output, hidden, dim, scores, nlabels } = this;
     let l = 0;
-    if (output instanceof Float32Array) {
+    if (this.kernels !== undefined) {
+      this.kernels.dotAll();
+      l = nlabels;
+    } else if (output instanceof Float32Array) {
       for (; l + 8 <= nlabels; l += 8) {
         const at = l * dim;
         let s0 = 0;
@@ -665,9 +709,9 @@ export class FastTextModel {
         scores[l + 6] = s6;
         scores[l + 7] = s7;
       }
-      // fastText stops at the first NaN; any NaN fails the prediction the same way.
-      for (let m = 0; m < l; m++) if (Number.isNaN(scores[m])) throw nanError();
     }
+    // fastText stops at the first NaN; any NaN fails the prediction the same way.
+    for (let m = 0; m < l; m++) if (Number.isNaN(scores[m])) throw nanError();
     for (; l < nlabels; l++) scores[l] = this.dotOutput(l);
   }
 

@@ -13,6 +13,7 @@ import { endianness } from 'node:os';
 import { ModelFormatError } from '@liftwing/core/errors';
 import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from '@liftwing/core/formats';
 import { KSUB, type ProductQuantizer, type QuantMatrix } from './quant.js';
+import { type ModelMemory, modelMemory } from './simd.js';
 import { FNV_OFFSET, fnvStep, type Vocabulary, VocabularyBuilder } from './vocabulary.js';
 
 // The format's constants live in core, whose structural check of downloads shares them.
@@ -64,6 +65,13 @@ export interface FastTextData {
   input: Float32Array | QuantMatrix;
   /** `nlabels × dim` row-major, or quantised (`-qout`). */
   output: Float32Array | QuantMatrix;
+  /**
+   * The WebAssembly memory the dense input matrix is a view of, when the file was read into
+   * one: prediction then runs its hot loops in WebAssembly SIMD (see `simd.ts`).
+   */
+  memory?: ModelMemory | undefined;
+  /** Byte address in `memory` of the output matrix transposed by the first model made of it. */
+  transposed?: number | undefined;
 }
 
 const HEADER_BYTES = 8 + 12 * 4 + 8 + 3 * 4 + 2 * 8;
@@ -537,8 +545,10 @@ export async function readFastTextFile(path: string): Promise<FastTextData> {
   let pending: Promise<number>[] = [];
   try {
     const total = (await handle.stat()).size;
-    // Shared memory, so that worker threads score from this one copy (FastTextModel.share).
-    const bytes = new Uint8Array(new SharedArrayBuffer(total + 3));
+    // Shared memory, so that worker threads score from this one copy (FastTextModel.share),
+    // and WebAssembly's where it can be, for the SIMD kernels.
+    const memory = modelMemory(total + 3);
+    const bytes = new Uint8Array(memory?.buffer ?? new SharedArrayBuffer(total + 3), 0, total + 3);
     const head = Math.min(total, HEADER_BYTES);
     await Promise.all(readChunks(path, handle, bytes, 0, head));
     const predicted = predictInputHeader(bytes.subarray(0, head), total);
@@ -565,7 +575,11 @@ export async function readFastTextFile(path: string): Promise<FastTextData> {
       file = bytes.subarray(shift, shift + total);
       scanner.vocabulary!.rebase(file);
     }
-    return finish(path, scanner, file);
+    const data = finish(path, scanner, file);
+    // The SIMD kernels read input rows where they are; the output matrix (never aligned in the
+    // file) they read from a transposed copy.
+    const inMemory = data.input instanceof Float32Array && data.input.buffer === bytes.buffer;
+    return inMemory ? { ...data, memory } : data;
   } finally {
     await Promise.allSettled(pending);
     await handle.close();

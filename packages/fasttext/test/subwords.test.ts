@@ -65,6 +65,23 @@ describe('subword, word n-gram, hs and quantised models against python3-fasttext
     expect(mismatches(cases, have)).toEqual([]);
   });
 
+  it('scores the dense models read from files in WebAssembly SIMD, the quantised ones not', () => {
+    for (const name of names) {
+      expect([name, models.get(name)!.simd]).toEqual([name, !expected.models[name]!.quantised]);
+    }
+  });
+
+  it.each(names)('gives every %s probability bit for bit in JavaScript alone', async (name) => {
+    // A model parsed from an ordinary buffer is not in WebAssembly memory: the plain loops.
+    const model = FastTextModel.fromBytes(
+      await readFile(join(FIXTURES, expected.models[name]!.file)),
+    );
+    expect(model.simd).toBe(false);
+    const cases = expected.cases.filter((c) => c.model === name);
+    const have = cases.map((c) => asBits(model.predict(expected.texts[c.text]!, c.k, c.threshold)));
+    expect(mismatches(cases, have)).toEqual([]);
+  });
+
   it.each(names)('gives every %s probability bit for bit on 2 threads', async (name) => {
     const model = models.get(name)!;
     const pool = new FastTextPool(model, { workers: 2 });
@@ -86,6 +103,8 @@ describe('subword, word n-gram, hs and quantised models against python3-fasttext
   it('scores from the one shared copy: the pool posts the model without copying its matrices', async () => {
     const model = models.get('softmax-2-5')!;
     const shared = model.share();
+    // What a worker makes of the shared data scores in SIMD too, from the same memory.
+    expect(FastTextModel.fromShared(shared).simd).toBe(true);
     expect(shared.input).toBeInstanceOf(Float32Array);
     expect((shared.input as Float32Array).buffer).toBeInstanceOf(SharedArrayBuffer);
     const quantised = models.get('hs-q')!.share();
