@@ -97,6 +97,7 @@ export class ChunkedDecoder {
   #state: 'size' | 'data' | 'data-end' | 'trailers' | 'done' = 'size';
   #line = '';
   #remaining = 0;
+  #trailerBytes = 0;
 
   /** True once the last chunk and the trailers have been read. */
   get done(): boolean {
@@ -137,6 +138,13 @@ export class ChunkedDecoder {
         throw new MalformedAnswer('a chunk of its chunked body is longer than its size says');
       this.#state = 'size';
     } else if (this.#state === 'trailers') {
+      this.#trailerBytes += line.length + 2;
+      // Trailers are read and dropped; endless ones would be an endless body with no data.
+      if (this.#trailerBytes > MAX_HEAD_BYTES) {
+        throw new MalformedAnswer(
+          `its chunked body has trailers over ${MAX_HEAD_BYTES / 1024} KiB`,
+        );
+      }
       if (line === '') this.#state = 'done';
     } else {
       const hex = /^([0-9A-Fa-f]+)[ \t]*(?:;.*)?$/.exec(line)?.[1];

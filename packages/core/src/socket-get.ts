@@ -27,6 +27,8 @@ import {
 import { displayUrl } from './redact.js';
 import { abortError } from './retry.js';
 
+/** Interim (1xx) answers taken before the real one. */
+const MAX_INTERIM = 16;
 /** Bytes read from the socket at a time; TLS delivers one record (16 KiB) per read anyway. */
 const READ_BUFFER_BYTES = 1 << 20;
 
@@ -87,7 +89,10 @@ class Exchange {
   readonly #socket: Socket;
   readonly #signal: AbortSignal | undefined;
   #phase: 'head' | 'waiting' | 'body' | 'done' = 'head';
-  #head: Buffer = Buffer.alloc(0);
+  /** A head that came in more than one read, copied here as it comes (at most 64 KiB). */
+  #head: Buffer | undefined;
+  #headBytes = 0;
+  #interim = 0;
   #leftover: Buffer = Buffer.alloc(0);
   #framing: Framing = { kind: 'close' };
   #chunked = new ChunkedDecoder();
@@ -153,23 +158,35 @@ class Exchange {
   }
 
   #readHead(bytes: Buffer): void {
-    const before = this.#head.length;
-    const joined = before === 0 ? bytes : Buffer.concat([this.#head, bytes]);
-    const end = joined.indexOf('\r\n\r\n', Math.max(0, before - 3), 'latin1');
-    if (end === -1 ? joined.length >= MAX_HEAD_BYTES : end > MAX_HEAD_BYTES) {
-      throw new MalformedAnswer(`its head is over ${MAX_HEAD_BYTES / 1024} KiB`);
+    // Usually the whole head is in the first read, and is parsed where it lies. Otherwise its
+    // pieces are copied into one buffer (the read buffer is reused), each byte once.
+    let text: string;
+    let rest: Buffer;
+    const whole = this.#headBytes === 0 ? bytes.indexOf('\r\n\r\n', 0, 'latin1') : -1;
+    if (whole !== -1 && whole <= MAX_HEAD_BYTES) {
+      text = bytes.toString('latin1', 0, whole);
+      rest = bytes.subarray(whole + 4);
+    } else {
+      this.#head ??= Buffer.allocUnsafe(MAX_HEAD_BYTES + 4);
+      const from = Math.max(0, this.#headBytes - 3);
+      const taken = bytes.copy(this.#head, this.#headBytes);
+      this.#headBytes += taken;
+      const end = this.#head.subarray(0, this.#headBytes).indexOf('\r\n\r\n', from, 'latin1');
+      if (end === -1 ? this.#headBytes >= MAX_HEAD_BYTES : end > MAX_HEAD_BYTES) {
+        throw new MalformedAnswer(`its head is over ${MAX_HEAD_BYTES / 1024} KiB`);
+      }
+      if (end === -1) return;
+      text = this.#head.toString('latin1', 0, end);
+      rest = Buffer.concat([this.#head.subarray(end + 4, this.#headBytes), bytes.subarray(taken)]);
+      this.#headBytes = 0;
     }
-    if (end === -1) {
-      // Copied: the read buffer it may lie in is reused.
-      this.#head = Buffer.from(joined);
-      return;
-    }
-    const head = parseHead(joined.toString('latin1', 0, end));
-    const rest = joined.subarray(end + 4);
-    this.#head = Buffer.alloc(0);
+    const head = parseHead(text);
     if (head.statusCode === 101) throw new MalformedAnswer('it switched protocols');
-    // An interim answer (100 Continue, 103 Early Hints) is followed by the real one.
+    // An interim answer (100 Continue, 103 Early Hints) is followed by the real one; a server
+    // that sends nothing but those is not answering.
     if (head.statusCode < 200) {
+      if (++this.#interim > MAX_INTERIM)
+        throw new MalformedAnswer(`it sent over ${MAX_INTERIM} interim answers`);
       if (rest.length > 0) this.#readHead(rest);
       return;
     }

@@ -113,6 +113,7 @@ describe('ChunkedDecoder', () => {
     ['a size larger than a number counts', `${'f'.repeat(14)}\r\n`],
     ['a chunk longer than its size', '2\r\nabc\r\n0\r\n\r\n'],
     ['a size line over 1 KiB', `1;${'x'.repeat(2000)}\r\n`],
+    ['trailers over 64 KiB', `0\r\n${'x-trailer: 1\r\n'.repeat(6000)}`],
   ])('refuses %s', (_, text) => {
     expect(() => decode(Buffer.from(text), [])).toThrow(MalformedAnswer);
   });

@@ -131,6 +131,20 @@ describe('hostile and broken answers', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('reads a head that arrives a byte at a time', async () => {
+    const head = 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Slow: yes\r\n\r\n';
+    const server = await raw((socket) => trickle(socket, [...head, 'hello']));
+    expect(await download(`${server.url}/model.bin`)).toEqual({ sha256: sha256('hello'), size: 5 });
+  });
+
+  it('refuses a server that sends nothing but interim answers', async () => {
+    const server = await raw((socket) => socket.write('HTTP/1.1 100 Continue\r\n\r\n'.repeat(40)));
+    await expect(download(`${server.url}/model.bin`)).rejects.toMatchObject({
+      name: 'HttpError',
+      message: expect.stringContaining('it sent over 16 interim answers'),
+    });
+  });
+
   it('refuses a status line that is not HTTP/1.x', async () => {
     const server = await raw((socket) => socket.end('SSH-2.0-OpenSSH_9.2\r\n\r\n'));
     await expect(download(`${server.url}/model.bin`)).rejects.toMatchObject({
