@@ -58,6 +58,7 @@ export {
   RegistryError,
   WorkerError,
 } from './errors.js';
+export * from './evaluation.js';
 export * from './gateway.js';
 export * from './mediawiki.js';
 export * from './metrics.js';
