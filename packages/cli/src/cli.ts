@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { isLiftWingError, UnknownVersionError } from '@liftwing/core';
 import { UsageError, unknownOption } from './args.js';
 import { cacheCommand } from './commands/cache.js';
+import { compareCommand } from './commands/compare.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { modelsCommand } from './commands/models.js';
 import { modelArgument, predictCommand } from './commands/predict.js';
 import { pullCommand } from './commands/pull.js';
@@ -29,6 +31,8 @@ const COMMANDS: Record<string, Command> = {
   models: modelsCommand,
   pull: pullCommand,
   predict: predictCommand,
+  evaluate: evaluateCommand,
+  compare: compareCommand,
   serve: serveCommand,
   cache: cacheCommand,
 };

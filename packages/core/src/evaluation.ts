@@ -17,7 +17,16 @@ import {
   psi,
 } from './drift-stats.js';
 import { InputError, type LiftWingError, ModelFormatError } from './errors.js';
-import { type BinaryReport, binaryReport } from './metrics.js';
+import {
+  averagePrecision,
+  type BinaryReport,
+  binaryReport,
+  type PrCurve,
+  precisionRecallCurve,
+  type RocCurve,
+  rocAuc,
+  rocCurve,
+} from './metrics.js';
 import { type MultilabelReport, multilabelReport } from './metrics-multilabel.js';
 import type { LiftWingModel } from './model.js';
 
@@ -265,6 +274,16 @@ export interface EvaluationReport {
   failed: Failures;
   binary?: BinaryReport;
   multilabel?: MultilabelReport;
+  /**
+   * Multilabel: the curves of every (item, label) pair taken as one binary problem, scikit-learn's
+   * micro-average (`roc_auc_score(..., average="micro")`).
+   */
+  multilabelCurves?: {
+    rocAuc: number | null;
+    averagePrecision: number | null;
+    roc: RocCurve;
+    pr: PrCurve;
+  };
 }
 
 /** Scores `items` with `model` and measures the scores against their labels. */
@@ -302,13 +321,28 @@ export async function evaluateModel(
       ),
     };
   }
+  const truth = kept.map((k) => k.label as string[]);
+  const scores = kept.map((k) => k.score as Record<string, number>);
+  const flatLabels: boolean[] = [];
+  const flatScores: number[] = [];
+  truth.forEach((set, i) => {
+    for (const label of spec.labels) {
+      flatLabels.push(set.includes(label));
+      flatScores.push(scores[i]![label] ?? 0);
+    }
+  });
   return {
     ...base,
-    multilabel: multilabelReport(
-      kept.map((k) => k.label as string[]),
-      kept.map((k) => k.score as Record<string, number>),
-      { labels: spec.labels, threshold: options.threshold ?? spec.threshold },
-    ),
+    multilabel: multilabelReport(truth, scores, {
+      labels: spec.labels,
+      threshold: options.threshold ?? spec.threshold,
+    }),
+    multilabelCurves: {
+      rocAuc: rocAuc(flatLabels, flatScores),
+      averagePrecision: averagePrecision(flatLabels, flatScores),
+      roc: rocCurve(flatLabels, flatScores),
+      pr: precisionRecallCurve(flatLabels, flatScores),
+    },
   };
 }
 
