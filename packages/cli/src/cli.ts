@@ -9,6 +9,7 @@ import { isLiftWingError, UnknownVersionError } from '@liftwing/core';
 import { UsageError, unknownOption } from './args.js';
 import { cacheCommand } from './commands/cache.js';
 import { compareCommand } from './commands/compare.js';
+import { driftCommand } from './commands/drift.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { modelsCommand } from './commands/models.js';
 import { modelArgument, predictCommand } from './commands/predict.js';
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   predict: predictCommand,
   evaluate: evaluateCommand,
   compare: compareCommand,
+  drift: driftCommand,
   serve: serveCommand,
   cache: cacheCommand,
 };

@@ -34,6 +34,7 @@ Commands:
   predict <model>      one prediction, or a JSONL batch with --input-file
   evaluate <model>     a model's metrics on your labelled requests (JSON, an HTML report)
   compare <A> <B>      two versions of a model on the same requests, for a pin bump
+  drift <model>        a model's inputs and scores now against a reference sample (PSI, KS)
   serve                a local HTTP server speaking Lift Wing's protocol (KServe v1)
   cache <action>       ls | verify | prune | path | add | rm of the artifact cache
 
@@ -121,7 +122,7 @@ Scores every request of --input with both versions and says how far they differ:
 requests whose decision at the threshold is the same (for a model of many labels: the same labels
 given, and the share of label decisions), the score differences B - A (mean, mean and largest
 absolute, quantiles of the absolute difference) and the requests that changed most. Each version
-runs offline (downloaded on first use); the version ${'online'} is what the Lift Wing gateway serves.
+runs offline (downloaded on first use); the version online is what the Lift Wing gateway serves.
 Lines may carry a "label" (evaluate's files): it is not sent.
 
 Options:
@@ -133,6 +134,32 @@ Options:
 Examples:
   liftwing compare <model>@<pinned version> <model>@production --input requests.jsonl
   liftwing compare <model>@<version> <model>@online --input requests.jsonl | jq .agreement
+`,
+
+  drift: `Usage: liftwing drift <model>[@<version>] [--reference <ref.jsonl>] --current <cur.jsonl|-> [--features-only]
+                      [--fail-on moderate|major] [--offline [--no-download]|--online]
+
+How far the requests of now (--current) have moved from a reference sample (--reference): for
+each numeric feature the model's package computes from a request without the model (which ones,
+and from which request form, its package says), and for the model's scores (each label's, for a
+model of many labels), the population stability index (PSI, on the reference's deciles) and the
+two-sample Kolmogorov-Smirnov test. A series is flagged moderate at PSI >= 0.1 and major at
+PSI >= 0.25, the rule of thumb of credit scoring where PSI comes from (Siddiqi, Credit Risk
+Scorecards, 2006); "ksDiffers" is KS at 5%, divided by the number of series (Bonferroni).
+Without --reference, the reference sample recorded in the registry for the version
+(reference-sample.jsonl, an artifact like the model's files) is used, when there is one.
+JSON on stdout; a summary on stderr.
+
+Options:
+  --reference <path>   JSONL of reference requests (default: the version's recorded sample)
+  --current <path>     JSONL of current requests, - for stdin
+  --features-only      measure the features only; the model is not run
+  --fail-on <level>    exit 1 when a series is flagged at this level or above
+  --offline, --online, --no-download, --workers <n>: as for predict
+
+Examples:
+  liftwing drift <model> --offline --reference last-year.jsonl --current this-week.jsonl
+  liftwing drift <model>@<version> --offline --current this-week.jsonl --fail-on major
 `,
 
   predict: `Usage: liftwing predict <model>[@<version>] [--offline [--no-download]|--online] (<request flags> | --input <json>)

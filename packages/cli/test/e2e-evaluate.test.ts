@@ -383,3 +383,115 @@ describe('liftwing compare', () => {
     expect([one.code, two.code]).toEqual([2, 2]);
   });
 });
+
+describe('liftwing drift', () => {
+  // The same edits' distribution in both samples (every feature of edit(i) cycles with i), but
+  // for the edit summaries of now, 30 characters longer.
+  const reference = Array.from({ length: 400 }, (_, i) => edit(i));
+  const current = Array.from({ length: 400 }, (_, i) =>
+    edit(400 + i, { commentLength: 30 + (((400 + i) * 13) % 30) }),
+  );
+
+  it('flags the shifted feature of revertrisk, and not the others', async () => {
+    const files = { reference: join(dir, 'reference.jsonl'), current: join(dir, 'current.jsonl') };
+    await writeJsonl(files.reference, reference);
+    await writeJsonl(files.current, current);
+    const run = await runCli(
+      [
+        'drift',
+        'revertrisk@fixture-a',
+        '--offline',
+        '--reference',
+        files.reference,
+        '--current',
+        files.current,
+        '--fail-on',
+        'major',
+      ],
+      env,
+    );
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout);
+    const features = result.series.filter((s: { source: string }) => s.source === 'feature');
+    expect(features.map((s: { name: string }) => s.name)).toEqual(
+      revertriskDefinition.evaluation!.features!.names,
+    );
+    // Anonymous editors have no edit count: missing in both samples, nothing for KS to test.
+    expect(features.find((s: { name: string }) => s.name === 'user_edit_count')).toMatchObject({
+      psi: 0,
+      ks: null,
+      missing: { reference: 1, current: 1 },
+    });
+    const flagged = features.filter((s: { level: string }) => s.level !== 'none');
+    expect(flagged.map((s: { name: string }) => s.name)).toEqual(['comment_length']);
+    expect(flagged[0]).toMatchObject({ level: 'major', ksDiffers: true });
+    expect(
+      features
+        .filter((s: { ksDiffers: boolean }) => s.ksDiffers)
+        .map((s: { name: string }) => s.name),
+    ).toEqual(['comment_length']);
+    expect(result.series.at(-1)).toMatchObject({ name: 'score', source: 'score' });
+    expect(result).toMatchObject({
+      model: 'revertrisk-language-agnostic',
+      version: 'fixture-a',
+      reference: { count: 400, scored: 400, withFeatures: 400 },
+      current: { count: 400, scored: 400, withFeatures: 400 },
+      rule: { psi: { moderate: 0.1, major: 0.25 }, ksAlpha: 0.05 },
+      referenceSource: files.reference,
+    });
+    expect(run.stderr).toMatch(/^Drift: comment_length \(major, PSI \d+\.\d{3}\)/);
+    expect(seen()).toEqual([0, 0, 0]);
+  });
+
+  it('measures against the reference sample the registry records for the version', async () => {
+    const bundle = join(dir, 'rr-with-reference');
+    for (const name of ['model.onnx', 'manifest.json']) {
+      await cp(join(RR, 'test', 'fixtures', 'classifier-zipmap', name), join(bundle, name));
+    }
+    await writeJsonl(join(bundle, 'reference-sample.jsonl'), reference);
+    expect((await runCli(['cache', 'add', 'revertrisk@fixture-ref', bundle], env)).code).toBe(0);
+    const run = await runCli(
+      [
+        'drift',
+        'revertrisk@fixture-ref',
+        '--features-only',
+        '--current',
+        join(dir, 'current.jsonl'),
+      ],
+      env,
+    );
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.referenceSource).toBe('revertrisk@fixture-ref (reference-sample.jsonl)');
+    expect(result.flagged).toEqual(['comment_length']);
+    expect(result.series.some((s: { source: string }) => s.source === 'score')).toBe(false);
+
+    const none = await runCli(
+      ['drift', 'revertrisk@fixture-a', '--features-only', '--current', join(dir, 'current.jsonl')],
+      env,
+    );
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(
+      /Give --reference, a JSONL file of requests to measure against: the registry records no reference sample \(reference-sample\.jsonl\) for revertrisk@fixture-a\./,
+    );
+    expect(seen()).toEqual([0, 0, 0]);
+  });
+
+  it('measures outlink features and every topic score, flagging nothing that did not move', async () => {
+    const file = join(dir, 'outlink-requests.jsonl');
+    const run = await runCli(
+      ['drift', 'outlink@fixture-ova', '--offline', '--reference', file, '--current', file],
+      env,
+    );
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.series).toHaveLength(2 + 64);
+    expect(result.series.slice(0, 2).map((s: { name: string }) => s.name)).toEqual([
+      'outlink_count',
+      'distinct_outlink_count',
+    ]);
+    expect(result.series[2].name).toBe(`score:${outlinkSpec.labels[0]}`);
+    expect(result.flagged).toEqual([]);
+    expect(run.stderr).toBe('No drift: every PSI is below 0.1.\n');
+  });
+});
