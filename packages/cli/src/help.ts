@@ -209,6 +209,11 @@ works against it unchanged:
   GET  /                           {"status": "alive"}
   GET  /health                     the models served, their modes and versions
   GET  /metrics                    Prometheus text format
+  POST /v1/models/<name>:evaluate  {"instances": [<request with "label">, ...], "thresholds"?,
+                                   "threshold"?, "bins"?}: what liftwing evaluate prints
+  POST /v1/models/<name>:drift     {"reference"?: [<request>, ...], "current": [...],
+                                   "features_only"?}: what liftwing drift prints; without
+                                   "reference", the version's recorded reference sample
 One JSON access-log line per request goes to stderr. SIGTERM or SIGINT stops accepting
 connections, lets requests in flight finish, and exits 0.
 

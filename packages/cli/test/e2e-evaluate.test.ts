@@ -5,6 +5,7 @@
  * classifier-zipmap fixture and one of another seed), each added to the cache as a version. The
  * metrics are checked against core's on the scores the model packages give in this process.
  */
+import type { ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +19,8 @@ import {
 import { definition as outlinkDefinition } from '@liftwing/outlink/definition';
 import { definition as revertriskDefinition } from '@liftwing/revertrisk/definition';
 import { type LoopbackServer, startLoopbackServer } from '@liftwing/test-utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_ROOT, runCli } from './helpers/run-cli.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_ROOT, runCli, startServe } from './helpers/run-cli.js';
 
 const PACKAGES = join(CLI_ROOT, '..');
 const FASTTEXT = join(PACKAGES, 'fasttext', 'test', 'fixtures');
@@ -183,6 +184,12 @@ beforeAll(async () => {
   // Reverted: the riskier edits by version a, and every seventh whatever its score.
   revertLabels = revertScores.a.map((score, i) => score > 0.5 || i % 7 === 0);
 }, 120_000);
+
+const running: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const proc of running.splice(0)) if (proc.exitCode === null) proc.kill('SIGKILL');
+});
 
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
@@ -493,5 +500,64 @@ describe('liftwing drift', () => {
     expect(result.series[2].name).toBe(`score:${outlinkSpec.labels[0]}`);
     expect(result.flagged).toEqual([]);
     expect(run.stderr).toBe('No drift: every PSI is below 0.1.\n');
+  });
+});
+
+describe('liftwing serve: :evaluate and :drift', () => {
+  it('answers what evaluate and drift print, for the models it serves', async () => {
+    const server = await startServe(
+      ['--offline', '--models', 'revertrisk@fixture-ref,outlink@fixture-ova'],
+      env,
+      running,
+    );
+    const labelled = revertRequests.map((request, i) => ({ ...request, label: revertLabels[i] }));
+    const evaluated = await server.post(
+      'revertrisk-language-agnostic',
+      { instances: labelled, thresholds: [0.5, 0.9] },
+      'evaluate',
+    );
+    expect(evaluated.status).toBe(200);
+    const report = JSON.parse(evaluated.text);
+    // fixture-ref is fixture-a's bundle.
+    const expected = JSON.parse(
+      JSON.stringify(binaryReport(revertLabels, revertScores.a, { thresholds: [0.5, 0.9] })),
+    );
+    expect(report.binary).toEqual(expected);
+
+    const current = Array.from({ length: 400 }, (_, i) =>
+      edit(400 + i, { commentLength: 30 + (((400 + i) * 13) % 30) }),
+    );
+    // No "reference": the sample recorded for the version served.
+    const drift = await server.post('revertrisk-language-agnostic', { current }, 'drift');
+    expect(drift.status).toBe(200);
+    const driftReport = JSON.parse(drift.text);
+    expect(driftReport.flagged[0]).toBe('comment_length');
+    expect(
+      driftReport.series.filter(
+        (s: { source: string; level: string }) => s.source === 'feature' && s.level !== 'none',
+      ),
+    ).toHaveLength(1);
+
+    const outlinkDrift = await server.post(
+      'outlink-topic-model',
+      { current: outlinkRequests.slice(0, 20) },
+      'drift',
+    );
+    expect(outlinkDrift.status).toBe(400);
+    expect(JSON.parse(outlinkDrift.text)).toEqual({
+      error:
+        'Give "reference", the requests to measure against: no reference sample is recorded for outlink-topic-model@fixture-ova.',
+    });
+    const wrong = await server.post(
+      'revertrisk-language-agnostic',
+      { instances: [{ ...revertRequests[0], label: 'yes' }] },
+      'evaluate',
+    );
+    expect(wrong.status).toBe(400);
+    expect(JSON.parse(wrong.text).error).toMatch(
+      /^instances\[0\]: "label" is "yes"; give true or false/,
+    );
+    expect(await server.stop()).toBe(0);
+    expect(seen()).toEqual([0, 0, 0]);
   });
 });
