@@ -223,15 +223,20 @@ export async function scoreRequests(
   options: PredictManyOptions = {},
 ): Promise<(number | Record<string, number> | LiftWingError)[]> {
   const out: (number | Record<string, number> | LiftWingError)[] = [];
+  // Progress is reported per chunk, over the whole run, not per handleMany call.
+  const { onProgress, ...rest } = options;
+  let failed = 0;
   for (let start = 0; start < requests.length; start += CHUNK) {
     const bodies: RawRequest[] = requests.slice(start, start + CHUNK).map((body) => ({ body }));
-    const { onProgress: _ignored, ...rest } = options;
     const results = await model.handleMany(bodies, rest);
     for (const result of results) {
-      if (!result.ok) out.push(result.error);
-      else out.push(spec.kind === 'binary' ? spec.score(result.value) : spec.scores(result.value));
+      if (!result.ok) {
+        failed++;
+        out.push(result.error);
+      } else
+        out.push(spec.kind === 'binary' ? spec.score(result.value) : spec.scores(result.value));
     }
-    options.onProgress?.({ done: out.length, failed: 0, total: requests.length });
+    onProgress?.({ done: out.length, failed, total: requests.length });
   }
   return out;
 }
