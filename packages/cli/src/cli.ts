@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import { isLiftWingError, UnknownVersionError } from '@liftwing/core';
 import { UsageError, unknownOption } from './args.js';
 import { cacheCommand } from './commands/cache.js';
+import { compareCommand } from './commands/compare.js';
+import { driftCommand } from './commands/drift.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { modelsCommand } from './commands/models.js';
 import { modelArgument, predictCommand } from './commands/predict.js';
 import { pullCommand } from './commands/pull.js';
@@ -29,6 +32,9 @@ const COMMANDS: Record<string, Command> = {
   models: modelsCommand,
   pull: pullCommand,
   predict: predictCommand,
+  evaluate: evaluateCommand,
+  compare: compareCommand,
+  drift: driftCommand,
   serve: serveCommand,
   cache: cacheCommand,
 };

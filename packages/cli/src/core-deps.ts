@@ -14,6 +14,7 @@ import {
   type ModelPin,
   Registry,
   type ResolvedVersion,
+  referenceSample,
 } from '@liftwing/core';
 import type { CacheBackend, CacheEntry, CliDeps, PullResult } from './deps.js';
 import {
@@ -168,6 +169,8 @@ export function coreDeps(env: Env, importPackage: ImportPackage = importModelPac
         cacheDir: cache.dir,
       };
     },
+    referenceSample: (model, version) =>
+      referenceSample(refOf(model, version), { env, pinned: packagePin(model) }),
     cache: cacheBackend(env),
   };
 }

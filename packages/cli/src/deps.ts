@@ -99,5 +99,13 @@ export interface CliDeps {
    * artifacts are all in the cache. Rejects only when the version cannot be resolved offline.
    */
   findCached(model: ModelInfo, version: string | undefined): Promise<CachedVersionState>;
+  /**
+   * The reference sample the registry records for the version (core's `referenceSample`),
+   * fetched into the cache; undefined when the version has none.
+   */
+  referenceSample(
+    model: ModelInfo,
+    version: string | undefined,
+  ): Promise<{ ref: string; path: string } | undefined>;
   cache: CacheBackend;
 }

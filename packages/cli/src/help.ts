@@ -32,6 +32,9 @@ Commands:
   models               list the models, their packages and versions
   pull <model>         download and verify a model's offline artifacts
   predict <model>      one prediction, or a JSONL batch with --input-file
+  evaluate <model>     a model's metrics on your labelled requests (JSON, an HTML report)
+  compare <A> <B>      two versions of a model on the same requests, for a pin bump
+  drift <model>        a model's inputs and scores now against a reference sample (PSI, KS)
   serve                a local HTTP server speaking Lift Wing's protocol (KServe v1)
   cache <action>       ls | verify | prune | path | add | rm of the artifact cache
 
@@ -84,6 +87,81 @@ Examples:
   LIFTWING_CACHE_DIR=/data/liftwing liftwing pull <model>
 `,
 
+  evaluate: `Usage: liftwing evaluate <model>[@<version>] [--offline [--no-download]|--online] --input <labelled.jsonl|->
+                         [--report <out.html>] [--thresholds <t,...>] [--bins <n>] [--threshold <t>] [--curves]
+
+Scores every line of --input (a request, as predict --input takes it, plus its "label") and
+measures the scores against the labels; prints the metrics as JSON. What a label is comes from the
+model's package: true or false for a yes/no model (the probability of yes is its score), a list
+of labels for a model of many labels (each label's score). Yes/no models: ROC AUC, PR AUC
+(average precision, as scikit-learn's average_precision_score), precision, recall, F1 and the
+share flagged at each threshold (flagged: score >= threshold), calibration in bins, Brier score.
+Models of many labels: micro and macro precision, recall and F1 at a threshold, and a table per
+label. A metric the data cannot define (ROC AUC when every label is the same) is null. Lines that
+fail are counted and the first listed in "failed"; the metrics are over the others.
+
+Options:
+  --input <path>       JSONL of labelled requests, - for stdin
+  --report <path>      also write a self-contained HTML report: ROC and PR curves (SVG), tables
+  --thresholds <t,...> yes/no models: thresholds of the table (default 0.5,0.6,0.7,0.8,0.9,0.95,
+                       0.975,0.98,0.985,0.99)
+  --bins <n>           yes/no models: calibration bins of equal width (default 10)
+  --threshold <t>      models of many labels: a label is given at this score (default: the
+                       model server's)
+  --curves             include the curves' points in the JSON (they are in the HTML report)
+  --offline, --online, --no-download, --workers <n>: as for predict
+
+Examples:
+  liftwing evaluate <model> --offline --input labelled.jsonl --report report.html
+  liftwing evaluate <model>@<version> --offline --input labelled.jsonl | jq .binary.rocAuc
+`,
+
+  compare: `Usage: liftwing compare <model>@<A> <model>@<B> --input <requests.jsonl|-> [--threshold <t>] [--top <n>]
+
+Scores every request of --input with both versions and says how far they differ: the share of
+requests whose decision at the threshold is the same (for a model of many labels: the same labels
+given, and the share of label decisions), the score differences B - A (mean, mean and largest
+absolute, quantiles of the absolute difference) and the requests that changed most. Each version
+runs offline (downloaded on first use); the version online is what the Lift Wing gateway serves.
+Lines may carry a "label" (evaluate's files): it is not sent.
+
+Options:
+  --input <path>       JSONL of requests, - for stdin
+  --threshold <t>      the decision threshold (default: the model server's)
+  --top <n>            how many of the most changed requests to list (default 10)
+  --no-download, --workers <n>: as for predict --offline
+
+Examples:
+  liftwing compare <model>@<pinned version> <model>@production --input requests.jsonl
+  liftwing compare <model>@<version> <model>@online --input requests.jsonl | jq .agreement
+`,
+
+  drift: `Usage: liftwing drift <model>[@<version>] [--reference <ref.jsonl>] --current <cur.jsonl|-> [--features-only]
+                      [--fail-on moderate|major] [--offline [--no-download]|--online]
+
+How far the requests of now (--current) have moved from a reference sample (--reference): for
+each numeric feature the model's package computes from a request without the model (which ones,
+and from which request form, its package says), and for the model's scores (each label's, for a
+model of many labels), the population stability index (PSI, on the reference's deciles) and the
+two-sample Kolmogorov-Smirnov test. A series is flagged moderate at PSI >= 0.1 and major at
+PSI >= 0.25, the rule of thumb of credit scoring where PSI comes from (Siddiqi, Credit Risk
+Scorecards, 2006); "ksDiffers" is KS at 5%, divided by the number of series (Bonferroni).
+Without --reference, the reference sample recorded in the registry for the version
+(reference-sample.jsonl, an artifact like the model's files) is used, when there is one.
+JSON on stdout; a summary on stderr.
+
+Options:
+  --reference <path>   JSONL of reference requests (default: the version's recorded sample)
+  --current <path>     JSONL of current requests, - for stdin
+  --features-only      measure the features only; the model is not run
+  --fail-on <level>    exit 1 when a series is flagged at this level or above
+  --offline, --online, --no-download, --workers <n>: as for predict
+
+Examples:
+  liftwing drift <model> --offline --reference last-year.jsonl --current this-week.jsonl
+  liftwing drift <model>@<version> --offline --current this-week.jsonl --fail-on major
+`,
+
   predict: `Usage: liftwing predict <model>[@<version>] [--offline [--no-download]|--online] (<request flags> | --input <json>)
        liftwing predict <model> --input-file <requests.jsonl|-> [--output-file <results.jsonl>] [--resume]
 
@@ -131,6 +209,11 @@ works against it unchanged:
   GET  /                           {"status": "alive"}
   GET  /health                     the models served, their modes and versions
   GET  /metrics                    Prometheus text format
+  POST /v1/models/<name>:evaluate  {"instances": [<request with "label">, ...], "thresholds"?,
+                                   "threshold"?, "bins"?}: what liftwing evaluate prints
+  POST /v1/models/<name>:drift     {"reference"?: [<request>, ...], "current": [...],
+                                   "features_only"?}: what liftwing drift prints; without
+                                   "reference", the version's recorded reference sample
 One JSON access-log line per request goes to stderr. SIGTERM or SIGINT stops accepting
 connections, lets requests in flight finish, and exits 0.
 

@@ -1,12 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  driftReport,
+  evaluateModel,
+  evaluationOf,
   HttpError,
   InputError,
   isLiftWingError,
   LiftWingError,
   type LiftWingModel,
+  type ModelDefinition,
   RateLimitError,
+  splitLabelled,
 } from '@liftwing/core';
 import { checkJsonDepth } from './json.js';
 import { METRICS_CONTENT_TYPE, ServerMetrics } from './metrics.js';
@@ -18,7 +23,9 @@ import { METRICS_CONTENT_TYPE, ServerMetrics } from './metrics.js';
  * `GET /v1/models/{name}` (`{"name", "ready"}`), `GET /v1/models` (`{"models": [...]}`) and
  * `GET /` (`{"status": "alive"}`); errors are `{"error": message}` except for unmatched routes,
  * which FastAPI answers with `{"detail": "Not Found"}` / `{"detail": "Method Not Allowed"}`.
- * liftwing adds `GET /health` and `GET /metrics`.
+ * liftwing adds `GET /health`, `GET /metrics`, and for models whose definition says how they are
+ * evaluated `POST /v1/models/{name}:evaluate` and `POST /v1/models/{name}:drift` (core's
+ * `evaluateModel` and `driftReport` over the request's lines).
  */
 
 /** One line of the access log. */
@@ -50,6 +57,16 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Receives one entry per request; default: one JSON line on stderr. */
   log?: (entry: AccessLogEntry) => void;
+  /**
+   * The definitions of the served models, by model name, for `:evaluate` and `:drift`: what their
+   * scores and labels are. A model without one answers those routes with 404.
+   */
+  definitions?: ReadonlyMap<string, ModelDefinition>;
+  /**
+   * The requests of the reference sample the registry records for a served model's version, for a
+   * `:drift` body without `reference`; undefined when there is none.
+   */
+  referenceSample?: (model: string) => Promise<Record<string, unknown>[] | undefined>;
 }
 
 /** A running (or ready to run) liftwing server. */
@@ -68,7 +85,7 @@ export interface LiftWingServer {
 /** The default of {@link ServerOptions.maxBodyBytes}. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
-const PREDICT = /^\/v1\/models\/([^/]+):predict$/;
+const ACTION = /^\/v1\/models\/([^/]+):(predict|evaluate|drift)$/;
 const MODEL = /^\/v1\/models\/([^/]+)$/;
 
 /** A response with status and body, sent as compact JSON unless `text` is given. */
@@ -143,6 +160,32 @@ async function readBody(request: IncomingMessage, limit: number): Promise<Buffer
   return Buffer.concat(chunks);
 }
 
+/** The JSON objects of a body's `field`, which must be a non-empty list of them. */
+function objects(value: unknown, field: string): Record<string, unknown>[] {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.some((item) => typeof item !== 'object' || item === null || Array.isArray(item))
+  ) {
+    throw new InputError(`"${field}" must be a non-empty list of request objects.`);
+  }
+  return value as Record<string, unknown>[];
+}
+
+function optionalNumber(value: unknown, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new InputError(`"${field}" must be a number.`);
+  }
+  return value;
+}
+
+function optionalNumbers(value: unknown, field: string): number[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw new InputError(`"${field}" must be a list of numbers.`);
+  return value.map((item) => optionalNumber(item, field)!);
+}
+
 /** Creates the server; call `listen` to start it. */
 export function createLiftWingServer(options: ServerOptions): LiftWingServer {
   const models = new Map(options.models.map((model) => [model.name, model]));
@@ -153,32 +196,41 @@ export function createLiftWingServer(options: ServerOptions): LiftWingServer {
   const metrics = new ServerMetrics();
   let closing = false;
 
-  async function predict(
-    model: LiftWingModel<unknown, unknown>,
+  /** The request's JSON body and its text, or the answer that refuses it. */
+  async function readJson(
     request: IncomingMessage,
-    clientGone: AbortSignal,
-  ) {
+  ): Promise<{ body: unknown; text: string } | { refused: Answer }> {
     let raw: Buffer;
     try {
       raw = await readBody(request, maxBodyBytes);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        return json(413, { error: `Request body is larger than ${maxBodyBytes} bytes.` });
+        return {
+          refused: json(413, { error: `Request body is larger than ${maxBodyBytes} bytes.` }),
+        };
       }
       throw error;
     }
-    let text: string;
-    let body: unknown;
     try {
       // Before parsing: a deeply nested body costs the parser seconds, this check milliseconds.
       checkJsonDepth(raw);
-      text = raw.toString('utf8');
-      body = JSON.parse(text);
+      const text = raw.toString('utf8');
+      return { body: JSON.parse(text), text };
     } catch (error) {
       // KServe answers undecodable bodies with InvalidInput("Unrecognized request format: <parser
       // message>"); the parser message is orjson's there and V8's here.
-      return json(400, { error: `Unrecognized request format: ${(error as Error).message}` });
+      return {
+        refused: json(400, { error: `Unrecognized request format: ${(error as Error).message}` }),
+      };
     }
+  }
+
+  /** `work`'s answer, or 504 after the timeout; a client that left aborts it. */
+  async function withTimeout(
+    clientGone: AbortSignal,
+    what: string,
+    work: (signal: AbortSignal) => Promise<unknown>,
+  ): Promise<Answer> {
     const controller = new AbortController();
     // A client that left does not wait for its answer any more: stop working on it.
     const stop = () => controller.abort(clientGone.reason);
@@ -186,22 +238,82 @@ export function createLiftWingServer(options: ServerOptions): LiftWingServer {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<Answer>((resolve) => {
       timer = setTimeout(() => {
-        const message = `The prediction took longer than ${timeoutMs} ms.`;
+        const message = `The ${what} took longer than ${timeoutMs} ms.`;
         controller.abort(new Error(message));
         resolve({ ...json(504, { error: message }), error: message });
       }, timeoutMs);
     });
     try {
       return await Promise.race([
-        model
-          .handle(body, { signal: controller.signal, rawBody: text })
-          .then((result) => json(200, result)),
+        work(controller.signal).then((result) => json(200, result)),
         timedOut,
       ]);
     } finally {
       clearTimeout(timer);
       clientGone.removeEventListener('abort', stop);
     }
+  }
+
+  async function predict(
+    model: LiftWingModel<unknown, unknown>,
+    request: IncomingMessage,
+    clientGone: AbortSignal,
+  ) {
+    const read = await readJson(request);
+    if ('refused' in read) return read.refused;
+    return withTimeout(clientGone, 'prediction', (signal) =>
+      model.handle(read.body, { signal, rawBody: read.text }),
+    );
+  }
+
+  /** `:evaluate` and `:drift`: the lines of the body measured as the CLI's commands do. */
+  async function measure(
+    action: 'evaluate' | 'drift',
+    model: LiftWingModel<unknown, unknown>,
+    request: IncomingMessage,
+    clientGone: AbortSignal,
+  ): Promise<Answer> {
+    const definition = options.definitions?.get(model.name);
+    if (definition?.evaluation === undefined) {
+      return json(404, {
+        error: `Model ${model.name} cannot be ${action === 'evaluate' ? 'evaluated' : 'watched for drift'}: its package does not say what its scores are.`,
+      });
+    }
+    const read = await readJson(request);
+    if ('refused' in read) return read.refused;
+    const body = read.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new InputError(`A :${action} body is a JSON object.`);
+    }
+    const spec = evaluationOf(definition);
+    const fields = body as Record<string, unknown>;
+    if (action === 'evaluate') {
+      const items = objects(fields.instances, 'instances').map((line, i) =>
+        splitLabelled(spec, line, `instances[${i}]`),
+      );
+      return withTimeout(clientGone, 'evaluation', (signal) =>
+        evaluateModel(model, spec, items, {
+          thresholds: optionalNumbers(fields.thresholds, 'thresholds'),
+          threshold: optionalNumber(fields.threshold, 'threshold'),
+          bins: optionalNumber(fields.bins, 'bins'),
+          signal,
+        }),
+      );
+    }
+    const current = objects(fields.current, 'current');
+    const reference =
+      fields.reference === undefined
+        ? await options.referenceSample?.(model.name)
+        : objects(fields.reference, 'reference');
+    if (reference === undefined) {
+      throw new InputError(
+        `Give "reference", the requests to measure against: no reference sample is recorded for ${model.name}@${model.version ?? 'online'}.`,
+      );
+    }
+    const scores = fields.features_only !== true;
+    return withTimeout(clientGone, 'drift report', (signal) =>
+      driftReport(definition, reference, current, { ...(scores ? { model } : {}), signal }),
+    );
   }
 
   async function route(
@@ -211,11 +323,11 @@ export function createLiftWingServer(options: ServerOptions): LiftWingServer {
     clientGone: AbortSignal,
   ): Promise<Answer> {
     const method = request.method ?? 'GET';
-    const predictMatch = PREDICT.exec(path);
-    const modelMatch = predictMatch === null ? MODEL.exec(path) : null;
-    const name = decodeName((predictMatch ?? modelMatch)?.[1] ?? '');
+    const actionMatch = ACTION.exec(path);
+    const modelMatch = actionMatch === null ? MODEL.exec(path) : null;
+    const name = decodeName((actionMatch ?? modelMatch)?.[1] ?? '');
     const allowed =
-      predictMatch !== null
+      actionMatch !== null
         ? 'POST'
         : modelMatch !== null || ['/', '/v1/models', '/health', '/metrics'].includes(path)
           ? 'GET'
@@ -224,11 +336,13 @@ export function createLiftWingServer(options: ServerOptions): LiftWingServer {
     if (method !== allowed) {
       return { ...json(405, { detail: 'Method Not Allowed' }), headers: { allow: allowed } };
     }
-    if (predictMatch !== null || modelMatch !== null) {
+    if (actionMatch !== null || modelMatch !== null) {
       const model = models.get(name);
       if (model === undefined) return notFound(name);
       at.model = model.name;
       if (modelMatch !== null) return json(200, { name: model.name, ready: true });
+      const action = actionMatch![2] as 'predict' | 'evaluate' | 'drift';
+      if (action !== 'predict') return measure(action, model, request, clientGone);
       at.prediction = true;
       return predict(model, request, clientGone);
     }

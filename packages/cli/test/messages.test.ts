@@ -24,6 +24,63 @@ async function said(argv: string[], overrides: Partial<CliDeps> = {}) {
   return { code, message: stderr.text.replace(/^liftwing: /, '').trimEnd() };
 }
 
+describe('evaluate, compare and drift', () => {
+  it.each([
+    [['evaluate'], 'Name a model: liftwing evaluate <model>[@<version>] --input labelled.jsonl'],
+    [
+      ['evaluate', 'outlink'],
+      'evaluate needs --input, a JSONL file of requests, each with its "label" (- reads stdin).',
+    ],
+    [
+      ['evaluate', 'fake', '--input', 'x.jsonl'],
+      'fake-model cannot be evaluated: @fake/fake does not say what its scores and labels are (its definition has no `evaluation`). Update the package, or ask its maintainers to describe them.',
+    ],
+    [
+      ['evaluate', 'revertrisk', '--input', 'x.jsonl', '--threshold', '0.9'],
+      'revertrisk is a yes/no model: give its thresholds with --thresholds 0.5,0.9 (--threshold is for models of many labels).',
+    ],
+    [
+      ['evaluate', 'revertrisk', '--input', 'x.jsonl', '--thresholds', '0.5,2'],
+      '--thresholds takes numbers between 0 and 1; got "2".',
+    ],
+    [
+      ['evaluate', 'outlink', '--input', 'x.jsonl', '--bins', '5'],
+      'outlink gives many labels: --thresholds and --bins are for yes/no models; give one --threshold.',
+    ],
+    [
+      ['evaluate', 'outlink', '--input', '/nonexistent/x.jsonl'],
+      "Cannot read --input /nonexistent/x.jsonl: ENOENT: no such file or directory, access '/nonexistent/x.jsonl'",
+    ],
+    [
+      ['compare', 'outlink@1', 'outlink', '--input', 'x.jsonl'],
+      'Give both versions (liftwing compare <model>@<A> <model>@<B> --input requests.jsonl): a registry version, production, staging, or online for the Lift Wing gateway.',
+    ],
+    [
+      ['compare', 'outlink@1', 'outlink@1', '--input', 'x.jsonl'],
+      'Both sides are outlink@1; name two versions.',
+    ],
+    [
+      ['compare', 'outlink@1', 'outlink@2'],
+      'compare needs --input, a JSONL file of requests (- reads stdin): liftwing compare <model>@<A> <model>@<B> --input requests.jsonl',
+    ],
+    [['drift', 'outlink'], 'drift needs --current, a JSONL file of the requests of now.'],
+    [
+      ['drift', 'outlink', '--current', 'x.jsonl', '--fail-on', 'big'],
+      '--fail-on takes moderate or major, not "big".',
+    ],
+    [
+      ['drift', 'outlink', '--current', '-', '--reference', '-'],
+      'Only one of --reference and --current can be stdin (-).',
+    ],
+    [
+      ['drift', 'outlink', '--current', 'x.jsonl'],
+      'Give --reference, a JSONL file of requests to measure against: the registry records no reference sample (reference-sample.jsonl) for outlink.',
+    ],
+  ])('%j says what is missing: exit 2', async (argv, message) => {
+    expect(await said(argv)).toEqual({ code: 2, message });
+  });
+});
+
 describe('suggestions', () => {
   it('count a swap of two letters as one edit', () => {
     expect(editDistance('versoin', 'version')).toBe(1);
@@ -110,7 +167,7 @@ describe('unknown commands', () => {
     [['prdict'], 'Unknown command prdict. Did you mean predict? Run `liftwing --help` for usage.'],
     [
       ['frobnicate'],
-      'Unknown command frobnicate. Commands: models, pull, predict, serve, cache. Run `liftwing --help` for usage.',
+      'Unknown command frobnicate. Commands: models, pull, predict, evaluate, compare, drift, serve, cache. Run `liftwing --help` for usage.',
     ],
     [
       ['help', 'srve'],

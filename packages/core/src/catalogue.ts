@@ -335,6 +335,7 @@ const FORMATS_BY_EXTENSION: Record<string, string> = {
   pkl: 'python-pickle',
   onnx: 'onnx',
   json: 'json',
+  jsonl: 'jsonl',
 };
 
 /** A file format guessed from a file name, for files found by listing or added locally. */

@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { ConfigError } from './errors.js';
+import { type EvaluationSpec, evaluationProblems } from './evaluation.js';
 import type { LiftWingModel, Mode, ModelOptions } from './model.js';
 import type { ModelPin } from './registry.js';
 
@@ -82,6 +83,13 @@ export interface ModelDefinition<
    */
   readonly offlineNote?: string;
   /**
+   * How the model is evaluated on labelled data, compared across versions and watched for
+   * drift: what in a response is a score (a probability, or a score per label), what a label
+   * is, and the request features the package computes without the model. Absent for a model
+   * whose answers are not scores (`liftwing evaluate` then says so).
+   */
+  readonly evaluation?: EvaluationSpec;
+  /**
    * Creates the model. A package imports its runtime (a native session, a large reader) only
    * here, so that reading a definition stays cheap.
    */
@@ -146,6 +154,8 @@ export function defineModel<
   if (offlineNote !== undefined && (typeof offlineNote !== 'string' || offlineNote.trim() === '')) {
     problems.push('offlineNote must be a non-empty string');
   }
+  if (definition.evaluation !== undefined)
+    problems.push(...evaluationProblems(definition.evaluation));
   if (problems.length > 0) {
     throw new ConfigError(
       `The model definition of ${definition.package} is not valid: ${problems.join('; ')}.`,

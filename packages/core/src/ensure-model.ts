@@ -94,6 +94,31 @@ export async function ensureModel(
   return { ...resolved, files, trust };
 }
 
+/**
+ * The artifact name of a version's reference sample: requests (JSONL, as `liftwing drift` reads
+ * them) from the data the version was trained or validated on, so that drift is measured against
+ * them when no other reference is given.
+ */
+export const REFERENCE_SAMPLE_ARTIFACT = 'reference-sample.jsonl';
+
+/**
+ * The path of the reference sample ({@link REFERENCE_SAMPLE_ARTIFACT}) of the version `ref`
+ * resolves to, fetched into the cache (only that file, verified like any artifact); undefined when
+ * the version has none.
+ */
+export async function referenceSample(
+  ref: string,
+  options: EnsureModelOptions = {},
+): Promise<{ ref: string; path: string } | undefined> {
+  const settings = settingsOf(options);
+  const registry = await registryFor(options, settings);
+  const resolved = registry.resolve(ref, options);
+  const artifact = resolved.version.artifacts.find((a) => a.name === REFERENCE_SAMPLE_ARTIFACT);
+  if (artifact === undefined) return undefined;
+  const cached = await new ArtifactCache({ ...options, settings }).fetch(resolved, artifact);
+  return { ref: resolved.ref, path: cached.path };
+}
+
 /** Options of {@link addLocalModel}. */
 export interface AddLocalModelOptions
   extends ArtifactCacheOptions,

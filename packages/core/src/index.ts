@@ -36,6 +36,7 @@ export type {
   HttpOptions,
 } from './download.js';
 export { downloadToFile, fetchText } from './download.js';
+export * from './drift-stats.js';
 export * from './ensure-model.js';
 export {
   ArtifactError,
@@ -57,8 +58,11 @@ export {
   RegistryError,
   WorkerError,
 } from './errors.js';
+export * from './evaluation.js';
 export * from './gateway.js';
 export * from './mediawiki.js';
+export * from './metrics.js';
+export * from './metrics-multilabel.js';
 export type { HandleOptions, LiftWingModel, Mode, ModelOptions } from './model.js';
 export * from './ratelimit.js';
 export { displayUrl, REDACTED } from './redact.js';

@@ -17,6 +17,7 @@ export {
 } from './batch.js';
 export { defineModel, flagOf } from './definition.js';
 export { inputErrorFromHttp } from './errors.js';
+export { responseShapeError } from './evaluation.js';
 export {
   gatewayClientOf,
   isJsonObject,

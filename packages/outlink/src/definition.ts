@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { defineModel } from '@liftwing/core/model-kit';
+import { evaluation } from './evaluation.js';
 import { OUTLINK_MODEL_NAME } from './labels.js';
 import type { OutlinkModel, OutlinkModelOptions } from './model.js';
 import pin from './model-pin.json' with { type: 'json' };
@@ -51,5 +52,6 @@ export const definition = defineModel<OutlinkModel, OutlinkModelOptions>({
     },
     examples: [{ lang: 'en', page_title: 'Douglas_Adams' }],
   },
+  evaluation,
   create: async (options) => (await import('./model.js')).createModel(options),
 });

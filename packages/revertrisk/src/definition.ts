@@ -8,6 +8,7 @@
  */
 import { defineModel } from '@liftwing/core/model-kit';
 import { conversionSteps } from './conversion.js';
+import { evaluation, revertEvaluation } from './evaluation.js';
 import type { RevertRiskModel, RevertRiskModelOptions } from './model.js';
 import pin from './model-pin.json' with { type: 'json' };
 import type {
@@ -48,6 +49,7 @@ export const definition = defineModel<RevertRiskModel, RevertRiskModelOptions>({
     required: ['lang', 'rev_id'],
     examples: [{ lang: 'en', rev_id: 12345 }],
   },
+  evaluation,
   create: async (options) => (await import('./model.js')).createModel(options),
 });
 
@@ -84,6 +86,7 @@ export const multilingualDefinition = defineModel<MultilingualModel, Multilingua
     required: ['lang', 'rev_id'],
     examples: [{ lang: 'en', rev_id: 123456789 }],
   },
+  evaluation: revertEvaluation,
   create: async (options) => (await import('./online-family.js')).createMultilingualModel(options),
 });
 
@@ -114,6 +117,7 @@ export const wikidataDefinition = defineModel<WikidataModel, WikidataModelOption
     required: ['rev_id'],
     examples: [{ rev_id: 1799693453 }],
   },
+  evaluation: revertEvaluation,
   create: async (options) => (await import('./online-family.js')).createWikidataModel(options),
 });
 

@@ -374,3 +374,30 @@ export function validateFeatureInput(input: FeatureInput): FeatureInput {
   }
   return input;
 }
+
+/**
+ * Every feature of a request in the pre-save form (`{"revision_data": {...}}`), by name, for
+ * drift: a feature that needs what the request lacks (a registered editor's groups, edit count
+ * and registration, which only the wiki has) is NaN, missing. Null for a request of any other form
+ * or whose revision_data is not valid: its features cannot be computed here.
+ */
+export function requestFeatures(request: unknown): Record<string, number> | null {
+  if (!isJsonObject(request) || !isJsonObject(request.revision_data)) return null;
+  const input: FeatureInput = { revision: request.revision_data as unknown as RevisionData };
+  try {
+    validateFeatureInput(input);
+  } catch {
+    return null;
+  }
+  const context = new Context(input, new NamespaceMatcher());
+  const row: Record<string, number> = {};
+  for (const definition of DEFINITIONS) {
+    try {
+      row[definition.name] = definition.compute(context);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      row[definition.name] = Number.NaN;
+    }
+  }
+  return row;
+}

@@ -12,6 +12,7 @@ import {
   workersOption,
   write,
 } from '../context.js';
+import { readJsonl } from '../jsonl.js';
 import { findModel, type ModelInfo, parseModelRef } from '../models.js';
 import { createLiftWingServer, DEFAULT_MAX_BODY_BYTES } from '../server.js';
 
@@ -187,6 +188,21 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
     const models = served.map(({ model }) => model);
     const server = createLiftWingServer({
       models,
+      definitions: new Map(
+        served.flatMap(({ info, model }) =>
+          info.definition === undefined ? [] : [[model.name, info.definition] as const],
+        ),
+      ),
+      // The sample recorded for the version being served, read when a :drift body has none.
+      referenceSample: async (name) => {
+        const found = served.find(({ model }) => model.name === name);
+        if (found === undefined) return undefined;
+        const sample = await context.deps.referenceSample(found.info, found.model.version);
+        if (sample === undefined) return undefined;
+        return (await readJsonl(sample.path, 'reference', context.io.stdin)).map(
+          ({ value }) => value,
+        );
+      },
       maxBodyBytes,
       requestTimeoutMs: timeoutSeconds * 1000,
       // No access log at all with --quiet, e.g. under a load test.

@@ -192,6 +192,7 @@ export function fakeDeps(overrides: Partial<CliDeps> = {}, make: MakeModel = mak
       add: notFaked,
       remove: notFaked,
     },
+    referenceSample: async () => undefined,
     importPackage: (specifier) => import(specifier),
     ...overrides,
   };

@@ -135,8 +135,8 @@ export async function runCli(
 /** A `liftwing serve --json` that listens, and how to talk to it. */
 export interface ServeRun {
   url: string;
-  /** POSTs `body` (JSON unless a string) to `<model>:predict`. */
-  post(model: string, body: unknown): Promise<{ status: number; text: string }>;
+  /** POSTs `body` (JSON unless a string) to `<model>:predict` (or `:<action>`). */
+  post(model: string, body: unknown, action?: string): Promise<{ status: number; text: string }>;
   /** SIGTERM; resolves with the exit code. */
   stop(): Promise<number | null>;
   out: CliRun['out'];
@@ -151,8 +151,8 @@ export async function startServe(
   const server = startCli(['serve', '--port', '0', '--json', ...args], env, { running });
   const [line] = await server.until('stderr', /\{"event":"listening".*\}\n/);
   const { url } = JSON.parse(line) as { url: string };
-  const post = async (model: string, body: unknown) => {
-    const response = await fetch(`${url}/v1/models/${model}:predict`, {
+  const post = async (model: string, body: unknown, action = 'predict') => {
+    const response = await fetch(`${url}/v1/models/${model}:${action}`, {
       method: 'POST',
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
