@@ -14,6 +14,7 @@ const ENVIRONMENT_VARIABLES: [string, string][] = [
   ],
   [ENV.mwApiUrl, `MediaWiki API URL template (default ${DEFAULTS.mwApiUrl})`],
   [ENV.catalogueUrl, 'the published catalogue that liftwing models --check compares with'],
+  [ENV.eventStreamsUrl, `EventStreams, for stream and watch (default ${DEFAULTS.eventStreamsUrl})`],
   [ENV.noWarnings, '1: no warnings (no contact in the User-Agent, a model trusted on first use)'],
   ['NO_COLOR', 'no colours (colours are only ever used on a terminal)'],
 ];

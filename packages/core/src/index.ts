@@ -57,6 +57,13 @@ export {
   RegistryError,
   WorkerError,
 } from './errors.js';
+export {
+  type ChangeEvent,
+  type ChangeKind,
+  changeEventOf,
+  isNewRevision,
+  wikipediaRevision,
+} from './events.js';
 export * from './gateway.js';
 export * from './mediawiki.js';
 export type { HandleOptions, LiftWingModel, Mode, ModelOptions } from './model.js';

@@ -17,6 +17,7 @@ export {
 } from './batch.js';
 export { defineModel, flagOf } from './definition.js';
 export { inputErrorFromHttp } from './errors.js';
+export { isNewRevision, wikipediaRevision } from './events.js';
 export {
   gatewayClientOf,
   isJsonObject,

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { defineModel } from '@liftwing/core/model-kit';
+import { defineModel, isNewRevision, wikipediaRevision } from '@liftwing/core/model-kit';
 import { conversionSteps } from './conversion.js';
 import type { RevertRiskModel, RevertRiskModelOptions } from './model.js';
 import pin from './model-pin.json' with { type: 'json' };
@@ -48,6 +48,9 @@ export const definition = defineModel<RevertRiskModel, RevertRiskModelOptions>({
     required: ['lang', 'rev_id'],
     examples: [{ lang: 'en', rev_id: 12345 }],
   },
+  // Any new revision of a Wikipedia: the server scores every namespace (Wikimedia's own
+  // prediction stream keeps articles; `--filter namespace=0` does the same here).
+  requestFromEvent: (event) => wikipediaRevision(event),
   create: async (options) => (await import('./model.js')).createModel(options),
 });
 
@@ -84,6 +87,7 @@ export const multilingualDefinition = defineModel<MultilingualModel, Multilingua
     required: ['lang', 'rev_id'],
     examples: [{ lang: 'en', rev_id: 123456789 }],
   },
+  requestFromEvent: (event) => wikipediaRevision(event),
   create: async (options) => (await import('./online-family.js')).createMultilingualModel(options),
 });
 
@@ -114,6 +118,9 @@ export const wikidataDefinition = defineModel<WikidataModel, WikidataModelOption
     required: ['rev_id'],
     examples: [{ rev_id: 1799693453 }],
   },
+  // A new revision of Wikidata, which the server reads from www.wikidata.org itself.
+  requestFromEvent: (event) =>
+    event.wiki === 'wikidatawiki' && isNewRevision(event) ? { rev_id: event.revId } : undefined,
   create: async (options) => (await import('./online-family.js')).createWikidataModel(options),
 });
 

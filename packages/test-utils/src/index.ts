@@ -6,6 +6,7 @@ export {
 } from './artifacts.js';
 export { bytes, sha256 } from './bytes.js';
 export { type EndlessBody, type EndlessOptions, streamEndless } from './endless-body.js';
+export * from './events.js';
 export * from './fasttext-bin.js';
 export {
   type FakeGateway,
