@@ -71,9 +71,12 @@ export * from './ratelimit.js';
 export { displayUrl, REDACTED } from './redact.js';
 export * from './registry.js';
 export {
+  backoffDelay,
   type ResolvedRetryOptions,
   type RetryDecision,
   type RetryOptions,
+  resolveRetryOptions,
+  sleep,
   withRetry,
 } from './retry.js';
 export {

@@ -7,6 +7,7 @@ export {
 export { bytes, sha256 } from './bytes.js';
 export { type EndlessBody, type EndlessOptions, streamEndless } from './endless-body.js';
 export * from './events.js';
+export * from './eventstreams.js';
 export * from './fasttext-bin.js';
 export {
   type FakeGateway,

@@ -1,0 +1,11 @@
+/**
+ * `@liftwing/stream`: Lift Wing's prediction streams and Wikimedia's change streams as typed
+ * async iterables, and the scorer that runs any Lift Wing model over a stream of wiki changes
+ * (EventStreams, a JSONL file, Kafka) with at-least-once delivery.
+ *
+ * @packageDocumentation
+ */
+export * from './eventstreams.js';
+export * from './filter.js';
+export * from './prediction.js';
+export * from './sse.js';
