@@ -5,7 +5,13 @@
  *
  * @packageDocumentation
  */
+
+export * from './checkpoint.js';
 export * from './eventstreams.js';
 export * from './filter.js';
 export * from './prediction.js';
+export * from './run.js';
+export * from './scorer.js';
+export * from './sinks.js';
+export * from './sources.js';
 export * from './sse.js';

@@ -32,8 +32,8 @@ async function fake(options: Parameters<typeof startFakeEventStreams>[0]) {
 }
 
 /** The first `n` events of `stream`. */
-async function take(stream: AsyncIterable<StreamedEvent>, n: number): Promise<StreamedEvent[]> {
-  const events: StreamedEvent[] = [];
+async function take<T extends StreamedEvent>(stream: AsyncIterable<T>, n: number): Promise<T[]> {
+  const events: T[] = [];
   if (n === 0) return events;
   for await (const event of stream) {
     events.push(event);
@@ -223,9 +223,12 @@ describe('predictionStream', () => {
       },
     });
     const all = await take(predictionStream(stream, { settings }), 4);
-    expect(
-      all.map((e) => (e as { prediction: { predictions: string[] } }).prediction.predictions),
-    ).toEqual([['true'], ['false'], ['true'], ['true']]);
+    expect(all.map((e) => e.prediction.predictions)).toEqual([
+      ['true'],
+      ['false'],
+      ['true'],
+      ['true'],
+    ]);
     const risky = await take(
       predictionStream(stream, { settings, filter: parseFilter('prediction=true,score=0.9') }),
       2,

@@ -1,0 +1,97 @@
+/**
+ * Where scored events go: a JSONL stream (stdout, a file) or a Kafka topic (not yet). A sink
+ * says when it has what it was given (`flush`): only then does a checkpoint move past it.
+ *
+ * @packageDocumentation
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { ConfigError, fileSystemError } from '@liftwing/core';
+import type { ScoredError, ScoredPrediction } from './scorer.js';
+import { KAFKA_NOT_YET } from './sources.js';
+
+/** A scored event as a sink writes it: its JSON line's object. */
+export function outputRecord(item: ScoredPrediction | ScoredError): Record<string, unknown> {
+  if ('prediction' in item) {
+    return { event: item.event, request: item.request, prediction: item.prediction };
+  }
+  return {
+    ...(item.where === undefined ? {} : item.where),
+    ...(item.event === undefined ? {} : { event: item.event }),
+    ...(item.request === undefined ? {} : { request: item.request }),
+    error: item.error,
+    ...(item.code === undefined ? {} : { code: item.code }),
+    ...(item.status === undefined ? {} : { status: item.status }),
+  };
+}
+
+/** A destination of scored events for {@link runStream}. */
+export interface StreamSink {
+  /** Names the sink in messages: `stdout`, a path, `kafka://...`. */
+  readonly name: string;
+  /** Takes one scored event; resolves when the sink can take the next (backpressure). */
+  write(item: ScoredPrediction | ScoredError): Promise<void>;
+  /** Resolves when the sink has everything written so far (on disk, acknowledged). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A JSONL sink: one line per scored event, in order. */
+export function jsonlSink(
+  output: Writable,
+  name: string,
+  options: { ownsOutput?: boolean } = {},
+): StreamSink {
+  let failure: unknown;
+  output.on('error', (error) => {
+    failure ??= error;
+  });
+  const check = () => {
+    if (failure !== undefined) throw fileSystemError(failure, 'write', name);
+  };
+  return {
+    name,
+    async write(item) {
+      check();
+      if (!output.write(`${JSON.stringify(outputRecord(item))}\n`)) {
+        await Promise.race([once(output, 'drain'), once(output, 'error')]).catch(() => {});
+        check();
+      }
+    },
+    async flush() {
+      check();
+      // The callback of a write runs after every write before it has been handed on.
+      await new Promise<void>((resolve, reject) =>
+        output.write('', (error) =>
+          error ? reject(fileSystemError(error, 'write', name)) : resolve(),
+        ),
+      );
+    },
+    async close() {
+      if (options.ownsOutput !== true) return;
+      await new Promise<void>((resolve, reject) =>
+        output.end((error?: Error | null) =>
+          error ? reject(fileSystemError(error, 'write', name)) : resolve(),
+        ),
+      );
+    },
+  };
+}
+
+/** The sink a `--to` names: `-` or `stdout`, else a JSONL file appended to. */
+export async function openSink(
+  spec: string,
+  stdout: Writable = process.stdout,
+): Promise<StreamSink> {
+  if (spec === '-' || spec === 'stdout') return jsonlSink(stdout, 'stdout');
+  if (spec.startsWith('kafka://')) throw new ConfigError(KAFKA_NOT_YET);
+  const file = createWriteStream(spec, { flags: 'a' });
+  await Promise.race([
+    once(file, 'open'),
+    once(file, 'error').then(([error]) => {
+      throw fileSystemError(error, 'open', spec);
+    }),
+  ]);
+  return jsonlSink(file, spec, { ownsOutput: true });
+}
