@@ -151,7 +151,7 @@ async function scoreBatch(entries: Entry[], options: ScoreOptions): Promise<Scor
   let failure: unknown;
   if (scored.length > 0) {
     try {
-      results = await options.model.handleMany(scored.map((entry) => entry.request));
+      results = await options.model.handleMany(scored.map((entry) => ({ body: entry.request })));
     } catch (error) {
       // A whole batch that fails (a model that crashed) fails each of its events, each an error
       // line, rather than ending the stream.

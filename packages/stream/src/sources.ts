@@ -87,6 +87,7 @@ export function jsonlSource(options: JsonlSourceOptions): StreamSource {
   const checkpoint =
     options.checkpoint === undefined ? undefined : new Checkpoint(options.checkpoint, name);
   let input: Readable | undefined;
+  let lines: ReturnType<typeof createInterface> | undefined;
   return {
     name,
     async *items(signal) {
@@ -99,7 +100,7 @@ export function jsonlSource(options: JsonlSourceOptions): StreamSource {
       const skip = (kept as number | undefined) ?? 0;
       input =
         options.path === '-' ? (options.input ?? process.stdin) : createReadStream(options.path);
-      const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+      lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
       let line = 0;
       try {
         for await (const text of lines) {
@@ -120,14 +121,18 @@ export function jsonlSource(options: JsonlSourceOptions): StreamSource {
       } catch (error) {
         throw fileSystemError(error, 'read', name);
       } finally {
-        lines.close();
+        lines?.close();
       }
     },
     async commit(position) {
       if (position !== undefined) await checkpoint?.write(position);
     },
     async close() {
-      if (options.path !== '-') input?.destroy();
+      // A run stopped while waiting for a line (stdin of a live pipe) must not wait for it: the
+      // reader ends here, and stdin stops being read so that the process can exit.
+      lines?.close();
+      if (options.path === '-') input?.pause();
+      else input?.destroy();
     },
   };
 }

@@ -6,6 +6,7 @@ import {
   type BatchResult,
   type ChangeEvent,
   InputError,
+  type RawRequest,
   resolveSettings,
   wikipediaRevision,
 } from '@liftwing/core';
@@ -43,8 +44,9 @@ function fakeModel(delayMs = 0) {
     get maxInFlight() {
       return maxInFlight;
     },
-    async handleMany(bodies: readonly unknown[]): Promise<BatchResult<unknown>[]> {
-      batches.push([...bodies]);
+    async handleMany(raws: readonly RawRequest[]): Promise<BatchResult<unknown>[]> {
+      const bodies = raws.map((raw) => raw.body);
+      batches.push(bodies);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
