@@ -9,6 +9,13 @@
 export * from './checkpoint.js';
 export * from './eventstreams.js';
 export * from './filter.js';
+export {
+  type KafkaAddress,
+  type KafkaSourceOptions,
+  kafkaSink,
+  kafkaSource,
+  parseKafkaUrl,
+} from './kafka.js';
 export * from './prediction.js';
 export * from './run.js';
 export * from './scorer.js';

@@ -66,7 +66,30 @@ export async function runStream(options: RunStreamOptions): Promise<StreamSummar
     uncommitted = 0;
     lastCommit = performance.now();
   };
-  for await (const item of scoreEvents(source.items(signal), { ...options, signal })) {
+  const items = scoreEvents(source.items(signal), { ...options, signal })[Symbol.asyncIterator]();
+  let next = items.next();
+  while (true) {
+    // A quiet source still gets its results flushed and committed on time, not at its next event.
+    let timer: NodeJS.Timeout | undefined;
+    const due =
+      uncommitted === 0
+        ? undefined
+        : new Promise<'due'>((resolve) => {
+            timer = setTimeout(
+              () => resolve('due'),
+              Math.max(0, commitEveryMs - (performance.now() - lastCommit)),
+            );
+          });
+    const result = due === undefined ? await next : await Promise.race([next, due]);
+    clearTimeout(timer);
+    if (result === 'due') {
+      await commit();
+      options.onProgress?.(progress());
+      continue;
+    }
+    if (result.done) break;
+    next = items.next();
+    const item = result.value;
     if ('skipped' in item) {
       if (item.skipped === 'filtered') counts.filtered++;
       else {

@@ -1,5 +1,5 @@
 /**
- * Where scored events go: a JSONL stream (stdout, a file) or a Kafka topic (not yet). A sink
+ * Where scored events go: a JSONL stream (stdout, a file) or a Kafka topic (`kafka.ts`). A sink
  * says when it has what it was given (`flush`): only then does a checkpoint move past it.
  *
  * @packageDocumentation
@@ -7,9 +7,8 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ConfigError, fileSystemError } from '@liftwing/core';
+import { fileSystemError } from '@liftwing/core';
 import type { ScoredError, ScoredPrediction } from './scorer.js';
-import { KAFKA_NOT_YET } from './sources.js';
 
 /** A scored event as a sink writes it: its JSON line's object. */
 export function outputRecord(item: ScoredPrediction | ScoredError): Record<string, unknown> {
@@ -79,13 +78,16 @@ export function jsonlSink(
   };
 }
 
-/** The sink a `--to` names: `-` or `stdout`, else a JSONL file appended to. */
+/** The sink a `--to` names: `-` or `stdout`, `kafka://<brokers>/<topic>`, else a JSONL file appended to. */
 export async function openSink(
   spec: string,
   stdout: Writable = process.stdout,
 ): Promise<StreamSink> {
   if (spec === '-' || spec === 'stdout') return jsonlSink(stdout, 'stdout');
-  if (spec.startsWith('kafka://')) throw new ConfigError(KAFKA_NOT_YET);
+  if (spec.startsWith('kafka://')) {
+    const { kafkaSink } = await import('./kafka.js');
+    return kafkaSink({ url: spec });
+  }
   const file = createWriteStream(spec, { flags: 'a' });
   await Promise.race([
     once(file, 'open'),

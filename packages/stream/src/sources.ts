@@ -1,5 +1,5 @@
 /**
- * Where events come from: EventStreams, a JSONL file (or stdin) of events, Kafka (not yet).
+ * Where events come from: EventStreams, a JSONL file (or stdin) of events, Kafka (`kafka.ts`).
  * A source yields {@link SourceItem}s with its position after each, and `commit` records that
  * everything up to a position is done: in a checkpoint file, or as a consumer group's offsets.
  *
@@ -23,11 +23,6 @@ export interface StreamSource {
   commit(position: unknown): Promise<void>;
   close(): Promise<void>;
 }
-
-/** Kafka is the next step of this package (a consumer group source, a topic sink). */
-export const KAFKA_NOT_YET =
-  'Kafka sources and sinks (kafka://...) are not in this release of @liftwing/stream: read from ' +
-  'eventstreams:<stream>, a JSONL file or -, and write to a JSONL file or stdout.';
 
 /** Characters of a line kept in its error line when it is not an event. */
 const INPUT_PREFIX = 200;
@@ -145,6 +140,8 @@ export interface OpenSourceOptions extends SettingsSource {
   reconnect?: EventStreamOptions['reconnect'];
   /** What `-` reads; default `process.stdin`. */
   stdin?: Readable;
+  /** A Kafka source: told the partitions the group gives this worker. */
+  onAssign?: ((partitions: number[]) => void) | undefined;
 }
 
 /**
@@ -158,7 +155,19 @@ export async function openSource(
     const streams = spec.slice('eventstreams:'.length).split(',').filter(Boolean);
     return eventStreamsSource({ ...options, streams });
   }
-  if (spec.startsWith('kafka://')) throw new ConfigError(KAFKA_NOT_YET);
+  if (spec.startsWith('kafka://')) {
+    if (options.checkpoint !== undefined) {
+      throw new ConfigError(
+        "A Kafka source keeps its position as its consumer group's offsets; drop the checkpoint file.",
+      );
+    }
+    if (options.since !== undefined) {
+      throw new ConfigError('since applies to an EventStreams source (eventstreams:<stream>).');
+    }
+    // kafkajs loads only for a Kafka source.
+    const { kafkaSource } = await import('./kafka.js');
+    return kafkaSource({ url: spec, onAssign: options.onAssign });
+  }
   if (options.since !== undefined) {
     throw new ConfigError('since applies to an EventStreams source (eventstreams:<stream>).');
   }

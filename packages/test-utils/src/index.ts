@@ -15,6 +15,7 @@ export {
   type PredictRequest,
   startFakeGateway,
 } from './gateway.js';
+export * from './kafka-mock.js';
 export {
   type Answer,
   type Handler,

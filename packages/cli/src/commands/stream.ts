@@ -110,9 +110,6 @@ export async function streamCommand(context: Context, args: string[]): Promise<n
   }
   const workers = workersOption(values.workers);
   const stream = await import('@liftwing/stream');
-  if (from.startsWith('kafka://') || (values.to as string | undefined)?.startsWith('kafka://')) {
-    throw new UsageError(stream.KAFKA_NOT_YET);
-  }
   const settings = resolveSettings(coreOptions(context.io.env), context.io.env);
   const { stderr } = context.io;
   const source = await stream.openSource(from, {
@@ -120,6 +117,11 @@ export async function streamCommand(context: Context, args: string[]): Promise<n
     checkpoint: values.checkpoint as string | undefined,
     since,
     stdin: context.io.stdin,
+    onAssign: (partitions) => {
+      if (!context.json) {
+        write(stderr, `${from}: this worker has partition(s) ${partitions.join(', ') || 'none'}`);
+      }
+    },
     onReconnect: (info) => {
       if (!context.json) {
         write(
