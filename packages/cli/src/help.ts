@@ -207,13 +207,19 @@ Sources (--from):
   eventstreams:<stream>[,<stream>]   Wikimedia's EventStreams (${ENV.eventStreamsUrl}), e.g.
                                      eventstreams:mediawiki.recentchange or
                                      eventstreams:mediawiki.page_change.v1
+  kafka://<brokers>/<topic>?group=<id>
+                                     a Kafka topic shared by the workers of a consumer group
+                                     (&from=earliest|latest, &session=<ms>); offsets are
+                                     committed after the sink has the results
   <file>                             a JSONL file of events (a replay, an export)
   -                                  JSONL events on stdin
-Sinks (--to): stdout (the default) or a JSONL file, appended to.
+Sinks (--to): stdout (the default), a JSONL file (appended to), or kafka://<brokers>/<topic>
+(one message per event, keyed by page).
 
 Options:
   --checkpoint <file>    where the run stands (an EventStreams position, a line count): a run
-                         with the same file carries on after the last event it wrote
+                         with the same file carries on after the last event it wrote (Kafka
+                         keeps its group's offsets instead)
   --filter <k=v,...>     keep only these events; keys: wiki (enwiki or en.wikipedia.org),
                          namespace (0: articles), type (edit, new, log...), bot (true or false);
                          several values with |: wiki=enwiki|dewiki
