@@ -16,7 +16,9 @@ export {
   kafkaSource,
   parseKafkaUrl,
 } from './kafka.js';
+export * from './open.js';
 export * from './prediction.js';
+export * from './record.js';
 export * from './run.js';
 export * from './scorer.js';
 export * from './sinks.js';

@@ -13,8 +13,9 @@
  */
 import { ConfigError, changeEventOf, sleep } from '@liftwing/core';
 import kafkajs from 'kafkajs';
+import { outputRecord } from './record.js';
 import type { ScoredError, ScoredPrediction, SourceItem } from './scorer.js';
-import { outputRecord, type StreamSink } from './sinks.js';
+import type { StreamSink } from './sinks.js';
 import type { StreamSource } from './sources.js';
 
 const { Kafka, logLevel } = kafkajs;
@@ -289,7 +290,8 @@ export function kafkaSink(options: { url: string }): StreamSink {
   let connecting: Promise<void> | undefined;
   let buffer: { key: string | null; value: string }[] = [];
   const send = async () => {
-    await (connecting ??= producer.connect());
+    connecting ??= producer.connect();
+    await connecting;
     while (buffer.length > 0) {
       const messages = buffer.slice(0, SEND_BATCH);
       buffer = buffer.slice(messages.length);

@@ -5,25 +5,10 @@
  * @packageDocumentation
  */
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { fileSystemError } from '@liftwing/core';
+import { outputRecord } from './record.js';
 import type { ScoredError, ScoredPrediction } from './scorer.js';
-
-/** A scored event as a sink writes it: its JSON line's object. */
-export function outputRecord(item: ScoredPrediction | ScoredError): Record<string, unknown> {
-  if ('prediction' in item) {
-    return { event: item.event, request: item.request, prediction: item.prediction };
-  }
-  return {
-    ...(item.where === undefined ? {} : item.where),
-    ...(item.event === undefined ? {} : { event: item.event }),
-    ...(item.request === undefined ? {} : { request: item.request }),
-    error: item.error,
-    ...(item.code === undefined ? {} : { code: item.code }),
-    ...(item.status === undefined ? {} : { status: item.status }),
-  };
-}
 
 /** A destination of scored events for {@link runStream}. */
 export interface StreamSink {
@@ -76,24 +61,4 @@ export function jsonlSink(
       );
     },
   };
-}
-
-/** The sink a `--to` names: `-` or `stdout`, `kafka://<brokers>/<topic>`, else a JSONL file appended to. */
-export async function openSink(
-  spec: string,
-  stdout: Writable = process.stdout,
-): Promise<StreamSink> {
-  if (spec === '-' || spec === 'stdout') return jsonlSink(stdout, 'stdout');
-  if (spec.startsWith('kafka://')) {
-    const { kafkaSink } = await import('./kafka.js');
-    return kafkaSink({ url: spec });
-  }
-  const file = createWriteStream(spec, { flags: 'a' });
-  await Promise.race([
-    once(file, 'open'),
-    once(file, 'error').then(([error]) => {
-      throw fileSystemError(error, 'open', spec);
-    }),
-  ]);
-  return jsonlSink(file, spec, { ownsOutput: true });
 }

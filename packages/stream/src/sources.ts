@@ -8,7 +8,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { ConfigError, fileSystemError, type SettingsSource } from '@liftwing/core';
+import { ConfigError, fileSystemError } from '@liftwing/core';
 import { Checkpoint } from './checkpoint.js';
 import { type EventStreamOptions, eventStream, parseEventStreamsPosition } from './eventstreams.js';
 import type { SourceItem } from './scorer.js';
@@ -130,46 +130,4 @@ export function jsonlSource(options: JsonlSourceOptions): StreamSource {
       else input?.destroy();
     },
   };
-}
-
-/** Options of {@link openSource}. */
-export interface OpenSourceOptions extends SettingsSource {
-  checkpoint?: string | undefined;
-  since?: EventStreamOptions['since'];
-  onReconnect?: EventStreamOptions['onReconnect'];
-  reconnect?: EventStreamOptions['reconnect'];
-  /** What `-` reads; default `process.stdin`. */
-  stdin?: Readable;
-  /** A Kafka source: told the partitions the group gives this worker. */
-  onAssign?: ((partitions: number[]) => void) | undefined;
-}
-
-/**
- * The source a `--from` names: `eventstreams:<stream>[,<stream>]`, `-` (stdin) or a JSONL file.
- */
-export async function openSource(
-  spec: string,
-  options: OpenSourceOptions = {},
-): Promise<StreamSource> {
-  if (spec.startsWith('eventstreams:')) {
-    const streams = spec.slice('eventstreams:'.length).split(',').filter(Boolean);
-    return eventStreamsSource({ ...options, streams });
-  }
-  if (spec.startsWith('kafka://')) {
-    if (options.checkpoint !== undefined) {
-      throw new ConfigError(
-        "A Kafka source keeps its position as its consumer group's offsets; drop the checkpoint file.",
-      );
-    }
-    if (options.since !== undefined) {
-      throw new ConfigError('since applies to an EventStreams source (eventstreams:<stream>).');
-    }
-    // kafkajs loads only for a Kafka source.
-    const { kafkaSource } = await import('./kafka.js');
-    return kafkaSource({ url: spec, onAssign: options.onAssign });
-  }
-  if (options.since !== undefined) {
-    throw new ConfigError('since applies to an EventStreams source (eventstreams:<stream>).');
-  }
-  return jsonlSource({ path: spec, input: options.stdin, checkpoint: options.checkpoint });
 }
