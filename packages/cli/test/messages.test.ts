@@ -110,7 +110,7 @@ describe('unknown commands', () => {
     [['prdict'], 'Unknown command prdict. Did you mean predict? Run `liftwing --help` for usage.'],
     [
       ['frobnicate'],
-      'Unknown command frobnicate. Commands: models, pull, predict, serve, cache. Run `liftwing --help` for usage.',
+      'Unknown command frobnicate. Commands: models, pull, predict, serve, cache, stream, watch. Run `liftwing --help` for usage.',
     ],
     [
       ['help', 'srve'],
