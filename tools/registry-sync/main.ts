@@ -1,12 +1,13 @@
 /**
  * `pnpm registry:sync [--charts <dir|url>] [--commit <sha>] [--target <dir>] [--models-url <url>]
- * [--record <file>]`: see tools/README.md.
+ * [--record <file>] [--publish kafka://<brokers>[/<topic>]]`: see tools/README.md.
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { envString, isLiftWingError } from '@liftwing/core';
 import { localCharts, remoteCharts } from './deployment-charts.js';
+import { publishChanges } from './publish.js';
 import { syncRegistry } from './sync.js';
 
 /** The charts as GitHub serves them raw, at the default branch. */
@@ -22,6 +23,7 @@ async function main(argv: string[]): Promise<number> {
       target: { type: 'string' },
       'models-url': { type: 'string' },
       record: { type: 'string' },
+      publish: { type: 'string' },
     },
     strict: true,
   });
@@ -36,13 +38,17 @@ async function main(argv: string[]): Promise<number> {
     modelsUrl: values['models-url'],
     now: () => startedAt,
   });
+  const record = {
+    generatedAt: startedAt.toISOString(),
+    charts: charts.location,
+    changes: result.changes,
+  };
   if (values.record !== undefined) {
-    const record = {
-      generatedAt: startedAt.toISOString(),
-      charts: charts.location,
-      changes: result.changes,
-    };
     await writeFile(values.record, `${JSON.stringify(record, null, 2)}\n`);
+  }
+  if (values.publish !== undefined) {
+    const sent = await publishChanges(values.publish, record);
+    console.log(`published ${sent} change(s) to ${values.publish}`);
   }
   for (const change of result.changes) {
     console.log(

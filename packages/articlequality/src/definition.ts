@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineModel } from '@liftwing/core/model-kit';
+import { defineModel, wikipediaRevision } from '@liftwing/core/model-kit';
 import type { ArticleQualityModel, ArticleQualityOptions } from './model.js';
 
 /** The `articlequality` definition; `definition.create(options)` is `createModel(options)`. */
@@ -33,5 +33,7 @@ export const definition = defineModel<ArticleQualityModel, ArticleQualityOptions
     required: ['lang', 'rev_id'],
     examples: [{ lang: 'en', rev_id: 12345 }],
   },
+  // The quality of an article after an edit: the revision the edit made.
+  requestFromEvent: (event) => wikipediaRevision(event, { articles: true }),
   create: async (options) => (await import('./model.js')).createModel(options),
 });

@@ -15,6 +15,8 @@ import { modelsCommand } from './commands/models.js';
 import { modelArgument, predictCommand } from './commands/predict.js';
 import { pullCommand } from './commands/pull.js';
 import { serveCommand } from './commands/serve.js';
+import { streamCommand } from './commands/stream.js';
+import { watchCommand } from './commands/watch.js';
 import { type Command, type Context, write } from './context.js';
 import { coreDeps } from './core-deps.js';
 import type { CliDeps, CliIo } from './deps.js';
@@ -37,6 +39,8 @@ const COMMANDS: Record<string, Command> = {
   drift: driftCommand,
   serve: serveCommand,
   cache: cacheCommand,
+  stream: streamCommand,
+  watch: watchCommand,
 };
 
 /** The options liftwing takes before a command. */

@@ -14,6 +14,7 @@ const ENVIRONMENT_VARIABLES: [string, string][] = [
   ],
   [ENV.mwApiUrl, `MediaWiki API URL template (default ${DEFAULTS.mwApiUrl})`],
   [ENV.catalogueUrl, 'the published catalogue that liftwing models --check compares with'],
+  [ENV.eventStreamsUrl, `EventStreams, for stream and watch (default ${DEFAULTS.eventStreamsUrl})`],
   [ENV.noWarnings, '1: no warnings (no contact in the User-Agent, a model trusted on first use)'],
   ['NO_COLOR', 'no colours (colours are only ever used on a terminal)'],
 ];
@@ -37,6 +38,8 @@ Commands:
   drift <model>        a model's inputs and scores now against a reference sample (PSI, KS)
   serve                a local HTTP server speaking Lift Wing's protocol (KServe v1)
   cache <action>       ls | verify | prune | path | add | rm of the artifact cache
+  stream <model>       score a stream of wiki changes: EventStreams, a JSONL file or stdin
+  watch <stream>       Lift Wing's own predictions, from Wikimedia's public prediction streams
 
 Options:
   --json               machine-readable output (and errors as JSON on stderr)
@@ -272,6 +275,72 @@ Examples:
   liftwing cache rm <model>@<version>
   liftwing predict <model>@local-1 --offline <request flags>
   du -sh "$(liftwing cache path)"
+`,
+  stream: `Usage: liftwing stream <model>[@<version>] --from <source> [--to <sink>] [--checkpoint <file>]
+         [--filter key=value,...] [--limit <n>] [--since <time>] [--offline|--online]
+
+Scores every change event of a source with the model, one JSON line per event, in the order of
+the source: {"event", "request", "prediction"}, or {"event", "request", "error", "code"} for an
+event the model failed on (the run carries on). The model's package says which events it scores
+and how an event becomes its request; the others are counted, not written. Delivery is at least
+once: the checkpoint moves only past events whose line the sink has, and SIGTERM or SIGINT
+finishes what was read, writes the checkpoint and exits 0.
+
+Sources (--from):
+  eventstreams:<stream>[,<stream>]   Wikimedia's EventStreams (${ENV.eventStreamsUrl}), e.g.
+                                     eventstreams:mediawiki.recentchange or
+                                     eventstreams:mediawiki.page_change.v1
+  kafka://<brokers>/<topic>?group=<id>
+                                     a Kafka topic shared by the workers of a consumer group
+                                     (&from=earliest|latest, &session=<ms>); offsets are
+                                     committed after the sink has the results
+  <file>                             a JSONL file of events (a replay, an export)
+  -                                  JSONL events on stdin
+Sinks (--to): stdout (the default), a JSONL file (appended to), or kafka://<brokers>/<topic>
+(one message per event, keyed by page).
+
+Options:
+  --checkpoint <file>    where the run stands (an EventStreams position, a line count): a run
+                         with the same file carries on after the last event it wrote (Kafka
+                         keeps its group's offsets instead)
+  --filter <k=v,...>     keep only these events; keys: wiki (enwiki or en.wikipedia.org),
+                         namespace (0: articles), type (edit, new, log...), bot (true or false);
+                         several values with |: wiki=enwiki|dewiki
+  --limit <n>            stop after n events the filter keeps
+  --since <time>         EventStreams: start at this time (ISO 8601), not now; a checkpoint wins
+  --offline              run the model on this machine (downloading it on first use)
+  --no-download          with --offline: only a cached model
+  --online               ask the Lift Wing gateway (the default unless ${ENV.offline}=1)
+  --batch-size <n>       events handed to the model at once (default 50)
+  --concurrency <n>      batches in flight at once (default 4); the source is read no faster
+  --workers <n>          --offline: threads scoring (default: the cores available)
+  --json                 the summary as JSON
+
+Examples:
+  liftwing stream <model> --offline --from eventstreams:mediawiki.page_change.v1 \\
+    --filter wiki=enwiki,namespace=0 --checkpoint enwiki.checkpoint --to scores.jsonl
+  liftwing stream <model> --from edits.jsonl --limit 100
+`,
+
+  watch: `Usage: liftwing watch <prediction-stream> [--filter key=value,...] [--limit <n>] [--since <time>]
+
+Prints what Lift Wing predicted for each edit, as Wikimedia publishes it on a public stream (no
+gateway quota spent), one JSON line each: {"dt", "wiki", "page_title", "page_id", "rev_id",
+"model", "model_version", "predictions", "probabilities"}. Reconnects when the server ends the
+stream; SIGINT stops it.
+
+Prediction streams:
+  mediawiki.page_revert_risk_prediction_change.v1
+  mediawiki.page_outlink_topic_prediction_change.v1
+
+Options:
+  --filter <k=v,...>     as liftwing stream's, and: prediction (a label the model predicted),
+                         score (the lowest probability of those labels): prediction=true,score=0.9
+  --limit <n>            stop after n predictions
+  --since <time>         start at this time (ISO 8601), not now
+
+Examples:
+  liftwing watch mediawiki.page_revert_risk_prediction_change.v1 --filter wiki=enwiki,score=0.9
 `,
 };
 

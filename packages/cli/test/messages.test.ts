@@ -167,7 +167,7 @@ describe('unknown commands', () => {
     [['prdict'], 'Unknown command prdict. Did you mean predict? Run `liftwing --help` for usage.'],
     [
       ['frobnicate'],
-      'Unknown command frobnicate. Commands: models, pull, predict, evaluate, compare, drift, serve, cache. Run `liftwing --help` for usage.',
+      'Unknown command frobnicate. Commands: models, pull, predict, evaluate, compare, drift, serve, cache, stream, watch. Run `liftwing --help` for usage.',
     ],
     [
       ['help', 'srve'],

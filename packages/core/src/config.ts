@@ -23,6 +23,8 @@ export const ENV = {
   mwApiUrl: 'LIFTWING_MW_API_URL',
   /** The latest published catalogue, which `checkForUpdates` compares the installed one with. */
   catalogueUrl: 'LIFTWING_CATALOGUE_URL',
+  /** Wikimedia's EventStreams (server-sent events), the base URL that stream names follow. */
+  eventStreamsUrl: 'LIFTWING_EVENTSTREAMS_URL',
   /** Worker threads of offline scoring; `0` scores on the calling thread. Default: the cores available. */
   workers: 'LIFTWING_WORKERS',
   /** `1` silences liftwing's warnings (no contact in the User-Agent, trust on first use, ...). */
@@ -34,6 +36,7 @@ export const DEFAULTS = {
   modelsUrl: 'https://analytics.wikimedia.org/published/wmf-ml-models/',
   apiUrl: 'https://api.wikimedia.org/service/lw/inference/v1/models/',
   mwApiUrl: 'https://{host}/w/api.php',
+  eventStreamsUrl: 'https://stream.wikimedia.org/v2/stream/',
   catalogueUrl:
     'https://raw.githubusercontent.com/liftwing/liftwing/main/packages/core/src/catalogue.json',
 } as const;

@@ -8,6 +8,7 @@
  */
 import { ConfigError } from './errors.js';
 import { type EvaluationSpec, evaluationProblems } from './evaluation.js';
+import type { ChangeEvent } from './events.js';
 import type { LiftWingModel, Mode, ModelOptions } from './model.js';
 import type { ModelPin } from './registry.js';
 
@@ -89,6 +90,14 @@ export interface ModelDefinition<
    * whose answers are not scores (`liftwing evaluate` then says so).
    */
   readonly evaluation?: EvaluationSpec;
+   * The request that scores a change of a wiki (an edit, a page created), for scoring event
+   * streams (`liftwing stream`, `@liftwing/stream`): built from the event's fields that the
+   * model's request takes (the revision id and the Wikipedia's language, the page id or title).
+   * Undefined when the model cannot score that change: another wiki than it covers, no new
+   * revision (a log entry, a deletion), a page it does not score (not an article). Absent for a
+   * model whose request no change event carries (a text, a whole edit).
+   */
+  readonly requestFromEvent?: (event: ChangeEvent) => Record<string, unknown> | undefined;
   /**
    * Creates the model. A package imports its runtime (a native session, a large reader) only
    * here, so that reading a definition stays cheap.
@@ -156,6 +165,12 @@ export function defineModel<
   }
   if (definition.evaluation !== undefined)
     problems.push(...evaluationProblems(definition.evaluation));
+  if (
+    definition.requestFromEvent !== undefined &&
+    typeof definition.requestFromEvent !== 'function'
+  ) {
+    problems.push('requestFromEvent must be a function');
+  }
   if (problems.length > 0) {
     throw new ConfigError(
       `The model definition of ${definition.package} is not valid: ${problems.join('; ')}.`,

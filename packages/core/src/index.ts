@@ -59,6 +59,13 @@ export {
   WorkerError,
 } from './errors.js';
 export * from './evaluation.js';
+export {
+  type ChangeEvent,
+  type ChangeKind,
+  changeEventOf,
+  isNewRevision,
+  wikipediaRevision,
+} from './events.js';
 export * from './gateway.js';
 export * from './mediawiki.js';
 export * from './metrics.js';
@@ -68,9 +75,12 @@ export * from './ratelimit.js';
 export { displayUrl, REDACTED } from './redact.js';
 export * from './registry.js';
 export {
+  backoffDelay,
   type ResolvedRetryOptions,
   type RetryDecision,
   type RetryOptions,
+  resolveRetryOptions,
+  sleep,
   withRetry,
 } from './retry.js';
 export {

@@ -18,6 +18,7 @@ export {
 export { defineModel, flagOf } from './definition.js';
 export { inputErrorFromHttp } from './errors.js';
 export { responseShapeError } from './evaluation.js';
+export { isNewRevision, wikipediaRevision } from './events.js';
 export {
   gatewayClientOf,
   isJsonObject,

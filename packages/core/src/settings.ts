@@ -55,6 +55,11 @@ export interface SettingsOptions {
   mwApiUrl?: string | undefined;
   /** The latest published catalogue. Default: `LIFTWING_CATALOGUE_URL`, else main's. */
   catalogueUrl?: string | undefined;
+  /**
+   * Wikimedia's EventStreams, the base URL stream names are appended to. Default:
+   * `LIFTWING_EVENTSTREAMS_URL`, else `https://stream.wikimedia.org/v2/stream/`.
+   */
+  eventStreamsUrl?: string | undefined;
   /** undici dispatcher of every request. Default: an `EnvHttpProxyAgent` of the environment. */
   dispatcher?: Dispatcher | undefined;
   /** See {@link resolveWorkers}. Default: `LIFTWING_WORKERS`. */
@@ -133,6 +138,10 @@ export class LiftWingSettings {
   readonly catalogueUrl: string;
   /** Where {@link catalogueUrl} came from: `catalogueUrl`, or `LIFTWING_CATALOGUE_URL` (set or not). */
   readonly catalogueUrlFrom: 'catalogueUrl' | typeof ENV.catalogueUrl;
+  /** EventStreams' base URL, with a trailing slash: a stream's URL is this + its name. */
+  readonly eventStreamsUrl: string;
+  /** Where {@link eventStreamsUrl} came from: `eventStreamsUrl`, or `LIFTWING_EVENTSTREAMS_URL`. */
+  readonly eventStreamsUrlFrom: 'eventStreamsUrl' | typeof ENV.eventStreamsUrl;
   /** Whether liftwing writes its warnings; see {@link resolveWarnings}. */
   readonly warnings: boolean;
   /** Worker threads of offline scoring; see {@link resolveWorkers}. */
@@ -173,6 +182,18 @@ export class LiftWingSettings {
       DEFAULTS.catalogueUrl,
     );
     this.catalogueUrlFrom = options.catalogueUrl !== undefined ? 'catalogueUrl' : ENV.catalogueUrl;
+    this.eventStreamsUrlFrom =
+      options.eventStreamsUrl !== undefined ? 'eventStreamsUrl' : ENV.eventStreamsUrl;
+    // Checked as the models URL is: https, or plain http on loopback (a local fake or mirror).
+    const eventStreams = checkRemoteUrl(
+      resolveOption(
+        options.eventStreamsUrl,
+        envString(ENV.eventStreamsUrl, env),
+        DEFAULTS.eventStreamsUrl,
+      ),
+      this.eventStreamsUrlFrom,
+    ).href;
+    this.eventStreamsUrl = eventStreams.endsWith('/') ? eventStreams : `${eventStreams}/`;
     this.warnings = resolveWarnings(options.warnings, env);
     this.workers = resolveWorkers(options.workers, env);
     this.transport = new Transport(

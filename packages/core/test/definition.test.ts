@@ -118,3 +118,14 @@ describe('defineModel offlineNote', () => {
     );
   });
 });
+
+describe('defineModel requestFromEvent', () => {
+  it('is optional, and a function when given', () => {
+    const requestFromEvent = () => ({ lang: 'en' });
+    expect(defineModel({ ...base, requestFromEvent }).requestFromEvent).toBe(requestFromEvent);
+    expect(defineModel(base).requestFromEvent).toBeUndefined();
+    expect(() => defineModel({ ...base, requestFromEvent: 'lang' as never })).toThrow(
+      'requestFromEvent must be a function',
+    );
+  });
+});

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { defineModel } from '@liftwing/core/model-kit';
+import { defineModel, isNewRevision } from '@liftwing/core/model-kit';
 import { evaluation } from './evaluation.js';
 import { OUTLINK_MODEL_NAME } from './labels.js';
 import type { OutlinkModel, OutlinkModelOptions } from './model.js';
@@ -53,5 +53,19 @@ export const definition = defineModel<OutlinkModel, OutlinkModelOptions>({
     examples: [{ lang: 'en', page_title: 'Douglas_Adams' }],
   },
   evaluation,
+  // An article's topics after an edit: the page by id where the event has it (page_change; a
+  // title may have moved since), else by title (recentchange), at the revision the edit made so
+  // that a replay scores the links of that revision, not of today's.
+  requestFromEvent: (event) => {
+    if (event.lang === undefined || event.namespace !== 0 || !isNewRevision(event))
+      return undefined;
+    const page =
+      event.pageId !== undefined
+        ? { page_id: event.pageId }
+        : event.pageTitle !== undefined
+          ? { page_title: event.pageTitle }
+          : undefined;
+    return page && { lang: event.lang, ...page, revision_id: event.revId };
+  },
   create: async (options) => (await import('./model.js')).createModel(options),
 });

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import { defineModel } from '@liftwing/core/model-kit';
+import { defineModel, wikipediaRevision } from '@liftwing/core/model-kit';
 import type { ReadabilityModel, ReadabilityOptions } from './model.js';
 import { READABILITY_TIMEOUT_MS } from './timeout.js';
 
@@ -33,5 +33,7 @@ export const definition = defineModel<ReadabilityModel, ReadabilityOptions>({
     examples: [{ rev_id: 123456789, lang: 'en' }],
   },
   timeoutMs: READABILITY_TIMEOUT_MS,
+  // The readability of an article after an edit: the revision the edit made.
+  requestFromEvent: (event) => wikipediaRevision(event, { articles: true }),
   create: async (options) => (await import('./model.js')).createModel(options),
 });

@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import type { RequestField } from '@liftwing/core';
-import { defineModel } from '@liftwing/core/model-kit';
+import { defineModel, wikipediaRevision } from '@liftwing/core/model-kit';
 import type { ReferenceNeedModel, ReferenceRiskModel } from './model.js';
 
 const PACKAGE = '@liftwing/reference-quality';
@@ -39,6 +39,8 @@ export const referenceNeedDefinition = defineModel<ReferenceNeedModel>({
     required: ['lang', 'rev_id'],
     examples: [{ lang: 'en', rev_id: 1242378206 }],
   },
+  // The references of an article after an edit: the revision the edit made.
+  requestFromEvent: (event) => wikipediaRevision(event, { articles: true }),
   create: async (options) => (await import('./model.js')).createReferenceNeedModel(options),
 });
 
@@ -67,6 +69,7 @@ export const referenceRiskDefinition = defineModel<ReferenceRiskModel>({
       { lang: 'en', rev_id: 1242378206, extended_output: true },
     ],
   },
+  requestFromEvent: (event) => wikipediaRevision(event, { articles: true }),
   create: async (options) => (await import('./model.js')).createReferenceRiskModel(options),
 });
 

@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import { defineModel } from '@liftwing/core/model-kit';
+import { defineModel, isNewRevision, wikipediaRevision } from '@liftwing/core/model-kit';
 import { conversionSteps } from './conversion.js';
 import { evaluation, revertEvaluation } from './evaluation.js';
 import type { RevertRiskModel, RevertRiskModelOptions } from './model.js';
@@ -50,6 +50,9 @@ export const definition = defineModel<RevertRiskModel, RevertRiskModelOptions>({
     examples: [{ lang: 'en', rev_id: 12345 }],
   },
   evaluation,
+  // Any new revision of a Wikipedia: the server scores every namespace (Wikimedia's own
+  // prediction stream keeps articles; `--filter namespace=0` does the same here).
+  requestFromEvent: (event) => wikipediaRevision(event),
   create: async (options) => (await import('./model.js')).createModel(options),
 });
 
@@ -87,6 +90,7 @@ export const multilingualDefinition = defineModel<MultilingualModel, Multilingua
     examples: [{ lang: 'en', rev_id: 123456789 }],
   },
   evaluation: revertEvaluation,
+  requestFromEvent: (event) => wikipediaRevision(event),
   create: async (options) => (await import('./online-family.js')).createMultilingualModel(options),
 });
 
@@ -118,6 +122,9 @@ export const wikidataDefinition = defineModel<WikidataModel, WikidataModelOption
     examples: [{ rev_id: 1799693453 }],
   },
   evaluation: revertEvaluation,
+  // A new revision of Wikidata, which the server reads from www.wikidata.org itself.
+  requestFromEvent: (event) =>
+    event.wiki === 'wikidatawiki' && isNewRevision(event) ? { rev_id: event.revId } : undefined,
   create: async (options) => (await import('./online-family.js')).createWikidataModel(options),
 });
 

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import type { ModelDefinition, ModelOptions } from '@liftwing/core';
-import { defineModel } from '@liftwing/core/model-kit';
+import { defineModel, isNewRevision } from '@liftwing/core/model-kit';
 import type { RevscoringModel } from './model.js';
 import { MODEL_TABLE, type RevscoringModelEntry } from './table.js';
 import { MODEL_TYPE_SUMMARIES } from './types.js';
@@ -49,6 +49,9 @@ export function definitionOf(
     pin: null,
     modes: ['online'],
     request: REQUEST,
+    // A model scores the revisions of its own wiki only, any namespace (drafttopic scores drafts).
+    requestFromEvent: (event) =>
+      event.wiki === entry.wiki && isNewRevision(event) ? { rev_id: event.revId } : undefined,
     create: async (options = {}) =>
       (await import('./model.js')).createModel({ ...options, model: entry.name }),
   });

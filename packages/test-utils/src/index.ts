@@ -6,6 +6,8 @@ export {
 } from './artifacts.js';
 export { bytes, sha256 } from './bytes.js';
 export { type EndlessBody, type EndlessOptions, streamEndless } from './endless-body.js';
+export * from './events.js';
+export * from './eventstreams.js';
 export * from './fasttext-bin.js';
 export {
   type FakeGateway,
@@ -13,6 +15,7 @@ export {
   type PredictRequest,
   startFakeGateway,
 } from './gateway.js';
+export * from './kafka-mock.js';
 export {
   type Answer,
   type Handler,

@@ -1,7 +1,8 @@
 /**
  * The CLI in a child process with fake model packages, for tests that need signals or a kill:
  * `node --import tsx test/helpers/child.ts <liftwing arguments>`. The model prints `handling` on
- * stdout each time a request reaches it.
+ * stdout each time a request reaches it, and takes CHILD_HANDLE_MS (default 0) to answer it, so
+ * that a test can stop it mid-run.
  */
 import { run } from '../../src/cli.js';
 import { FakeModel, fakeDeps } from './fakes.js';
@@ -11,6 +12,7 @@ const { deps } = fakeDeps(
   (name, mode) =>
     new FakeModel(name, mode, null, {
       onHandle: () => process.stdout.write('handling\n'),
+      delayMs: Number(process.env.CHILD_HANDLE_MS ?? 0),
     }),
 );
 

@@ -30,7 +30,7 @@ export class FakeModel implements LiftWingModel<unknown, unknown> {
     readonly mode: Mode = 'offline',
     // null: no version, as online models have (undefined would take the default).
     version: string | null = '20240101000000',
-    private readonly hooks: { onHandle?: (body: unknown) => void } = {},
+    private readonly hooks: { onHandle?: (body: unknown) => void; delayMs?: number } = {},
   ) {
     this.version = version ?? undefined;
   }
@@ -40,6 +40,7 @@ export class FakeModel implements LiftWingModel<unknown, unknown> {
   async handle(body: unknown, options: PredictOptions = {}): Promise<unknown> {
     this.calls.push(body);
     this.hooks.onHandle?.(body);
+    if (this.hooks.delayMs) await new Promise((resolve) => setTimeout(resolve, this.hooks.delayMs));
     const request = (body ?? {}) as { fail?: string; wait?: number };
     if (request.wait !== undefined) {
       await new Promise<void>((resolve, reject) => {

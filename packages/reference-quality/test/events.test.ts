@@ -1,0 +1,15 @@
+import { changeEventOf } from '@liftwing/core';
+import { pageChangeEvent, recentChangeEvent } from '@liftwing/test-utils';
+import { describe, expect, it } from 'vitest';
+import { definitions } from '../src/definition.js';
+
+describe('requestFromEvent', () => {
+  it('scores the revision an edit of an article made, and nothing else', () => {
+    for (const definition of definitions) {
+      const requestOf = (raw: Record<string, unknown>) =>
+        definition.requestFromEvent!(changeEventOf(raw)!);
+      expect(requestOf(pageChangeEvent({ revId: 3 }))).toEqual({ lang: 'en', rev_id: 3 });
+      expect(requestOf(recentChangeEvent({ namespace: 2 }))).toBeUndefined();
+    }
+  });
+});

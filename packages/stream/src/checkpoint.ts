@@ -1,0 +1,78 @@
+/**
+ * A checkpoint file: where a source stood after the last event whose result the sink has, so
+ * that a run that stopped (SIGTERM, a crash, a reboot) carries on from there. Written to a
+ * temporary file and renamed over the old one, so that a crash mid-write leaves the old one whole.
+ *
+ * @packageDocumentation
+ */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { ConfigError, fileSystemError } from '@liftwing/core';
+
+/** What a checkpoint file holds. */
+export interface CheckpointRecord {
+  /** The source the position is of, e.g. `eventstreams:mediawiki.recentchange`. */
+  source: string;
+  /** The source's position (an EventStreams id, a line count). */
+  position: unknown;
+  /** When it was written, ISO 8601. */
+  at: string;
+}
+
+/** A checkpoint file of one source. */
+export class Checkpoint {
+  readonly path: string;
+  readonly source: string;
+
+  constructor(path: string, source: string) {
+    this.path = path;
+    this.source = source;
+  }
+
+  /**
+   * The position kept in the file; undefined when there is no file yet.
+   *
+   * @throws {ConfigError} for a file that is no checkpoint, or one of another source.
+   */
+  async read(): Promise<unknown> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
+      throw fileSystemError(error, 'read the checkpoint file', this.path);
+    }
+    let record: Partial<CheckpointRecord> | undefined;
+    try {
+      record = JSON.parse(text) as Partial<CheckpointRecord>;
+    } catch {
+      record = undefined;
+    }
+    if (typeof record !== 'object' || record === null || typeof record.source !== 'string') {
+      throw new ConfigError(
+        `The checkpoint file ${this.path} is not one of liftwing's ({"source", "position", "at"}); name another file, or remove it to start afresh.`,
+      );
+    }
+    if (record.source !== this.source) {
+      throw new ConfigError(
+        `The checkpoint file ${this.path} is of the source ${record.source}, not ${this.source}; name another file for this source.`,
+      );
+    }
+    return record.position;
+  }
+
+  /** Keeps `position`, replacing the file whole. */
+  async write(position: unknown): Promise<void> {
+    const record: CheckpointRecord = {
+      source: this.source,
+      position,
+      at: new Date().toISOString(),
+    };
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    try {
+      await writeFile(temporary, `${JSON.stringify(record)}\n`);
+      await rename(temporary, this.path);
+    } catch (error) {
+      throw fileSystemError(error, 'write the checkpoint file', this.path);
+    }
+  }
+}
