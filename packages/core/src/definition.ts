@@ -90,6 +90,7 @@ export interface ModelDefinition<
    * whose answers are not scores (`liftwing evaluate` then says so).
    */
   readonly evaluation?: EvaluationSpec;
+  /**
    * The request that scores a change of a wiki (an edit, a page created), for scoring event
    * streams (`liftwing stream`, `@liftwing/stream`): built from the event's fields that the
    * model's request takes (the revision id and the Wikipedia's language, the page id or title).
