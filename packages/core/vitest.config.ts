@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
+  resolve: {
+    // Core's tests run its sources; `#platform` in package.json names the built files.
+    alias: { '#platform': fileURLToPath(new URL('./src/platform/node.ts', import.meta.url)) },
+  },
   test: {
     name: 'core',
     include: ['test/**/*.test.ts'],

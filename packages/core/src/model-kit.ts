@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { FASTTEXT_MAGIC, FASTTEXT_VERSION } from './artifact-format.js';
+
 export {
   batchResult,
   bodyOf,
@@ -17,6 +17,7 @@ export {
 } from './batch.js';
 export { defineModel, flagOf } from './definition.js';
 export { inputErrorFromHttp } from './errors.js';
+export { FASTTEXT_MAGIC, FASTTEXT_VERSION } from './formats.js';
 export {
   gatewayClientOf,
   isJsonObject,

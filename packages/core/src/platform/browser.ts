@@ -1,0 +1,48 @@
+/**
+ * Core in a browser (or any runtime with `fetch` and no Node.js APIs): the {@link FetchTransport},
+ * no cache directory, warnings on the console. See `platform.ts`.
+ *
+ * @packageDocumentation
+ */
+
+// A bundler inlines the version (one field of a small file); Node.js never loads this module.
+import pkg from '#package.json' with { type: 'json' };
+import { ENV, type Env, envString } from '../config.js';
+import { FetchTransport } from '../fetch-transport.js';
+import type { UserAgent } from '../user-agent.js';
+import type { PlatformFacts, TransportOptions } from './platform.js';
+
+/** The transport of this platform: `fetch`'s. */
+export type PlatformTransport = FetchTransport;
+
+/** The browser's own globals this module reads, typed here: core's lib has no DOM types. */
+const browser = globalThis as {
+  navigator?: { hardwareConcurrency?: number };
+  console: { warn(message: string): void };
+};
+
+/** See {@link PlatformFacts}. */
+export const platform: PlatformFacts = {
+  name: 'browser',
+  httpLibrary: undefined,
+  availableCores: () => Math.max(1, browser.navigator?.hardwareConcurrency ?? 1),
+  writeWarning(line) {
+    browser.console.warn(line);
+  },
+};
+
+/** The version of `@liftwing/core` that is running. */
+export const CORE_VERSION: string = pkg.version;
+
+/** A fetch transport; a browser has no dispatcher or proxy variables to honour. */
+export function createTransport(userAgent: UserAgent, options: TransportOptions): FetchTransport {
+  return new FetchTransport(userAgent, { warnings: options.warnings });
+}
+
+/**
+ * A browser has no file system, so nothing is cached: the explicit value or
+ * `LIFTWING_CACHE_DIR` is kept as given (for settings shared with a server), else empty.
+ */
+export function resolveCacheDir(explicit: string | undefined, env: Env): string {
+  return explicit ?? envString(ENV.cacheDir, env) ?? '';
+}
