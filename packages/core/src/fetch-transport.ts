@@ -7,6 +7,8 @@
  * - The User-Agent goes in `Api-User-Agent`: a browser does not let a page set `User-Agent`, and
  *   Wikimedia's User-Agent policy asks browser clients to send this header instead
  *   (https://foundation.wikimedia.org/wiki/Policy:Wikimedia_Foundation_User-Agent_Policy).
+ * - A JSON body is sent as `text/plain`, so that a request needs no more of the server's CORS
+ *   rules than the gateway's (`Api-User-Agent` and `Authorization`; see the package README).
  * - Nothing of the page rides along: no cookies (`credentials: 'omit'`), no cache.
  * - A redirect is not followed (`redirect: 'manual'`), as the undici transport follows none, so
  *   that a token never reaches another host.
@@ -20,6 +22,9 @@ import type { BodyRequest, HttpTransport, SentResponse } from './http.js';
 import { displayUrl } from './redact.js';
 import { abortError } from './retry.js';
 import { type UserAgent, warnNoContact } from './user-agent.js';
+
+/** The content type of a JSON body; see {@link FetchTransport.send}. */
+const TEXT_PLAIN = 'text/plain;charset=UTF-8';
 
 /** A timeout of the transport itself: like a refused connection, worth another attempt. */
 class SilenceTimeout extends Error {
@@ -68,12 +73,17 @@ export class FetchTransport implements HttpTransport {
     if (sent.asksContact === true && !this.#hasContact) warnNoContact({ warnings: this.#warnings });
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(sent.headers ?? {})) {
-      if (name.toLowerCase() === 'host') {
+      const lower = name.toLowerCase();
+      if (lower === 'host') {
         throw new ConfigError(
           `${capitalised(sent.what)} needs a Host header, which fetch may not set: the WMF-internal endpoint is for servers inside Wikimedia's network; use the public gateway (drop internal: true).`,
         );
       }
-      headers[name] = value;
+      // A JSON body goes as text/plain, a content type that needs no CORS preflight: the
+      // gateway's preflight admits Api-User-Agent and Authorization only, and KServe parses the
+      // body as JSON whatever its type (VisualEditor's tone check sends its JSON as text/html).
+      headers[lower] =
+        lower === 'content-type' && value === 'application/json' ? TEXT_PLAIN : value;
     }
     headers['api-user-agent'] = this.userAgent;
 

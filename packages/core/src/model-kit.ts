@@ -24,6 +24,7 @@ export {
   mediawikiClientOf,
   modelRef,
   modeOf,
+  requireOnlineHere,
 } from './model.js';
 export { createOnlineModel, type OnlineModelSpec } from './online-model.js';
 export {
