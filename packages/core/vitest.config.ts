@@ -9,6 +9,8 @@ export default defineProject({
   test: {
     name: 'core',
     include: ['test/**/*.test.ts'],
+    // Those run on the browser platform: vitest.browser.config.ts.
+    exclude: ['test/browser-platform/**'],
     // liftwing's warnings are for its users; in test output they hide failures. The tests of
     // the warnings turn them on with `warnings: true`.
     env: { LIFTWING_NO_WARNINGS: '1' },

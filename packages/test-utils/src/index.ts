@@ -9,6 +9,8 @@ export { type EndlessBody, type EndlessOptions, streamEndless } from './endless-
 export * from './fasttext-bin.js';
 export {
   type FakeGateway,
+  type FakeGatewayOptions,
+  GATEWAY_CORS_ALLOWED_HEADERS,
   type ModelScript,
   type PredictRequest,
   startFakeGateway,
