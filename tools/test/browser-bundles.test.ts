@@ -1,0 +1,71 @@
+/**
+ * Every package's browser entry bundles for the browser platform with a real bundler (esbuild,
+ * the `browser` export condition) and needs nothing of Node.js: no built-in module, no Node
+ * global, no undici. Runs on the built packages (`pnpm build`).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { bundleForBrowser, ROOT } from '../browser-bundle.js';
+
+/** Packages that are Node.js by design, and why: they have no browser entry. */
+const NODE_ONLY: Readonly<Record<string, string>> = {
+  liftwing: 'the command line and its server',
+  '@liftwing/fasttext':
+    'reads model files with node:fs and scores on worker threads (see its README)',
+};
+
+/** Subpaths of core that a browser bundle may import besides its root. */
+const CORE_SUBPATHS = [
+  '@liftwing/core/model-kit',
+  '@liftwing/core/errors',
+  '@liftwing/core/formats',
+];
+
+async function publishedPackages(): Promise<string[]> {
+  const names: string[] = [];
+  for (const dir of await readdir(join(ROOT, 'packages'))) {
+    const manifest = JSON.parse(
+      await readFile(join(ROOT, 'packages', dir, 'package.json'), 'utf8'),
+    ) as { name: string; private?: boolean };
+    if (manifest.private !== true) names.push(manifest.name);
+  }
+  return names.sort();
+}
+
+const packages = (await publishedPackages()).filter((name) => !(name in NODE_ONLY));
+
+describe('browser bundles', () => {
+  it('cover every published package that is not Node.js by design', () => {
+    expect(packages).toContain('@liftwing/core');
+    expect(packages.length).toBeGreaterThan(5);
+  });
+
+  it.each([...packages, ...CORE_SUBPATHS])(
+    '%s bundles for the browser with no Node built-in, global or undici',
+    async (name) => {
+      const bundle = await bundleForBrowser(`export * from '${name}';`);
+      expect(bundle.nodeBuiltins).toEqual([]);
+      expect(bundle.nodeGlobals).toEqual([]);
+      expect(bundle.inputs.filter((input) => input.includes('/undici/'))).toEqual([]);
+    },
+  );
+
+  it('fails a module that imports a Node built-in, naming it and its importer', async () => {
+    const bundle = await bundleForBrowser(
+      "import { homedir } from 'node:os'; export const home = homedir(); export const b = Buffer.from('x');",
+    );
+    expect(bundle.nodeBuiltins).toEqual(['node:os (imported by packages/cli/entry.js)']);
+    expect(bundle.nodeGlobals).toEqual(['Buffer']);
+  });
+
+  it("finds a Node built-in in a package's Node entry (the check sees through packages)", async () => {
+    // The Node.js entry, by its path: the browser condition would give the browser entry.
+    const bundle = await bundleForBrowser(
+      "export { ArtifactCache } from './node_modules/@liftwing/core/dist/index.js';",
+    );
+    expect(bundle.nodeBuiltins).toContain(
+      'node:fs/promises (imported by packages/core/dist/cache-fetch.js)',
+    );
+  });
+});
