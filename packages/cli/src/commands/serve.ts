@@ -13,6 +13,7 @@ import {
   write,
 } from '../context.js';
 import { findModel, type ModelInfo, parseModelRef } from '../models.js';
+import { Playground, playgroundModels } from '../playground.js';
 import { createLiftWingServer, DEFAULT_MAX_BODY_BYTES } from '../server.js';
 
 /** A model to serve: named with `--models` (must load), or found installed (may be skipped). */
@@ -156,7 +157,8 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
     .flatMap((list) => list.split(','))
     .map((name) => name.trim())
     .filter((name) => name !== '');
-  const chosen = chooseModels(await context.deps.listModels(), requested);
+  const known = await context.deps.listModels();
+  const chosen = chooseModels(known, requested);
   const open = ({ info, version }: Candidate) =>
     openModel(context, info, mode, version, { workers, download });
 
@@ -185,8 +187,20 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
     const slowest = Math.max(...served.map(({ info }) => info.definition?.timeoutMs ?? 0));
     const timeoutSeconds = given > 0 ? given : Math.max(30, Math.ceil(slowest / 1000));
     const models = served.map(({ model }) => model);
+    // A package whose models are more than one exports them as `definitions`.
+    const family = (pkg: string) => known.filter((info) => info.package === pkg).length > 1;
+    const playground = new Playground(
+      playgroundModels(
+        served.flatMap(({ info, model }) =>
+          info.definition === undefined
+            ? []
+            : [{ definition: info.definition, mode: model.mode, family: family(info.package) }],
+        ),
+      ),
+    );
     const server = createLiftWingServer({
       models,
+      playground,
       maxBodyBytes,
       requestTimeoutMs: timeoutSeconds * 1000,
       // No access log at all with --quiet, e.g. under a load test.
@@ -213,8 +227,10 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
               mode,
               models: names,
               requestTimeoutSeconds: timeoutSeconds,
+              playground: `${url}/`,
             })
-          : `liftwing serve: listening on ${url} (${mode}: ${names.join(', ')})`,
+          : `liftwing serve: listening on ${url} (${mode}: ${names.join(', ')})\n` +
+              `liftwing serve: the playground is at ${url}/ (open it in a browser)`,
       );
       if (!signal.aborted)
         await new Promise((resolve) => signal.addEventListener('abort', resolve));
