@@ -6,6 +6,8 @@
 import { existsSync } from 'node:fs';
 import puppeteer, { type Browser } from 'puppeteer-core';
 
+export type { Browser, Page } from 'puppeteer-core';
+
 /** Where a Chromium may be: `CHROMIUM_PATH`, then Debian's and other distributions' names. */
 const CANDIDATES = [
   process.env.CHROMIUM_PATH,
