@@ -8,12 +8,7 @@
  */
 
 import type { Dispatcher } from 'undici';
-import {
-  createTransport,
-  type PlatformTransport,
-  platform,
-  resolveCacheDir as platformCacheDir,
-} from '#platform';
+import { createTransport, platform, resolveCacheDir as platformCacheDir } from '#platform';
 import {
   DEFAULTS,
   ENV,
@@ -24,6 +19,7 @@ import {
   resolveOption,
 } from './config.js';
 import { ConfigError } from './errors.js';
+import type { Transport } from './transport.js';
 import { checkRemoteUrl } from './urls.js';
 import { userAgentOf } from './user-agent.js';
 import { resolveWarnings } from './warnings.js';
@@ -144,10 +140,13 @@ export class LiftWingSettings {
   /** Worker threads of offline scoring; see {@link resolveWorkers}. */
   readonly workers: number;
   /**
-   * The User-Agent and dispatcher of every request: undici's transport in Node.js, a
-   * `FetchTransport` in a browser.
+   * The User-Agent and dispatcher of every request: undici's {@link Transport} in Node.js. In a
+   * browser it is a `FetchTransport`, which has the same `userAgent`, `send` and `failure` (what
+   * the gateway and MediaWiki clients use) and no `dispatcher` or `request` (the downloads', which
+   * a browser bundle does not hold). The type names Node's, so that the published types name no
+   * module of one platform only.
    */
-  readonly transport: PlatformTransport;
+  readonly transport: Transport;
   readonly #token: string | undefined;
 
   constructor(options: SettingsOptions = {}, env: Env = processEnv()) {

@@ -1,9 +1,12 @@
-import { CORE_VERSION, platform } from '#platform';
+import { CORE_VERSION as RUNNING_VERSION, platform } from '#platform';
 import { ENV, type Env, envString } from './config.js';
 import { resolveWarnings, warn } from './warnings.js';
 
-/** The version of `@liftwing/core` that is running. */
-export { CORE_VERSION };
+/**
+ * The version of `@liftwing/core` that is running. (A constant of its own, not a re-export, so
+ * that the published types do not name `#platform`, which older resolvers cannot follow.)
+ */
+export const CORE_VERSION: string = RUNNING_VERSION;
 
 /** Where liftwing itself can be reached, for the User-Agent when the user names no contact. */
 export const PROJECT_URL = 'https://github.com/liftwing/liftwing';
