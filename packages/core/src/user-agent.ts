@@ -1,4 +1,4 @@
-import { CORE_VERSION as RUNNING_VERSION, platform } from '#platform';
+import { platform, CORE_VERSION as RUNNING_VERSION } from '#platform';
 import { ENV, type Env, envString } from './config.js';
 import { resolveWarnings, warn } from './warnings.js';
 
