@@ -76,7 +76,7 @@ export class FetchTransport implements HttpTransport {
       const lower = name.toLowerCase();
       if (lower === 'host') {
         throw new ConfigError(
-          `${capitalised(sent.what)} needs a Host header, which fetch may not set: the WMF-internal endpoint is for servers inside Wikimedia's network; use the public gateway (drop internal: true).`,
+          `${capitalised(sent.what)} needs a Host header, which fetch may not set (Wikimedia's internal endpoints are for servers inside its network): use the public URL, i.e. drop internal: true for the gateway, or put {host} in a MediaWiki URL template.`,
         );
       }
       // A JSON body goes as text/plain, a content type that needs no CORS preflight: the

@@ -16,6 +16,7 @@ import {
   HttpError,
   isLiftWingError,
   LiftWingClient,
+  MediaWikiClient,
   RateLimitError,
   resolveSettings,
   userAgentOf,
@@ -187,5 +188,30 @@ describe('LiftWingClient on fetch', () => {
     expect(sent.statusCode).toBe(200);
     expect(JSON.parse(sent.text)).toEqual({ fine: 1 });
     expect(sent.headers['content-type']).toBe('application/json');
+  });
+});
+
+describe('MediaWikiClient on fetch', () => {
+  it("names origin=* in the URL, which MediaWiki's CORS asks of an anonymous request", async () => {
+    const wiki = await startLoopbackServer(() => ({ body: { batchcomplete: true, query: {} } }));
+    servers.push(wiki);
+    const client = new MediaWikiClient({
+      apiUrlTemplate: `${wiki.url}/{host}/w/api.php`,
+      userAgent: USER_AGENT,
+      retries: 0,
+      maxlag: false,
+    });
+    await client.query('en.wikipedia.org', { prop: 'info', titles: 'Douglas_Adams' });
+    const [seen] = wiki.requests;
+    const query = new URL(seen!.url, wiki.url).searchParams;
+    expect(query.get('origin')).toBe('*');
+    expect(query.get('titles')).toBe('Douglas_Adams');
+    expect(seen?.headers['api-user-agent']).toBeDefined();
+    // A long query goes as a form POST; origin stays in the URL.
+    await client.query('en.wikipedia.org', { prop: 'info', titles: 'x'.repeat(9000) });
+    const post = wiki.requests[1]!;
+    expect(post.method).toBe('POST');
+    expect(new URL(post.url, wiki.url).searchParams.get('origin')).toBe('*');
+    expect(new URLSearchParams(post.body).get('origin')).toBeNull();
   });
 });
