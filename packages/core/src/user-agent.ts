@@ -1,12 +1,9 @@
-import { platform, CORE_VERSION as RUNNING_VERSION } from '#platform';
+import { platform } from '#platform';
 import { ENV, type Env, envString } from './config.js';
+import { CORE_VERSION } from './version.js';
 import { resolveWarnings, warn } from './warnings.js';
 
-/**
- * The version of `@liftwing/core` that is running. (A constant of its own, not a re-export, so
- * that the published types do not name `#platform`, which older resolvers cannot follow.)
- */
-export const CORE_VERSION: string = RUNNING_VERSION;
+export { CORE_VERSION } from './version.js';
 
 /** Where liftwing itself can be reached, for the User-Agent when the user names no contact. */
 export const PROJECT_URL = 'https://github.com/liftwing/liftwing';

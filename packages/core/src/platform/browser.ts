@@ -5,8 +5,6 @@
  * @packageDocumentation
  */
 
-// A bundler inlines the version (one field of a small file); Node.js never loads this module.
-import pkg from '#package.json' with { type: 'json' };
 import { ENV, type Env, envString } from '../config.js';
 import { FetchTransport } from '../fetch-transport.js';
 import type { UserAgent } from '../user-agent.js';
@@ -30,9 +28,6 @@ export const platform: PlatformFacts = {
     browser.console.warn(line);
   },
 };
-
-/** The version of `@liftwing/core` that is running. */
-export const CORE_VERSION: string = pkg.version;
 
 /** A fetch transport; a browser has no dispatcher or proxy variables to honour. */
 export function createTransport(userAgent: UserAgent, options: TransportOptions): FetchTransport {

@@ -29,9 +29,6 @@ export const platform: PlatformFacts = {
   },
 };
 
-/** The version of `@liftwing/core` that is running. */
-export const CORE_VERSION: string = (require('../../package.json') as { version: string }).version;
-
 /** An undici transport through `options.dispatcher`, else the proxy of `options.env`. */
 export function createTransport(userAgent: UserAgent, options: TransportOptions): Transport {
   const dispatcher = (options.dispatcher as Dispatcher | undefined) ?? proxyDispatcher(options.env);
