@@ -5,13 +5,9 @@
  * @packageDocumentation
  */
 
-import { ENV, type Env, envString } from '../config.js';
+import { ENV, envString } from '../config.js';
 import { FetchTransport } from '../fetch-transport.js';
-import type { UserAgent } from '../user-agent.js';
-import type { PlatformFacts, TransportOptions } from './platform.js';
-
-/** The transport of this platform: `fetch`'s. */
-export type PlatformTransport = FetchTransport;
+import type { CreateTransport, PlatformFacts, ResolveCacheDir } from './platform.js';
 
 /** The browser's own globals this module reads, typed here: core's lib has no DOM types. */
 const browser = globalThis as {
@@ -30,14 +26,12 @@ export const platform: PlatformFacts = {
 };
 
 /** A fetch transport; a browser has no dispatcher or proxy variables to honour. */
-export function createTransport(userAgent: UserAgent, options: TransportOptions): FetchTransport {
-  return new FetchTransport(userAgent, { warnings: options.warnings });
-}
+export const createTransport: CreateTransport<FetchTransport> = (userAgent, options) =>
+  new FetchTransport(userAgent, { warnings: options.warnings });
 
 /**
  * A browser has no file system, so nothing is cached: the explicit value or
  * `LIFTWING_CACHE_DIR` is kept as given (for settings shared with a server), else empty.
  */
-export function resolveCacheDir(explicit: string | undefined, env: Env): string {
-  return explicit ?? envString(ENV.cacheDir, env) ?? '';
-}
+export const resolveCacheDir: ResolveCacheDir = (explicit, env) =>
+  explicit ?? envString(ENV.cacheDir, env) ?? '';

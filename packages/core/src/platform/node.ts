@@ -8,16 +8,12 @@ import { createRequire } from 'node:module';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import type { Dispatcher } from 'undici';
-import { ENV, type Env, envString, resolveOption } from '../config.js';
+import { ENV, envString, resolveOption } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { proxyDispatcher, Transport } from '../transport.js';
-import type { UserAgent } from '../user-agent.js';
-import type { PlatformFacts, TransportOptions } from './platform.js';
+import type { CreateTransport, PlatformFacts, ResolveCacheDir } from './platform.js';
 
 const require = createRequire(import.meta.url);
-
-/** The transport of this platform: undici's. */
-export type PlatformTransport = Transport;
 
 /** See {@link PlatformFacts}. */
 export const platform: PlatformFacts = {
@@ -30,17 +26,17 @@ export const platform: PlatformFacts = {
 };
 
 /** An undici transport through `options.dispatcher`, else the proxy of `options.env`. */
-export function createTransport(userAgent: UserAgent, options: TransportOptions): Transport {
+export const createTransport: CreateTransport<Transport> = (userAgent, options) => {
   const dispatcher = (options.dispatcher as Dispatcher | undefined) ?? proxyDispatcher(options.env);
   return new Transport(userAgent, dispatcher, { warnings: options.warnings });
-}
+};
 
 /**
  * The cache directory: the explicit value, else `LIFTWING_CACHE_DIR`, else
  * `$XDG_CACHE_HOME/liftwing`, else `~/.cache/liftwing`. A directory inside `node_modules` is
  * refused: package managers delete it, and a model of a gigabyte must survive reinstalls.
  */
-export function resolveCacheDir(explicit: string | undefined, env: Env): string {
+export const resolveCacheDir: ResolveCacheDir = (explicit, env) => {
   const xdg = envString('XDG_CACHE_HOME', env);
   const fallback =
     xdg === undefined ? join(homedir(), '.cache', 'liftwing') : join(xdg, 'liftwing');
@@ -52,4 +48,4 @@ export function resolveCacheDir(explicit: string | undefined, env: Env): string 
     );
   }
   return dir;
-}
+};

@@ -3,7 +3,8 @@
  * the cache directory, the cores, the environment and where warnings go. Core's other modules
  * import it as `#platform`, which `package.json`'s `imports` resolves to `node.ts` in Node.js and
  * to `browser.ts` under a bundler's `browser` condition, so that a browser bundle holds neither
- * undici nor any Node built-in.
+ * undici nor any Node built-in. Both export `platform` ({@link PlatformFacts}), `createTransport`
+ * ({@link CreateTransport}) and `resolveCacheDir` ({@link ResolveCacheDir}), typed by these.
  *
  * @packageDocumentation
  */
@@ -37,3 +38,6 @@ export interface TransportOptions {
 
 /** A platform's way to make the transport of a {@link UserAgent}. */
 export type CreateTransport<T> = (userAgent: UserAgent, options: TransportOptions) => T;
+
+/** A platform's cache directory of an explicit value and an environment (see `settings.ts`). */
+export type ResolveCacheDir = (explicit: string | undefined, env: Env) => string;
