@@ -37,13 +37,14 @@ export interface BrowserBundle {
 }
 
 /**
- * Bundles `source` (a module's text, resolved from the CLI package so that every workspace
- * package is found by name) for the browser. Node built-ins are recorded and left out rather
+ * Bundles `source` (a module's text, resolved from `options.resolveFrom`, by default the CLI
+ * package, so that every model package is found by name; a package's own folder finds it by
+ * its own name) for the browser. Node built-ins are recorded and left out rather
  * than failing the build, so that one run lists them all.
  */
 export async function bundleForBrowser(
   source: string,
-  options: { minify?: boolean } = {},
+  options: { minify?: boolean; resolveFrom?: string } = {},
 ): Promise<BrowserBundle> {
   const nodeBuiltins: string[] = [];
   const recordBuiltins: Plugin = {
@@ -61,7 +62,11 @@ export async function bundleForBrowser(
     },
   };
   const result = await build({
-    stdin: { contents: source, resolveDir: RESOLVE_FROM, sourcefile: 'entry.js' },
+    stdin: {
+      contents: source,
+      resolveDir: options.resolveFrom ?? RESOLVE_FROM,
+      sourcefile: 'entry.js',
+    },
     bundle: true,
     write: false,
     format: 'esm',

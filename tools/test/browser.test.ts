@@ -3,8 +3,9 @@
  * another origin than the gateway, whose script is `@liftwing/outlink` and `@liftwing/core`
  * bundled by esbuild for the browser, asks a loopback fake gateway that keeps the public
  * gateway's CORS rules: the preflight passes, the answer comes back typed, the retries and typed
- * errors are those of Node.js. And the tree evaluator of `@liftwing/revertrisk` scores an ONNX
- * fixture in the page bit for bit as it does in Node.js. Skips, saying why, only where no
+ * errors are those of Node.js. And offline scoring that needs no Node API gives in the page, bit
+ * for bit, what it gives in Node.js: revert risk's tree evaluator on an ONNX fixture, and a fastText
+ * model read from an ArrayBuffer, with outlink's scorer of feature strings. Skips, saying why, only where no
  * Chromium binary exists.
  */
 import { readFile } from 'node:fs/promises';
@@ -92,6 +93,24 @@ window.liftwing = {
 document.body.dataset.ready = 'true';
 `;
 
+/** The fastText engine and outlink's scorer of feature strings, bundled from outlink's folder. */
+const FASTTEXT_SCRIPT = `
+import { FastTextModel } from '@liftwing/fasttext';
+import { scoreFeatures } from '@liftwing/outlink';
+
+window.liftwingFastText = async (url, texts) => {
+  const model = FastTextModel.fromBytes(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+  return {
+    predictions: texts.map((text) => model.predict(text, 5)),
+    topics: scoreFeatures(model, texts, { threshold: 0 }),
+    shared: typeof SharedArrayBuffer,
+  };
+};
+document.body.dataset.fasttext = 'true';
+`;
+const FASTTEXT_FIXTURE = join(ROOT, 'packages', 'fasttext', 'test', 'fixtures', 'ova.bin');
+const TEXTS = ['Q42 Q5 Q36180', 'the quick brown fox', '', 'Q1 Q2 Q3 Q4 Q5 Q6 Q7 Q8'];
+
 describe.skipIf(NO_CHROMIUM !== undefined)(
   `the browser builds in Chromium${NO_CHROMIUM ? ` (skipped: ${NO_CHROMIUM})` : ''}`,
   () => {
@@ -104,16 +123,29 @@ describe.skipIf(NO_CHROMIUM !== undefined)(
     beforeAll(async () => {
       const bundle = await bundleForBrowser(PAGE_SCRIPT);
       expect(bundle.nodeBuiltins).toEqual([]);
+      const fastText = await bundleForBrowser(FASTTEXT_SCRIPT, {
+        resolveFrom: join(ROOT, 'packages', 'outlink'),
+      });
+      expect(fastText.nodeBuiltins).toEqual([]);
       const onnx = await readFile(join(FIXTURE, 'model.onnx'));
+      const ova = await readFile(FASTTEXT_FIXTURE);
       site = await startLoopbackServer((request) => {
         if (request.path === '/app.js') {
           return { body: bundle.code, headers: { 'content-type': 'text/javascript' } };
+        }
+        if (request.path === '/fasttext.js') {
+          return { body: fastText.code, headers: { 'content-type': 'text/javascript' } };
+        }
+        if (request.path === '/ova.bin') {
+          return { body: ova, headers: { 'content-type': 'application/octet-stream' } };
         }
         if (request.path === '/model.onnx') {
           return { body: onnx, headers: { 'content-type': 'application/octet-stream' } };
         }
         return {
-          body: '<!doctype html><title>tool</title><script type="module" src="/app.js"></script>',
+          body:
+            '<!doctype html><title>tool</title><script type="module" src="/app.js"></script>' +
+            '<script type="module" src="/fasttext.js"></script>',
           headers: { 'content-type': 'text/html' },
         };
       });
@@ -123,7 +155,7 @@ describe.skipIf(NO_CHROMIUM !== undefined)(
       page = await browser.newPage();
       // `localhost` for the page and 127.0.0.1 for the gateways: two origins, so CORS applies.
       await page.goto(site.url.replace('127.0.0.1', 'localhost'));
-      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForSelector('body[data-ready="true"][data-fasttext="true"]');
     }, 60_000);
 
     afterAll(async () => {
@@ -235,6 +267,39 @@ describe.skipIf(NO_CHROMIUM !== undefined)(
       );
       expect(inPage).toEqual(inNode);
       expect(inNode.length).toBeGreaterThan(0);
+    });
+
+    it("scores a fastText model from an ArrayBuffer in the page as Node.js does, with outlink's scorer", async () => {
+      const nodeEntry = (name: string) =>
+        pathToFileURL(join(ROOT, 'packages', name, 'dist', 'index.js')).href;
+      const { FastTextModel } = (await import(nodeEntry('fasttext'))) as {
+        FastTextModel: {
+          fromBytes(bytes: Uint8Array): { predict(text: string, k: number): unknown };
+        };
+      };
+      const { scoreFeatures } = (await import(nodeEntry('outlink'))) as {
+        scoreFeatures(model: unknown, texts: string[], options: object): unknown;
+      };
+      const model = FastTextModel.fromBytes(new Uint8Array(await readFile(FASTTEXT_FIXTURE)));
+      const inNode = {
+        predictions: TEXTS.map((text) => model.predict(text, 5)),
+        topics: scoreFeatures(model, TEXTS, { threshold: 0 }),
+      };
+      const inPage = (await page.evaluate(
+        (url: string, texts: string[]) =>
+          (
+            globalThis as unknown as {
+              liftwingFastText(u: string, t: string[]): Promise<Record<string, unknown>>;
+            }
+          ).liftwingFastText(url, texts),
+        `${site.url.replace('127.0.0.1', 'localhost')}/ova.bin`,
+        TEXTS,
+      )) as { predictions: unknown; topics: unknown; shared: string };
+      // The page is not cross-origin isolated: the model lives in ordinary memory there.
+      expect(inPage.shared).toBe('undefined');
+      expect(inPage.predictions).toEqual(inNode.predictions);
+      expect(inPage.topics).toEqual(inNode.topics);
+      expect((inNode.predictions as unknown[][])[0]!.length).toBeGreaterThan(0);
     });
   },
 );
