@@ -15,10 +15,13 @@ function code(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
 
+/** The code of core and the CLI: their TypeScript, and the playground's static page. */
+const CODE = /\.(ts|js|html|css)$/;
+
 async function sources(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .filter((entry) => entry.isFile() && CODE.test(entry.name))
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
@@ -27,7 +30,7 @@ describe('core and the CLI', () => {
     const names = loadBuiltInCatalogue().models.flatMap((model) => [model.name, model.alias]);
     const pattern = new RegExp(`(?<![\\w-])(${names.join('|')})(?![\\w-])`);
     const found: string[] = [];
-    for (const dir of ['packages/core/src', 'packages/cli/src']) {
+    for (const dir of ['packages/core/src', 'packages/cli/src', 'packages/cli/playground']) {
       for (const file of await sources(join(ROOT, dir))) {
         code(await readFile(file, 'utf8'))
           .split('\n')

@@ -15,6 +15,7 @@ import {
 } from '@liftwing/core';
 import { checkJsonDepth } from './json.js';
 import { METRICS_CONTENT_TYPE, ServerMetrics } from './metrics.js';
+import { type Playground, wantsPage } from './playground.js';
 
 /**
  * A KServe v1 HTTP server in front of liftwing models, answering as Lift Wing's model servers do.
@@ -23,9 +24,10 @@ import { METRICS_CONTENT_TYPE, ServerMetrics } from './metrics.js';
  * `GET /v1/models/{name}` (`{"name", "ready"}`), `GET /v1/models` (`{"models": [...]}`) and
  * `GET /` (`{"status": "alive"}`); errors are `{"error": message}` except for unmatched routes,
  * which FastAPI answers with `{"detail": "Not Found"}` / `{"detail": "Method Not Allowed"}`.
- * liftwing adds `GET /health`, `GET /metrics`, and for models whose definition says how they are
+ * liftwing adds `GET /health`, `GET /metrics`, for models whose definition says how they are
  * evaluated `POST /v1/models/{name}:evaluate` and `POST /v1/models/{name}:drift` (core's
- * `evaluateModel` and `driftReport` over the request's lines).
+ * `evaluateModel` and `driftReport` over the request's lines), and with a {@link Playground} the
+ * page at `/` for a browser (one that accepts `text/html`) and its files under `/playground/`.
  */
 
 /** One line of the access log. */
@@ -67,6 +69,8 @@ export interface ServerOptions {
    * `:drift` body without `reference`; undefined when there is none.
    */
   referenceSample?: (model: string) => Promise<Record<string, unknown>[] | undefined>;
+  /** The page at `/` for browsers (`playground.ts`); none by default. */
+  playground?: Playground;
 }
 
 /** A running (or ready to run) liftwing server. */
@@ -332,6 +336,15 @@ export function createLiftWingServer(options: ServerOptions): LiftWingServer {
         : modelMatch !== null || ['/', '/v1/models', '/health', '/metrics'].includes(path)
           ? 'GET'
           : undefined;
+    const page = options.playground;
+    if (
+      page?.serves(path) &&
+      method === 'GET' &&
+      (path !== '/' || wantsPage(request.headers.accept))
+    ) {
+      const file = await page.file(path);
+      return { status: 200, body: null, text: file };
+    }
     if (allowed === undefined) return json(404, { detail: 'Not Found' });
     if (method !== allowed) {
       return { ...json(405, { detail: 'Method Not Allowed' }), headers: { allow: allowed } };

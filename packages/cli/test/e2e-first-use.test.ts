@@ -177,7 +177,9 @@ describe('serve --offline without --models, every model package installed', () =
     expect(lines[0]).toMatch(/^liftwing serve: not serving \d+ installed model\(s\) offline:$/);
     const reasons = new Map(
       lines
-        .slice(1, -2)
+        .slice(1)
+        // The skipped models' lines, indented; the listening and playground lines follow them.
+        .filter((line) => line.startsWith('  '))
         .map((line) => line.match(/^ {2}(\S+): (.*)$/)!)
         .map(([, model, reason]) => [model!, reason!]),
     );

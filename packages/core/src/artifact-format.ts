@@ -8,6 +8,7 @@
  */
 import { type FileHandle, open, readFile } from 'node:fs/promises';
 import { ModelFormatError } from './errors.js';
+import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from './formats.js';
 
 /**
  * Checks that the file at `path` is structurally a file of its format, and throws a
@@ -16,10 +17,8 @@ import { ModelFormatError } from './errors.js';
  */
 export type ArtifactFormatCheck = (path: string, source: string) => Promise<void>;
 
-/** The int32 every fastText model file starts with. */
-export const FASTTEXT_MAGIC = 793712314;
-/** The fastText model format version fastText 0.9.x writes; 11 is read too. */
-export const FASTTEXT_VERSION = 12;
+// The constants live in formats.ts, which no Node API comes with (a browser bundle reads them).
+export { FASTTEXT_MAGIC, FASTTEXT_VERSION };
 
 const READ_CHUNK = 1 << 20;
 const MAX_JSON_BYTES = 64 * 1024 * 1024;

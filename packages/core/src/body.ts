@@ -5,10 +5,11 @@
  * @packageDocumentation
  */
 import type { Dispatcher } from 'undici';
+import { MIB } from './config.js';
 import { HttpError } from './errors.js';
 
-/** One mebibyte, the unit limits are given and reported in. */
-export const MIB = 1024 * 1024;
+// One mebibyte lives in config.ts, which a browser bundle shares; re-exported for the downloads.
+export { MIB } from './config.js';
 
 /**
  * How much of an error body is read: enough for any server message worth showing (messages are
@@ -30,7 +31,8 @@ export interface BodyLimit {
   model?: string | undefined;
 }
 
-function tooLarge(limit: BodyLimit, status: number): HttpError {
+/** The {@link HttpError} `response_too_large` of a body larger than `limit.maxBytes`. */
+export function tooLargeError(limit: BodyLimit, status: number): HttpError {
   const what = limit.what.charAt(0).toUpperCase() + limit.what.slice(1);
   const size =
     limit.maxBytes % MIB === 0 ? `${limit.maxBytes / MIB} MiB` : `${limit.maxBytes} bytes`;
@@ -53,7 +55,7 @@ export async function readBody(response: Dispatcher.ResponseData, limit: BodyLim
   const declared = Number(response.headers['content-length']);
   if (declared > limit.maxBytes) {
     body.destroy();
-    throw tooLarge(limit, response.statusCode);
+    throw tooLargeError(limit, response.statusCode);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -61,7 +63,7 @@ export async function readBody(response: Dispatcher.ResponseData, limit: BodyLim
     size += chunk.length;
     if (size > limit.maxBytes) {
       body.destroy();
-      throw tooLarge(limit, response.statusCode);
+      throw tooLargeError(limit, response.statusCode);
     }
     chunks.push(chunk);
   }

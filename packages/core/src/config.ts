@@ -44,8 +44,19 @@ export const DEFAULTS = {
 /** The environment liftwing reads; tests pass their own. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** One mebibyte, the unit limits are given and reported in. */
+export const MIB = 1024 * 1024;
+
+/**
+ * The environment of this process: `process.env` in Node.js, none in a browser (where there is no
+ * `process`; looked up on `globalThis` so that no bundler is asked for a polyfill).
+ */
+export function processEnv(): Env {
+  return (globalThis as { process?: { env?: Env } }).process?.env ?? {};
+}
+
 /** A non-empty environment variable, or undefined. */
-export function envString(name: string, env: Env = process.env): string | undefined {
+export function envString(name: string, env: Env = processEnv()): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
 }
@@ -54,7 +65,7 @@ const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off']);
 
 /** A boolean environment variable (`1/true/yes/on`, `0/false/no/off`), or undefined when unset. */
-export function envFlag(name: string, env: Env = process.env): boolean | undefined {
+export function envFlag(name: string, env: Env = processEnv()): boolean | undefined {
   const value = envString(name, env)?.toLowerCase();
   if (value === undefined) return undefined;
   if (TRUE.has(value)) return true;

@@ -1,7 +1,8 @@
 /**
  * `@liftwing/core`: the model registry, the verified artifact cache, the Lift Wing gateway client
  * and MediaWiki API access, for applications. What model packages build on is in
- * `@liftwing/core/model-kit`.
+ * `@liftwing/core/model-kit`. A bundler's `browser` condition gets `browser.ts`, the part of this
+ * that runs in a browser.
  *
  * @packageDocumentation
  */
@@ -66,7 +67,15 @@ export {
   isNewRevision,
   wikipediaRevision,
 } from './events.js';
+export { FetchTransport, type FetchTransportOptions } from './fetch-transport.js';
 export * from './gateway.js';
+export type {
+  BodyRequest,
+  HttpTransport,
+  ResponseHeaders,
+  SentResponse,
+  TransportRequest,
+} from './http.js';
 export * from './mediawiki.js';
 export * from './metrics.js';
 export * from './metrics-multilabel.js';
@@ -93,7 +102,7 @@ export {
   type SettingsOptions,
   type SettingsSource,
 } from './settings.js';
-export { Transport, type TransportRequest } from './transport.js';
+export { Transport } from './transport.js';
 export * from './updates.js';
 export { checkRemoteUrl, isLoopbackHost } from './urls.js';
 export * from './user-agent.js';

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { platform } from '#platform';
 import { MIB } from './body.js';
 import { DEFAULTS, ENV, positiveInteger } from './config.js';
 import { ConfigError, HttpError, MediaWikiError } from './errors.js';
@@ -231,7 +232,12 @@ export class MediaWikiClient {
     if (this.#hostMode) headers.host = host;
     const post = body.length > MAX_GET_QUERY;
     if (post) headers['content-type'] = 'application/x-www-form-urlencoded';
-    const target = post ? url : `${url}${url.includes('?') ? '&' : '?'}${body}`;
+    // In a browser, MediaWiki answers a request of another origin with CORS headers only when
+    // its URL says `origin=*` (an anonymous request), for a POST too (mediawiki.org, Manual:CORS).
+    const query = [post ? '' : body, platform.name === 'browser' ? 'origin=*' : '']
+      .filter((part) => part !== '')
+      .join('&');
+    const target = query === '' ? url : `${url}${url.includes('?') ? '&' : '?'}${query}`;
     return withRetry(
       () => this.#send<T>(host, target, headers, post ? body : undefined, options.signal),
       retryDecision,

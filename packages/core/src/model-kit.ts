@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-export { FASTTEXT_MAGIC, FASTTEXT_VERSION } from './artifact-format.js';
+
 export {
   batchResult,
   bodyOf,
@@ -19,12 +19,14 @@ export { defineModel, flagOf } from './definition.js';
 export { inputErrorFromHttp } from './errors.js';
 export { responseShapeError } from './evaluation.js';
 export { isNewRevision, wikipediaRevision } from './events.js';
+export { FASTTEXT_MAGIC, FASTTEXT_VERSION } from './formats.js';
 export {
   gatewayClientOf,
   isJsonObject,
   mediawikiClientOf,
   modelRef,
   modeOf,
+  requireOnlineHere,
 } from './model.js';
 export { createOnlineModel, type OnlineModelSpec } from './online-model.js';
 export {

@@ -95,6 +95,19 @@ export function modeOf(options: Pick<ModelOptions, 'mode'>): Mode {
 }
 
 /**
+ * For a model package's browser entry: refuses `mode: 'offline'` with a {@link ConfigError} that
+ * says why (offline scoring reads model files and runs worker threads, which need Node.js) and
+ * what to do. `what` names the model or package, e.g. its npm name.
+ */
+export function requireOnlineHere(options: Pick<ModelOptions, 'mode'>, what: string): void {
+  if (modeOf(options) === 'offline') {
+    throw new ConfigError(
+      `${what} runs offline only in Node.js (it reads the model's files from the cache); in a browser, use mode: 'online' (the default).`,
+    );
+  }
+}
+
+/**
  * The registry reference for a model's `version` option: the bare model name when there is none
  * (its package's pin then decides), the option itself when it already names a model, else
  * `<model>@<version>`.

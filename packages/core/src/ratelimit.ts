@@ -80,7 +80,7 @@ export class RateLimiter {
   #active = 0;
   readonly #queue: Waiter[] = [];
   #queueHead = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
 
   constructor(options: RateLimiterOptions = {}) {

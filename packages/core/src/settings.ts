@@ -6,12 +6,20 @@
  *
  * @packageDocumentation
  */
-import { availableParallelism, homedir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+
 import type { Dispatcher } from 'undici';
-import { DEFAULTS, ENV, type Env, envFlag, envString, resolveOption } from './config.js';
+import { createTransport, platform, resolveCacheDir as platformCacheDir } from '#platform';
+import {
+  DEFAULTS,
+  ENV,
+  type Env,
+  envFlag,
+  envString,
+  processEnv,
+  resolveOption,
+} from './config.js';
 import { ConfigError } from './errors.js';
-import { proxyDispatcher, setsNoProxy, Transport } from './transport.js';
+import type { Transport } from './transport.js';
 import { checkRemoteUrl } from './urls.js';
 import { userAgentOf } from './user-agent.js';
 import { resolveWarnings } from './warnings.js';
@@ -19,20 +27,11 @@ import { resolveWarnings } from './warnings.js';
 /**
  * The cache directory: the explicit value, else `LIFTWING_CACHE_DIR`, else
  * `$XDG_CACHE_HOME/liftwing`, else `~/.cache/liftwing`. A directory inside `node_modules` is
- * refused: package managers delete it, and a model of a gigabyte must survive reinstalls.
+ * refused: package managers delete it, and a model of a gigabyte must survive reinstalls. In a
+ * browser, which has no cache, the explicit value or `LIFTWING_CACHE_DIR` as given, else empty.
  */
-export function resolveCacheDir(explicit?: string, env: Env = process.env): string {
-  const xdg = envString('XDG_CACHE_HOME', env);
-  const fallback =
-    xdg === undefined ? join(homedir(), '.cache', 'liftwing') : join(xdg, 'liftwing');
-  const dir = resolve(resolveOption(explicit, envString(ENV.cacheDir, env), fallback));
-  if (dir.split(sep).includes('node_modules')) {
-    const setting = explicit === undefined ? ENV.cacheDir : 'cacheDir';
-    throw new ConfigError(
-      `The cache directory ${dir} is inside node_modules, which package managers delete; set ${setting} to a directory outside it.`,
-    );
-  }
-  return dir;
+export function resolveCacheDir(explicit?: string, env: Env = processEnv()): string {
+  return platformCacheDir(explicit, env);
 }
 
 /** The options settings are resolved from; each overrides its environment variable. */
@@ -60,7 +59,10 @@ export interface SettingsOptions {
    * `LIFTWING_EVENTSTREAMS_URL`, else `https://stream.wikimedia.org/v2/stream/`.
    */
   eventStreamsUrl?: string | undefined;
-  /** undici dispatcher of every request. Default: an `EnvHttpProxyAgent` of the environment. */
+  /**
+   * Node.js: the undici dispatcher of every request. Default: an `EnvHttpProxyAgent` of the
+   * environment. A browser's fetch has none, and ignores it.
+   */
   dispatcher?: Dispatcher | undefined;
   /** See {@link resolveWorkers}. Default: `LIFTWING_WORKERS`. */
   workers?: number | undefined;
@@ -74,12 +76,12 @@ export const MAX_WORKERS = 256;
 /**
  * Worker threads that offline models scoring on the CPU (fastText models) spread a batch over:
  * the explicit value, else `LIFTWING_WORKERS`, else the cores this process may use
- * (`os.availableParallelism()`). `0` scores on the calling thread, as a library without threads
+ * (`os.availableParallelism()`; a browser's `navigator.hardwareConcurrency`). `0` scores on the calling thread, as a library without threads
  * would. The threads share one copy of the model.
  */
-export function resolveWorkers(explicit?: number, env: Env = process.env): number {
+export function resolveWorkers(explicit?: number, env: Env = processEnv()): number {
   const variable = envString(ENV.workers, env);
-  const value = explicit ?? (variable === undefined ? availableParallelism() : Number(variable));
+  const value = explicit ?? (variable === undefined ? platform.availableCores() : Number(variable));
   if (!Number.isInteger(value) || value < 0 || value > MAX_WORKERS) {
     const given = explicit === undefined ? `${ENV.workers}=${variable}` : `workers: ${explicit}`;
     throw new ConfigError(
@@ -146,11 +148,17 @@ export class LiftWingSettings {
   readonly warnings: boolean;
   /** Worker threads of offline scoring; see {@link resolveWorkers}. */
   readonly workers: number;
-  /** The User-Agent and dispatcher of every request. */
+  /**
+   * The User-Agent and dispatcher of every request: undici's {@link Transport} in Node.js. In a
+   * browser it is a `FetchTransport`, which has the same `userAgent`, `send` and `failure` (what
+   * the gateway and MediaWiki clients use) and no `dispatcher` or `request` (the downloads', which
+   * a browser bundle does not hold). The type names Node's, so that the published types name no
+   * module of one platform only.
+   */
   readonly transport: Transport;
   readonly #token: string | undefined;
 
-  constructor(options: SettingsOptions = {}, env: Env = process.env) {
+  constructor(options: SettingsOptions = {}, env: Env = processEnv()) {
     this.cacheDir = resolveCacheDir(options.cacheDir, env);
     this.offline = resolveOption(options.offline, envFlag(ENV.offline, env), false);
     this.offlineFrom = options.offline !== undefined ? 'offline' : ENV.offline;
@@ -196,10 +204,9 @@ export class LiftWingSettings {
     this.eventStreamsUrl = eventStreams.endsWith('/') ? eventStreams : `${eventStreams}/`;
     this.warnings = resolveWarnings(options.warnings, env);
     this.workers = resolveWorkers(options.workers, env);
-    this.transport = new Transport(
+    this.transport = createTransport(
       userAgentOf(options.userAgent?.trim() || envString(ENV.userAgent, env)),
-      options.dispatcher ?? proxyDispatcher(env),
-      { warnings: this.warnings, direct: options.dispatcher === undefined && setsNoProxy(env) },
+      { dispatcher: options.dispatcher, env, warnings: this.warnings },
     );
     Object.freeze(this);
   }

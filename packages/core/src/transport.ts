@@ -1,13 +1,16 @@
 /**
- * The one way core talks HTTP: the undici dispatcher (the environment's proxy), the User-Agent,
- * timeouts, and network failures turned into core's errors. The gateway, MediaWiki, registry and
- * download code all send through a {@link Transport}, so that they agree on all of these.
+ * The way core talks HTTP in Node.js: the undici dispatcher (the environment's proxy), the
+ * User-Agent, timeouts, and network failures turned into core's errors. The gateway, MediaWiki,
+ * registry and download code all send through a {@link Transport}, so that they agree on all of
+ * these. In a browser, `fetch-transport.ts` keeps the same rules with fetch.
  *
  * @packageDocumentation
  */
 import { type Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { readBody, readBodyPrefix } from './body.js';
 import type { Env } from './config.js';
 import { HttpError, LiftWingError } from './errors.js';
+import type { BodyRequest, HttpTransport, SentResponse, TransportRequest } from './http.js';
 import { displayUrl } from './redact.js';
 import { abortError, isConnectionError } from './retry.js';
 import { type UserAgent, warnNoContact } from './user-agent.js';
@@ -48,29 +51,10 @@ export function proxyDispatcher(env: Env): Dispatcher {
   return agent;
 }
 
-/** One request as a {@link Transport} sends it. */
-export interface TransportRequest {
-  method: 'GET' | 'POST';
-  headers?: Record<string, string> | undefined;
-  body?: string | undefined;
-  signal?: AbortSignal | undefined;
-  /** Applies to the headers and, separately, to each silence while the body streams. */
-  timeoutMs: number;
-  /** Names the server in a network error, e.g. `the Lift Wing gateway`. */
-  what: string;
-  /** The Lift Wing model the request is for, if any. */
-  model?: string | undefined;
-  /**
-   * The request goes to a Wikimedia API (the Lift Wing gateway, MediaWiki), whose User-Agent
-   * policy asks it to name its operator: without the user's contact it warns, once. Fetches of
-   * published files (models, catalogues, registries) do not: liftwing's own project page
-   * identifies them well enough, and a user who only downloads should not be told to configure.
-   */
-  asksContact?: boolean | undefined;
-}
+export type { TransportRequest };
 
 /** Sends requests with one dispatcher and one User-Agent; see the module documentation. */
-export class Transport {
+export class Transport implements HttpTransport {
   readonly dispatcher: Dispatcher;
   /** The User-Agent header of every request. */
   readonly userAgent: string;
@@ -112,6 +96,31 @@ export class Transport {
         headersTimeout: sent.timeoutMs,
         bodyTimeout: sent.timeoutMs,
       });
+    } catch (error) {
+      throw this.failure(error, url, sent);
+    }
+  }
+
+  /**
+   * Sends a request and reads the answer into memory: whole for a 2xx answer, at most
+   * `maxBodyBytes` of it, else its first 64 KiB. A failure, of the headers or of the body, rejects
+   * with {@link Transport.failure}'s error; any HTTP status resolves.
+   */
+  async send(url: string, sent: BodyRequest): Promise<SentResponse> {
+    const response = await this.request(url, sent);
+    try {
+      const { statusCode, headers } = response;
+      const text =
+        statusCode >= 200 && statusCode < 300
+          ? await readBody(response, {
+              maxBytes: sent.maxBodyBytes,
+              what: sent.what,
+              url,
+              hint: sent.tooLargeHint,
+              model: sent.model,
+            })
+          : await readBodyPrefix(response.body);
+      return { statusCode, headers, text };
     } catch (error) {
       throw this.failure(error, url, sent);
     }

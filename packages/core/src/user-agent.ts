@@ -1,16 +1,12 @@
-import { createRequire } from 'node:module';
+import { platform } from '#platform';
 import { ENV, type Env, envString } from './config.js';
+import { CORE_VERSION } from './version.js';
 import { resolveWarnings, warn } from './warnings.js';
 
-const require = createRequire(import.meta.url);
-
-/** The version of `@liftwing/core` that is running. */
-export const CORE_VERSION: string = (require('../package.json') as { version: string }).version;
+export { CORE_VERSION } from './version.js';
 
 /** Where liftwing itself can be reached, for the User-Agent when the user names no contact. */
 export const PROJECT_URL = 'https://github.com/liftwing/liftwing';
-
-const UNDICI_VERSION: string = (require('undici/package.json') as { version: string }).version;
 
 /** Options that identify your client to Wikimedia's servers. */
 export interface UserAgentOptions {
@@ -21,7 +17,7 @@ export interface UserAgentOptions {
    * Default: `LIFTWING_USER_AGENT`.
    */
   userAgent?: string;
-  /** Environment to read `LIFTWING_USER_AGENT` from. Default: `process.env`. */
+  /** Environment to read `LIFTWING_USER_AGENT` from. Default: `process.env` (none in a browser). */
   env?: Env;
   /** `false`: no warning without a contact. Default: on, unless `LIFTWING_NO_WARNINGS=1`. */
   warnings?: boolean;
@@ -39,15 +35,13 @@ export interface UserAgent {
  */
 export function userAgentOf(given: string | undefined): UserAgent {
   const prefix = given?.trim() || undefined;
+  // The HTTP library, where there is one to name (not in a browser, which adds its own).
+  const library = platform.httpLibrary === undefined ? '' : ` ${platform.httpLibrary}`;
   // liftwing is the client when the user names only a contact (or none).
-  const asClient = (contact: string) =>
-    `liftwing/${CORE_VERSION} (${contact}) undici/${UNDICI_VERSION}`;
+  const asClient = (contact: string) => `liftwing/${CORE_VERSION} (${contact})${library}`;
   if (prefix === undefined) return { value: asClient(PROJECT_URL), hasContact: false };
   if (prefix.includes('(')) {
-    return {
-      value: `${prefix} liftwing/${CORE_VERSION} undici/${UNDICI_VERSION}`,
-      hasContact: true,
-    };
+    return { value: `${prefix} liftwing/${CORE_VERSION}${library}`, hasContact: true };
   }
   return { value: asClient(prefix), hasContact: true };
 }

@@ -1,5 +1,5 @@
 /**
- * liftwing's own warnings: one line on stderr, `liftwing: warning: <message>`, at most once per
+ * liftwing's own warnings: one line on stderr (a browser's console), `liftwing: warning: <message>`, at most once per
  * process for each kind, and none when the settings say `warnings: false`
  * (`LIFTWING_NO_WARNINGS=1`).
  *
@@ -9,7 +9,8 @@
  *
  * @packageDocumentation
  */
-import { ENV, type Env, envFlag } from './config.js';
+import { platform } from '#platform';
+import { ENV, type Env, envFlag, processEnv } from './config.js';
 
 /** What a warning is about; each is written at most once per process. */
 export type WarningKind =
@@ -27,9 +28,9 @@ export type WarningKind =
  * warnings go to this process's stderr, so whoever runs the process (a test runner, a service
  * manager) can silence them without reaching every call that passes its own environment.
  */
-export function resolveWarnings(explicit?: boolean, env: Env = process.env): boolean {
+export function resolveWarnings(explicit?: boolean, env: Env = processEnv()): boolean {
   if (explicit !== undefined) return explicit;
-  const silenced = envFlag(ENV.noWarnings, env) ?? envFlag(ENV.noWarnings, process.env);
+  const silenced = envFlag(ENV.noWarnings, env) ?? envFlag(ENV.noWarnings, processEnv());
   return silenced !== true;
 }
 
@@ -51,7 +52,7 @@ export function warn(
   // One line, so that logs that read stderr line by line keep each warning whole.
   const line = message.replace(/\s*\n\s*/g, ' ').trim();
   try {
-    process.stderr.write(`liftwing: warning: ${line}\n`);
+    platform.writeWarning(`liftwing: warning: ${line}`);
   } catch {
     // A closed stderr must not fail the download or request that warned.
   }

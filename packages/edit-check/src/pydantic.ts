@@ -83,7 +83,8 @@ export function pythonTypeName(value: unknown): string {
 
 /** pydantic-core's cut of a long repr: 25 bytes, `...`, the last 24, on character boundaries. */
 function truncated(text: string): string {
-  const bytes = Buffer.from(text, 'utf8');
+  // TextEncoder rather than Buffer: the same UTF-8, and it runs in a browser too.
+  const bytes = new TextEncoder().encode(text);
   if (bytes.length <= REPR_LIMIT) return text;
   const isBoundary = (i: number) => i >= bytes.length || (bytes[i]! & 0xc0) !== 0x80;
   const half = Math.ceil(REPR_LIMIT / 2);
@@ -91,7 +92,8 @@ function truncated(text: string): string {
   while (!isBoundary(head)) head--;
   let tail = bytes.length - (half - 1);
   while (!isBoundary(tail)) tail++;
-  return `${bytes.subarray(0, head).toString('utf8')}...${bytes.subarray(tail).toString('utf8')}`;
+  const decoder = new TextDecoder();
+  return `${decoder.decode(bytes.subarray(0, head))}...${decoder.decode(bytes.subarray(tail))}`;
 }
 
 /** One error of a pydantic validation. */

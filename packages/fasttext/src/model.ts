@@ -3,7 +3,10 @@
  * python3-fasttext 0.9.2 bit for bit: same tokens, same float32 arithmetic in the same order,
  * same lookup-table sigmoid, same `log(p + 1e-5)` / `exp` round trip and same ordering of ties.
  */
+// The file reader of the platform: node:fs in Node.js, a ConfigError in a browser (package.json).
+
 import { InputError, ModelFormatError } from '@liftwing/core/errors';
+import { readFastTextFile } from '#file';
 import { glibcExpf } from './expf.js';
 import { PredictionHeap } from './heap.js';
 import { addQuantRow, dotQuantRow, type QuantMatrix } from './quant.js';
@@ -13,7 +16,6 @@ import {
   type FastTextLoss,
   parseFastTextBytes,
   pruneSlot,
-  readFastTextFile,
 } from './reader.js';
 import { type ModelMemory, SimdKernels } from './simd.js';
 import {

@@ -7,14 +7,18 @@
  * (int64 rows, int64 columns, rows × columns float32) or, in a `.ftz` model, product-quantised
  * (see `readQuantMatrix`).
  */
-import { type FileHandle, open } from 'node:fs/promises';
-import { endianness } from 'node:os';
 // The light entry points of core: worker threads load this module and need nothing else of it.
 import { ModelFormatError } from '@liftwing/core/errors';
 import { FASTTEXT_MAGIC, FASTTEXT_VERSION } from '@liftwing/core/formats';
 import { KSUB, type ProductQuantizer, type QuantMatrix } from './quant.js';
-import { type ModelMemory, modelMemory } from './simd.js';
-import { FNV_OFFSET, fnvStep, type Vocabulary, VocabularyBuilder } from './vocabulary.js';
+import type { ModelMemory } from './simd.js';
+import {
+  FNV_OFFSET,
+  fnvStep,
+  sharedMemory,
+  type Vocabulary,
+  VocabularyBuilder,
+} from './vocabulary.js';
 
 // The format's constants live in core, whose structural check of downloads shares them.
 export { FASTTEXT_MAGIC, FASTTEXT_VERSION };
@@ -74,23 +78,23 @@ export interface FastTextData {
   transposed?: number | undefined;
 }
 
-const HEADER_BYTES = 8 + 12 * 4 + 8 + 3 * 4 + 2 * 8;
+export const HEADER_BYTES = 8 + 12 * 4 + 8 + 3 * 4 + 2 * 8;
 const ENTRY_TAIL = 1 + 8 + 1;
-const READ_CHUNK = 8 * 1024 * 1024;
+export const READ_CHUNK = 8 * 1024 * 1024;
 const decoder = new TextDecoder();
 
-function fail(source: string, problem: string, advice: string): never {
+export function fail(source: string, problem: string, advice: string): never {
   throw new ModelFormatError(`${source}: ${problem}. ${advice}`);
 }
 
-const REDOWNLOAD =
+export const REDOWNLOAD =
   'The file is damaged or incomplete: download it again (or delete it from the cache so it is fetched again)';
 
 /**
  * Walks the header and the dictionary as bytes arrive, so the loader learns where the input
  * matrix starts before it has read it and can place it on a 4-byte boundary.
  */
-class LayoutScanner {
+export class LayoutScanner {
   private pos = 0;
   private entry = 0;
   /** fastText writes pruneidx_size -1 unless `quantize` pruned the dictionary. */
@@ -296,7 +300,7 @@ function readInt64(view: DataView, at: number): number {
  * input matrix must already be 4-byte aligned there for a zero-copy view; otherwise it is
  * copied, as are quantisers' centroids that are not aligned (a few hundred KB at most).
  */
-function finish(source: string, scanner: LayoutScanner, bytes: Uint8Array): FastTextData {
+export function finish(source: string, scanner: LayoutScanner, bytes: Uint8Array): FastTextData {
   const total = bytes.byteLength;
   const args = scanner.args!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -431,7 +435,7 @@ function readPruneIndex(
   const count = scanner.pruneSize;
   let slots = 1;
   while (slots < 2 * count) slots *= 2;
-  const table = new Int32Array(new SharedArrayBuffer(8 * slots));
+  const table = new Int32Array(sharedMemory(8 * slots));
   for (let i = 0; i < count; i++) {
     const key = view.getInt32(scanner.pruneAt + 8 * i, true);
     const row = view.getInt32(scanner.pruneAt + 8 * i + 4, true);
@@ -455,15 +459,16 @@ export function pruneSlot(bucket: number, slots: number): number {
   return (Math.imul(bucket, 0x9e3779b1) >>> 0) % slots;
 }
 
-function checkHost(): void {
-  if (endianness() !== 'LE') {
+export function checkHost(): void {
+  // The byte order of this CPU, seen through a typed array (no Node API, so a browser reads it).
+  if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
     throw new ModelFormatError(
       'fastText models store little-endian float32 and this scorer maps them directly, which needs a little-endian CPU. Run on x86-64 or ARM64',
     );
   }
 }
 
-function truncated(source: string, scanner: LayoutScanner, total: number): never {
+export function truncated(source: string, scanner: LayoutScanner, total: number): never {
   fail(source, `truncated in ${scanner.section()} (the file is only ${total} bytes)`, REDOWNLOAD);
 }
 
@@ -481,7 +486,7 @@ export function parseFastTextBytes(bytes: Uint8Array, source = 'fastText model')
  * nothing after the output matrix: the header gives the size of both matrices, so their start
  * is known from the end of the file before the dictionary has been read. -1 without a header.
  */
-function predictInputHeader(file: Uint8Array, total: number): number {
+export function predictInputHeader(file: Uint8Array, total: number): number {
   if (file.byteLength < HEADER_BYTES) return -1;
   const view = new DataView(file.buffer, file.byteOffset, HEADER_BYTES);
   const dim = view.getInt32(8, true);
@@ -491,97 +496,6 @@ function predictInputHeader(file: Uint8Array, total: number): number {
 }
 
 /** The shift (0 to 3) that puts the input matrix after `inputHeader` on a 4-byte boundary. */
-function alignment(inputHeader: number): number {
+export function alignment(inputHeader: number): number {
   return (4 - ((inputHeader + 16) % 4)) % 4;
-}
-
-/**
- * Reads `file[from, to)` from the same offsets of the file, in READ_CHUNK reads that are all
- * queued at once: libuv's thread pool copies the rest of the file while the main thread parses
- * the dictionary. The promises resolve in file order.
- */
-function readChunks(
-  path: string,
-  handle: FileHandle,
-  file: Uint8Array,
-  from: number,
-  to: number,
-): Promise<number>[] {
-  const chunks: Promise<number>[] = [];
-  for (let start = from; start < to; start += READ_CHUNK) {
-    const end = Math.min(start + READ_CHUNK, to);
-    const chunk = (async () => {
-      for (let at = start; at < end; ) {
-        const { bytesRead } = await handle.read(file, at, end - at, at);
-        if (bytesRead === 0) {
-          fail(
-            path,
-            `the file shrank while it was read (it ended at byte ${at} of ${to})`,
-            REDOWNLOAD,
-          );
-        }
-        at += bytesRead;
-      }
-      return end;
-    })();
-    // Awaited in order later; until then a failure must not count as unhandled.
-    chunk.catch(() => undefined);
-    chunks.push(chunk);
-  }
-  return chunks;
-}
-
-/**
- * Reads a model file into one buffer that the input matrix is used from in place, so peak
- * memory stays at the file size plus the word table. The header is read first to learn where
- * the input matrix starts (from the matrix sizes and the file size) and so at which offset of
- * the buffer the file must go for the matrix to be 4-byte aligned; then the rest is read in
- * background chunks while the dictionary is parsed and the word table built. Only a file with
- * bytes after its output matrix (or a damaged one) is shifted in memory afterwards.
- */
-export async function readFastTextFile(path: string): Promise<FastTextData> {
-  checkHost();
-  const handle = await open(path, 'r');
-  let pending: Promise<number>[] = [];
-  try {
-    const total = (await handle.stat()).size;
-    // Shared memory, so that worker threads score from this one copy (FastTextModel.share),
-    // and WebAssembly's where it can be, for the SIMD kernels.
-    const memory = modelMemory(total + 3);
-    const bytes = new Uint8Array(memory?.buffer ?? new SharedArrayBuffer(total + 3), 0, total + 3);
-    const head = Math.min(total, HEADER_BYTES);
-    await Promise.all(readChunks(path, handle, bytes, 0, head));
-    const predicted = predictInputHeader(bytes.subarray(0, head), total);
-    const base = predicted < 0 ? 0 : alignment(predicted);
-    bytes.copyWithin(base, 0, head);
-    let file = bytes.subarray(base, base + total);
-    pending = readChunks(path, handle, file, head, total);
-    const scanner = new LayoutScanner(
-      path,
-      file,
-      new DataView(file.buffer, file.byteOffset, file.byteLength),
-    );
-    let done = scanner.scan(head);
-    for (const chunk of pending) {
-      const filled = await chunk;
-      done ||= scanner.scan(filled);
-    }
-    if (!done) truncated(path, scanner, total);
-    // A quantised input matrix is bytes (codes) and small quantisers, copied when unaligned:
-    // nothing there is worth moving the whole file for.
-    const shift = scanner.quantInput ? base : alignment(scanner.inputHeader);
-    if (shift !== base) {
-      bytes.copyWithin(shift, base, base + total);
-      file = bytes.subarray(shift, shift + total);
-      scanner.vocabulary!.rebase(file);
-    }
-    const data = finish(path, scanner, file);
-    // The SIMD kernels read input rows where they are; the output matrix (never aligned in the
-    // file) they read from a transposed copy.
-    const inMemory = data.input instanceof Float32Array && data.input.buffer === bytes.buffer;
-    return inMemory ? { ...data, memory } : data;
-  } finally {
-    await Promise.allSettled(pending);
-    await handle.close();
-  }
 }

@@ -99,7 +99,7 @@ export class VocabularyBuilder {
       grouped[at + 2] = hash;
     }
     // Shared memory, like the file's bytes, so that worker threads use this one table.
-    const table = new Int32Array(new SharedArrayBuffer(4 * SLOT * slots));
+    const table = new Int32Array(sharedMemory(4 * SLOT * slots));
     for (let g = 0; g < 3 * size; g += 3) {
       const offset = grouped[g + 1]!;
       const hash = grouped[g + 2]!;
@@ -130,6 +130,18 @@ export interface VocabularyParts {
   slots: number;
 }
 
+/**
+ * Whether this runtime has `SharedArrayBuffer`: Node.js does; a browser page only when it is
+ * cross-origin isolated (COOP and COEP headers). Without it, tables live in ordinary memory and
+ * the model scores on the calling thread, which is all a page can do anyway.
+ */
+const SHARED = typeof SharedArrayBuffer === 'function';
+
+/** `bytes` of memory: shared where the runtime has it (worker threads then use one copy). */
+export function sharedMemory(bytes: number): ArrayBuffer | SharedArrayBuffer {
+  return SHARED ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+}
+
 type Typed = Uint8Array | Int32Array | Float32Array;
 
 /**
@@ -137,7 +149,7 @@ type Typed = Uint8Array | Int32Array | Float32Array;
  * shared memory to a worker shares it; posting any other view copies it.
  */
 export function shared<T extends Typed>(array: T): T {
-  if (array.buffer instanceof SharedArrayBuffer) return array;
+  if (!SHARED || array.buffer instanceof SharedArrayBuffer) return array;
   const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(
     new SharedArrayBuffer(array.byteLength),
   );

@@ -23,12 +23,10 @@ import {
 } from '@liftwing/core';
 import {
   bodyOf,
-  createOnlineModel,
   handleManyVia,
   itemError,
   modelRef,
   modeOf,
-  type OnlineModelSpec,
   ProgressCounter,
   settingsOf,
 } from '@liftwing/core/model-kit';
@@ -40,23 +38,16 @@ import {
 } from '@liftwing/fasttext';
 import { languageOf } from './languages.js';
 import pin from './model-pin.json' with { type: 'json' };
+import { createOnlineLangId, LANGID_INTERNAL_HOST, LANGID_MODEL_NAME } from './online.js';
 import { type LangIdRequest, normalizeText, validateLangIdRequest } from './request.js';
 
-/** The Lift Wing model name: `/v1/models/langid:predict`. */
-export const LANGID_MODEL_NAME = 'langid';
+export { LANGID_INTERNAL_HOST, LANGID_MODEL_NAME };
 
 /** The registry version this release of the package was built against (`src/model-pin.json`). */
 export const PINNED_VERSION: string = pin.version;
 
 /** The model file of a registry version (the server's default `MODEL_PATH` names it). */
 export const LANGID_ARTIFACT = 'lid201-model.bin';
-
-/**
- * The service's `Host` on the WMF-internal endpoint: inference service `langid` in namespace
- * `llm` (operations-deployment-charts `helmfile.d/ml-services/llm/values.yaml` and
- * `helmfile.yaml`).
- */
-export const LANGID_INTERNAL_HOST = 'langid.llm.wikimedia.org';
 
 /** What `langid` answers (`model.py` `predict`; `docs/langid.yaml`). */
 export interface LangIdResponse {
@@ -92,13 +83,6 @@ export interface LangIdModelOptions extends ModelOptions {
 /** Former name of {@link LangIdModelOptions}. */
 export type LangIdOptions = LangIdModelOptions;
 
-/** The server has no batch form: each request is sent alone (`predictMany` runs them at the client's concurrency). */
-const ONLINE: OnlineModelSpec<LangIdRequest, LangIdResponse> = {
-  name: LANGID_MODEL_NAME,
-  validate: validateLangIdRequest,
-  internalHost: LANGID_INTERNAL_HOST,
-};
-
 /**
  * Creates the `langid` model. Offline, the fastText model (large: a model of its shape is about
  * 1.2 GB) is downloaded once into core's cache, checked, and loaded: reuse the instance.
@@ -117,7 +101,7 @@ export async function createModel(options: LangIdModelOptions = {}): Promise<Lan
   // Resolved once: the cache, the registry and the gateway client then share one transport.
   const resolved = { ...options, settings: settingsOf(options) };
   if (modeOf(resolved) === 'online') {
-    return Object.assign(createOnlineModel(ONLINE, resolved), { fastText: undefined });
+    return createOnlineLangId(resolved);
   }
   let path = resolved.modelPath;
   let version = resolved.version;

@@ -32,6 +32,9 @@ export interface TitleBatchLimits {
   maxBytes?: number;
 }
 
+// TextEncoder rather than Buffer.byteLength: the same count, and it runs in a browser too.
+const UTF8 = new TextEncoder();
+
 /**
  * Cuts titles into batches of at most `maxTitles` titles and `maxBytes` bytes (UTF-8 length + 3
  * per title, the encoded `|` separator). A title longer than `maxBytes` alone gets its own batch.
@@ -43,7 +46,7 @@ export function batchTitles(titles: readonly string[], limits: TitleBatchLimits 
   let batch: string[] = [];
   let bytes = 0;
   for (const title of titles) {
-    const size = Buffer.byteLength(title, 'utf8') + 3;
+    const size = UTF8.encode(title).byteLength + 3;
     if (batch.length > 0 && (batch.length >= maxTitles || bytes + size > maxBytes)) {
       batches.push(batch);
       batch = [];

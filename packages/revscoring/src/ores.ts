@@ -10,7 +10,6 @@
  *
  * @packageDocumentation
  */
-import { STATUS_CODES } from 'node:http';
 import {
   type BatchResult,
   HttpError,
@@ -21,6 +20,7 @@ import {
 } from '@liftwing/core';
 import { gatewayClientOf } from '@liftwing/core/model-kit';
 import { createModel, type RevscoringModel, type RevscoringResponse } from './model.js';
+import { REASON_PHRASES } from './reasons.js';
 import { parseRevisionNotFound } from './request.js';
 import { findModel, MODELS, modelsOf, type RevscoringModelEntry } from './table.js';
 
@@ -136,7 +136,7 @@ function errorEntry(error: LiftWingError, revId: number): { error: OresErrorBody
   const status =
     error instanceof InputError || error instanceof HttpError ? error.status : undefined;
   // ores-legacy puts aiohttp's `response.reason`, the HTTP reason phrase, in `type`.
-  const type = status === undefined ? error.code : (STATUS_CODES[status] ?? String(status));
+  const type = status === undefined ? error.code : (REASON_PHRASES[status] ?? String(status));
   return { error: { message, type } };
 }
 

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FakeGateway } from '@liftwing/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +10,7 @@ import {
   oresContexts,
   oresScores,
 } from '../src/index.js';
+import { REASON_PHRASES } from '../src/reasons.js';
 import { clientOf, revscoringScript, startRevscoringGateway } from './server.js';
 
 let gateway: FakeGateway;
@@ -171,5 +173,16 @@ describe('ORES v3 adapter', () => {
     } finally {
       gateway.models['enwiki-goodfaith'] = revscoringScript('enwiki-goodfaith');
     }
+  });
+});
+
+describe('REASON_PHRASES', () => {
+  it('spells every error status as Node.js does', () => {
+    const node = Object.fromEntries(
+      Object.entries(STATUS_CODES).filter(([code]) => Number(code) >= 300),
+    );
+    expect(REASON_PHRASES).toEqual(
+      Object.fromEntries(Object.entries(node).map(([code, phrase]) => [Number(code), phrase])),
+    );
   });
 });

@@ -33,14 +33,58 @@ export interface FakeGateway extends LoopbackServer {
 const PREDICT = /^(?:\/service\/lw\/inference)?\/v1\/models\/([^/]+):predict$/;
 
 /**
+ * The CORS rules of the Wikimedia API gateway's `/service/...` routes, as its Envoy configuration
+ * sets them (wikimedia/operations-deployment-charts, `charts/api-gateway/templates/_config.yaml`,
+ * `cors: &api_cors`): any origin, and of the request headers a browser asks about only
+ * `Api-User-Agent` and `Authorization`; no methods listed (so only the simple ones, POST among
+ * them) and no response headers exposed.
+ */
+export const GATEWAY_CORS_ALLOWED_HEADERS = 'Api-User-Agent,Authorization';
+
+/** Options of {@link startFakeGateway}. */
+export interface FakeGatewayOptions {
+  /**
+   * Answer as the public gateway does a browser: a preflight (`OPTIONS`) with its CORS rules, and
+   * `Access-Control-Allow-Origin` on every answer. Default false (KServe's bare server has none).
+   */
+  cors?: boolean;
+}
+
+/** The preflight answer of Envoy's CORS filter under {@link GATEWAY_CORS_ALLOWED_HEADERS}. */
+function preflight(origin: string | undefined): Answer {
+  return {
+    status: 200,
+    headers: {
+      'access-control-allow-origin': origin ?? '*',
+      'access-control-allow-headers': GATEWAY_CORS_ALLOWED_HEADERS,
+    },
+    body: '',
+  };
+}
+
+/**
  * Starts a Lift Wing gateway on 127.0.0.1: `POST .../v1/models/{name}:predict` on both the
  * gateway and the bare KServe path, answered by the script of `name` in `models`; the 404 of
- * KServe for unknown models, 400 for a body that is not JSON.
+ * KServe for unknown models, 400 for a body that is not JSON. With `options.cors`, the public
+ * gateway's CORS rules too, for tests in a browser.
  */
-export async function startFakeGateway(models: Record<string, ModelScript>): Promise<FakeGateway> {
+export async function startFakeGateway(
+  models: Record<string, ModelScript>,
+  options: FakeGatewayOptions = {},
+): Promise<FakeGateway> {
   const bodies: unknown[] = [];
   let throttled: { count: number; retryAfter: string } = { count: 0, retryAfter: '0' };
   const server = await startLoopbackServer(async (request): Promise<Answer> => {
+    const origin = request.headers.origin;
+    if (options.cors !== true) return answer(request);
+    if (request.method === 'OPTIONS') return preflight(origin);
+    const answered = await answer(request);
+    return {
+      ...answered,
+      headers: { ...answered.headers, 'access-control-allow-origin': origin ?? '*' },
+    };
+  });
+  async function answer(request: SeenRequest): Promise<Answer> {
     const model = PREDICT.exec(request.path)?.[1];
     const script = model === undefined ? undefined : gateway.models[model];
     if (request.method !== 'POST' || model === undefined || script === undefined) {
@@ -62,7 +106,7 @@ export async function startFakeGateway(models: Record<string, ModelScript>): Pro
     }
     bodies.push(json);
     return typeof script === 'function' ? script({ ...request, model, json }) : script;
-  });
+  }
   const gateway: FakeGateway = {
     ...server,
     apiUrl: `${server.url}/v1/models/`,

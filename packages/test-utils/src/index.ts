@@ -11,6 +11,8 @@ export * from './eventstreams.js';
 export * from './fasttext-bin.js';
 export {
   type FakeGateway,
+  type FakeGatewayOptions,
+  GATEWAY_CORS_ALLOWED_HEADERS,
   type ModelScript,
   type PredictRequest,
   startFakeGateway,

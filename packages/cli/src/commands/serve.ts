@@ -14,6 +14,7 @@ import {
 } from '../context.js';
 import { readJsonl } from '../jsonl.js';
 import { findModel, type ModelInfo, parseModelRef } from '../models.js';
+import { Playground, playgroundModels } from '../playground.js';
 import { createLiftWingServer, DEFAULT_MAX_BODY_BYTES } from '../server.js';
 
 /** A model to serve: named with `--models` (must load), or found installed (may be skipped). */
@@ -157,7 +158,8 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
     .flatMap((list) => list.split(','))
     .map((name) => name.trim())
     .filter((name) => name !== '');
-  const chosen = chooseModels(await context.deps.listModels(), requested);
+  const known = await context.deps.listModels();
+  const chosen = chooseModels(known, requested);
   const open = ({ info, version }: Candidate) =>
     openModel(context, info, mode, version, { workers, download });
 
@@ -186,6 +188,17 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
     const slowest = Math.max(...served.map(({ info }) => info.definition?.timeoutMs ?? 0));
     const timeoutSeconds = given > 0 ? given : Math.max(30, Math.ceil(slowest / 1000));
     const models = served.map(({ model }) => model);
+    // A package whose models are more than one exports them as `definitions`.
+    const family = (pkg: string) => known.filter((info) => info.package === pkg).length > 1;
+    const playground = new Playground(
+      playgroundModels(
+        served.flatMap(({ info, model }) =>
+          info.definition === undefined
+            ? []
+            : [{ definition: info.definition, mode: model.mode, family: family(info.package) }],
+        ),
+      ),
+    );
     const server = createLiftWingServer({
       models,
       definitions: new Map(
@@ -203,6 +216,7 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
           ({ value }) => value,
         );
       },
+      playground,
       maxBodyBytes,
       requestTimeoutMs: timeoutSeconds * 1000,
       // No access log at all with --quiet, e.g. under a load test.
@@ -229,8 +243,10 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
               mode,
               models: names,
               requestTimeoutSeconds: timeoutSeconds,
+              playground: `${url}/`,
             })
-          : `liftwing serve: listening on ${url} (${mode}: ${names.join(', ')})`,
+          : `liftwing serve: listening on ${url} (${mode}: ${names.join(', ')})\n` +
+              `liftwing serve: the playground is at ${url}/ (open it in a browser)`,
       );
       if (!signal.aborted)
         await new Promise((resolve) => signal.addEventListener('abort', resolve));
