@@ -11,6 +11,8 @@ import { bundleForBrowser, ROOT } from '../browser-bundle.js';
 /** Packages that are Node.js by design, and why: they have no browser entry. */
 const NODE_ONLY: Readonly<Record<string, string>> = {
   liftwing: 'the command line and its server',
+  '@liftwing/stream':
+    'Kafka (kafkajs), files and stdin, and EventStreams through undici with the proxy and backpressure; a page has its own EventSource',
 };
 
 /** Subpaths of core that a browser bundle may import besides its root. */
