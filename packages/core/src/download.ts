@@ -5,8 +5,8 @@
  * @packageDocumentation
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, writeSync } from 'node:fs';
-import { type FileHandle, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, writeFileSync, writeSync } from 'node:fs';
+import { type FileHandle, open, readFile, rm, stat } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
@@ -503,13 +503,15 @@ async function receive(
   // Weak ETags cannot validate a byte range (RFC 9110 13.1.5).
   if (etag !== undefined && !etag.startsWith('W/')) newMeta.etag = etag;
   else if (lastModified !== undefined) newMeta.lastModified = lastModified;
-  // Written while the body streams, and awaited after it.
-  const metaWritten = fileStep(
-    () => writeFile(partMetaPath(partPath), JSON.stringify(newMeta)),
-    'write',
-    partMetaPath(partPath),
-  );
-  metaWritten.catch(() => {});
+  // Written before the first byte of the body, and synchronously as the body's bytes are: a part
+  // file on disk then always has the validators it is resumed with, even when the process is
+  // killed as the first bytes land.
+  try {
+    writeFileSync(partMetaPath(partPath), JSON.stringify(newMeta));
+  } catch (error) {
+    response.discard();
+    throw fileSystemError(error, 'write', partMetaPath(partPath), DISK_HINT);
+  }
 
   const hash = partial && resumedHash !== undefined ? resumedHash : createHash('sha256');
   let done = start;
@@ -530,10 +532,7 @@ async function receive(
   };
   // What was received is kept even when the connection drops: the file on disk is always
   // exactly the bytes hashed, and can be resumed.
-  const finishWriting = async () => {
-    await metaWritten;
-    await fileStep(() => handle.truncate(done), 'write', partPath);
-  };
+  const finishWriting = () => fileStep(() => handle.truncate(done), 'write', partPath);
   try {
     await response.pump((chunk) => {
       hash.update(chunk);
