@@ -306,6 +306,15 @@ function undiciAnswer(response: Dispatcher.ResponseData): StreamedAnswer {
         });
         body.once('end', resolve);
         body.once('error', reject);
+        // A body that closes without its end (or had already failed) must not leave this waiting.
+        body.once('close', () =>
+          reject(
+            body.errored ??
+              Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' }),
+          ),
+        );
+        if (body.errored) reject(body.errored);
+        else if (body.readableEnded) resolve();
       }),
   };
 }
@@ -533,8 +542,18 @@ async function receive(
   // What was received is kept even when the connection drops: the file on disk is always
   // exactly the bytes hashed, and can be resumed.
   const finishWriting = () => fileStep(() => handle.truncate(done), 'write', partPath);
+  // The most the body may be: what the registry says, else what the server said. A body framed
+  // by chunks or by the end of the connection is stopped as soon as it passes it, before it can
+  // fill the disk.
+  const limit = download.expectedSize ?? total;
   try {
     await response.pump((chunk) => {
+      if (limit !== null && done + chunk.length > limit) {
+        throw new ArtifactError(
+          'integrity_mismatch',
+          `${displayUrl(final)} sent more than the ${limit} bytes ${download.expectedSize !== null ? 'the registry says' : 'it announced'} ${artifact} is; nothing was kept.`,
+        );
+      }
       hash.update(chunk);
       writeAll(handle.fd, chunk, done, partPath);
       done += chunk.length;
@@ -543,7 +562,7 @@ async function receive(
     await finishWriting();
   } catch (error) {
     // The connection is closed by now, whatever failed.
-    if (error instanceof FileSystemError) throw error;
+    if (error instanceof FileSystemError || error instanceof ArtifactError) throw error;
     await finishWriting();
     if (sent.signal?.aborted) throw abortError(sent.signal);
     return { received: done, error };

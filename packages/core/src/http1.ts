@@ -26,6 +26,10 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** Parses a head (without its final blank line). */
 export function parseHead(text: string): ResponseHead {
+  // A bare LF is a line end to some parsers and not to others: refused, as any ambiguity is.
+  if (/(?<!\r)\n|\r(?!\n)/.test(text)) {
+    throw new MalformedAnswer('its head has a line that does not end in CRLF');
+  }
   const [statusLine = '', ...lines] = text.split('\r\n');
   const status = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(statusLine);
   if (status === null) {

@@ -93,6 +93,8 @@ class Exchange {
   #head: Buffer | undefined;
   #headBytes = 0;
   #interim = 0;
+  #headDeadline: ReturnType<typeof setTimeout>;
+  #endWhileWaiting = false;
   #leftover: Buffer = Buffer.alloc(0);
   #framing: Framing = { kind: 'close' };
   #chunked = new ChunkedDecoder();
@@ -138,8 +140,19 @@ class Exchange {
     this.#socket.setTimeout(timeoutMs, () =>
       this.#fail(errorWithCode(`no data for ${timeoutMs / 1000} s`, 'ETIMEDOUT')),
     );
+    // The idle timeout restarts with every byte: a server that trickles its head would never
+    // trip it, so the head has a deadline of its own.
+    this.#headDeadline = setTimeout(
+      () => this.#fail(errorWithCode(`no answer within ${timeoutMs / 1000} s`, 'ETIMEDOUT')),
+      timeoutMs,
+    );
+    this.#headDeadline.unref();
     this.#socket.on('error', (error) => this.#fail(error));
-    this.#socket.on('end', () => this.#ended());
+    // An end that comes while the caller has not started reading the body is acted on then.
+    this.#socket.on('end', () => {
+      if (this.#phase === 'waiting') this.#endWhileWaiting = true;
+      else this.#ended();
+    });
     this.#socket.on('close', () =>
       this.#fail(errorWithCode('the connection closed', 'ECONNRESET')),
     );
@@ -151,6 +164,9 @@ class Exchange {
     try {
       if (this.#phase === 'head') this.#readHead(bytes);
       else if (this.#phase === 'body') this.#readBody(bytes);
+      // A paused TLS socket still hands over the records it has decrypted: kept (copied, the
+      // read buffer is reused) for the body, not dropped.
+      else if (this.#phase === 'waiting') this.#leftover = Buffer.concat([this.#leftover, bytes]);
     } catch (error) {
       this.#fail(error);
     }
@@ -190,6 +206,7 @@ class Exchange {
       if (rest.length > 0) this.#readHead(rest);
       return;
     }
+    clearTimeout(this.#headDeadline);
     this.#framing = framingOf(head);
     // Copied: the read buffer it lies in is reused.
     this.#leftover = Buffer.from(rest);
@@ -219,7 +236,9 @@ class Exchange {
       const leftover = this.#leftover;
       this.#leftover = Buffer.alloc(0);
       this.#read(leftover);
-      if (this.#phase === 'body') this.#socket.resume();
+      if (this.#phase !== 'body') return;
+      if (this.#endWhileWaiting) this.#ended();
+      else this.#socket.resume();
     });
   }
 
@@ -262,6 +281,7 @@ class Exchange {
   #close(): void {
     if (this.#phase === 'done') return;
     this.#phase = 'done';
+    clearTimeout(this.#headDeadline);
     this.#signal?.removeEventListener('abort', this.#onAbort);
     this.#socket.destroy();
   }

@@ -17,6 +17,8 @@ describe('parseHead', () => {
     ['a folded header line', 'HTTP/1.1 200 OK\r\nX-A: 1\r\n  continued'],
     ['a header name with a space', 'HTTP/1.1 200 OK\r\nContent Length: 5'],
     ['a line without a colon', 'HTTP/1.1 200 OK\r\nnonsense'],
+    ['a line ending in a bare LF', 'HTTP/1.1 200 OK\r\nX-A: b\nContent-Length: 9'],
+    ['a bare CR', 'HTTP/1.1 200 OK\r\nX-A: b\rContent-Length: 9'],
   ])('refuses %s', (_, head) => {
     expect(() => parseHead(head)).toThrow(MalformedAnswer);
   });

@@ -3,7 +3,7 @@
  * it speaks, against raw loopback servers that send exactly the bytes each case needs.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -142,6 +142,31 @@ describe('hostile and broken answers', () => {
     await expect(download(`${server.url}/model.bin`)).rejects.toMatchObject({
       name: 'HttpError',
       message: expect.stringContaining('it sent over 16 interim answers'),
+    });
+  });
+
+  it('stops a body that passes the size the registry gives, before it fills the disk', async () => {
+    const server = await raw((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n');
+      // Framed by the end of the connection, which never comes.
+      const more = () => socket.write(bytes(64 * 1024), () => setImmediate(more));
+      more();
+    });
+    await expect(download(`${server.url}/model.bin`, {}, 1000)).rejects.toMatchObject({
+      code: 'integrity_mismatch',
+      message: expect.stringContaining('sent more than the 1000 bytes the registry says'),
+    });
+    expect((await stat(join(dir, 'model.part'))).size).toBeLessThanOrEqual(1000);
+  });
+
+  it('gives up on a head that trickles in, after the timeout however often bytes come', async () => {
+    const server = await raw((socket) => {
+      const tick = setInterval(() => socket.write('x'), 20);
+      socket.on('close', () => clearInterval(tick));
+      socket.write('HTTP/1.1 200 OK\r\nX-Slow: ');
+    });
+    await expect(download(`${server.url}/model.bin`, { timeoutMs: 300 })).rejects.toMatchObject({
+      message: expect.stringContaining('no answer within 0.3 s'),
     });
   });
 
