@@ -58,6 +58,7 @@ export const MAX_TEXT_BYTES = 8 * MIB;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const PROGRESS_INTERVAL_MS = 200;
 const DOWNLOAD_ATTEMPTS = 5;
+const FLUSH_EVERY_BYTES = 32 * MIB;
 
 /** A redirect target is followed only to https, or within the same loopback origin. */
 function redirectTarget(from: URL, location: string): URL {
@@ -541,7 +542,25 @@ async function receive(
   };
   // What was received is kept even when the connection drops: the file on disk is always
   // exactly the bytes hashed, and can be resumed.
-  const finishWriting = () => fileStep(() => handle.truncate(done), 'write', partPath);
+  // The disk is flushed as the body streams, one flush in flight at a time, so that the flush
+  // before the file is trusted has only the last stretch left to write. A failure of one of
+  // these is the final flush's to report.
+  let flushed = start;
+  let flushing: Promise<void> | undefined;
+  const flushBehind = () => {
+    if (flushing !== undefined || done - flushed < FLUSH_EVERY_BYTES) return;
+    flushed = done;
+    flushing = handle
+      .datasync()
+      .catch(() => {})
+      .then(() => {
+        flushing = undefined;
+      });
+  };
+  const finishWriting = async () => {
+    await flushing;
+    await fileStep(() => handle.truncate(done), 'write', partPath);
+  };
   // The most the body may be: what the registry says, else what the server said. A body framed
   // by chunks or by the end of the connection is stopped as soon as it passes it, before it can
   // fill the disk.
@@ -557,6 +576,7 @@ async function receive(
       hash.update(chunk);
       writeAll(handle.fd, chunk, done, partPath);
       done += chunk.length;
+      flushBehind();
       report(false);
     });
     await finishWriting();
