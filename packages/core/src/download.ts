@@ -16,7 +16,7 @@ import { ArtifactError, FileSystemError, fileSystemError, HttpError } from './er
 import { displayUrl } from './redact.js';
 import { abortError } from './retry.js';
 import { type LiftWingSettings, settingsOf } from './settings.js';
-import { type StreamedAnswer, socketGet } from './socket-get.js';
+import { errorWithCode, type StreamedAnswer, socketGet } from './socket-get.js';
 import type { Transport } from './transport.js';
 import { checkRemoteUrl, isLoopbackHost } from './urls.js';
 import type { UserAgentOptions } from './user-agent.js';
@@ -309,10 +309,7 @@ function undiciAnswer(response: Dispatcher.ResponseData): StreamedAnswer {
         body.once('error', reject);
         // A body that closes without its end (or had already failed) must not leave this waiting.
         body.once('close', () =>
-          reject(
-            body.errored ??
-              Object.assign(new Error('the connection closed'), { code: 'ECONNRESET' }),
-          ),
+          reject(body.errored ?? errorWithCode('the connection closed', 'ECONNRESET')),
         );
         if (body.errored) reject(body.errored);
         else if (body.readableEnded) resolve();
@@ -429,7 +426,7 @@ function writeAll(fd: number, chunk: Buffer, position: number, path: string): vo
     for (let at = 0; at < chunk.length; ) {
       const written = writeSync(fd, chunk, at, chunk.length - at, position + at);
       if (written === 0) {
-        throw Object.assign(new Error('the write made no progress'), { code: 'EIO' });
+        throw errorWithCode('the write made no progress', 'EIO');
       }
       at += written;
     }

@@ -63,7 +63,8 @@ export interface StreamedAnswer {
   discard(): void;
 }
 
-function errorWithCode(message: string, code: string): Error {
+/** An error with a Node-style `code`, which `isConnectionError` reads (ECONNRESET, EIO...). */
+export function errorWithCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 

@@ -555,11 +555,7 @@ export class FastTextModel {
       hidden.fill(0);
       kernels.addRows(ids, count);
       // The last dim % 4 columns, which fill no SIMD lane group.
-      for (let j = kernels.columns; j < dim; j++) {
-        let h = 0;
-        for (let r = 0; r < count; r++) h = Math.fround(h + input[ids[r]! * dim + j]!);
-        hidden[j] = h;
-      }
+      this.sumColumns(input, kernels.columns, count);
       return;
     }
     let rows = this.rows;
@@ -598,9 +594,15 @@ export class FastTextModel {
       hidden[j + 6] = h6;
       hidden[j + 7] = h7;
     }
-    for (; j < dim; j++) {
+    this.sumColumns(input, j, count);
+  }
+
+  /** The columns from `from` to the last of the hidden vector, one column at a time. */
+  private sumColumns(input: Float32Array, from: number, count: number): void {
+    const { dim, hidden, ids } = this;
+    for (let j = from; j < dim; j++) {
       let h = 0;
-      for (let r = 0; r < count; r++) h = Math.fround(h + input[rows[r]! + j]!);
+      for (let r = 0; r < count; r++) h = Math.fround(h + input[ids[r]! * dim + j]!);
       hidden[j] = h;
     }
   }
