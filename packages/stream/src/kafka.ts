@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-import { ConfigError, changeEventOf, sleep } from '@liftwing/core';
+import { ConfigError, changeEventOf, displayUrl, sleep } from '@liftwing/core';
 import kafkajs from 'kafkajs';
 import { outputRecord } from './record.js';
 import type { ScoredError, ScoredPrediction, SourceItem } from './scorer.js';
@@ -38,27 +38,34 @@ export interface KafkaAddress {
  * @throws {ConfigError} saying which part is missing or wrong.
  */
 export function parseKafkaUrl(url: string): KafkaAddress {
+  // Messages show the address without a user or password, which may be a secret.
+  const shown = displayUrl(url);
   const match = /^kafka:\/\/([^/?#]+)\/([^?#]+)(?:\?([^#]*))?$/.exec(url);
   if (match === null) {
     throw new ConfigError(
-      `${url} is not a Kafka address: write kafka://<host:port>[,<host:port>]/<topic>[?group=<id>].`,
+      `${shown} is not a Kafka address: write kafka://<host:port>[,<host:port>]/<topic>[?group=<id>].`,
     );
   }
   const brokers = match[1]!.split(',').filter(Boolean);
+  if (match[1]!.includes('@')) {
+    throw new ConfigError(
+      `${shown}: a Kafka address here takes no user or password (liftwing connects without SASL); remove it.`,
+    );
+  }
   for (const broker of brokers) {
     if (!/^[^:]+:\d+$/.test(broker)) {
-      throw new ConfigError(`${broker} in ${url} is not a broker: write <host>:<port>.`);
+      throw new ConfigError(`${broker} in ${shown} is not a broker: write <host>:<port>.`);
     }
   }
   const query = new URLSearchParams(match[3] ?? '');
   for (const key of query.keys()) {
     if (!['group', 'from', 'session'].includes(key)) {
-      throw new ConfigError(`Unknown setting ${key} in ${url}; settings: group, from, session.`);
+      throw new ConfigError(`Unknown setting ${key} in ${shown}; settings: group, from, session.`);
     }
   }
   const from = query.get('from') ?? 'earliest';
   if (from !== 'earliest' && from !== 'latest') {
-    throw new ConfigError(`from=${from} in ${url}: use from=earliest or from=latest.`);
+    throw new ConfigError(`from=${from} in ${shown}: use from=earliest or from=latest.`);
   }
   const session = query.get('session');
   const sessionTimeoutMs = session === null ? undefined : Number(session);
@@ -66,7 +73,7 @@ export function parseKafkaUrl(url: string): KafkaAddress {
     sessionTimeoutMs !== undefined &&
     !(Number.isSafeInteger(sessionTimeoutMs) && sessionTimeoutMs > 0)
   ) {
-    throw new ConfigError(`session=${session} in ${url}: a session timeout is a number of ms.`);
+    throw new ConfigError(`session=${session} in ${shown}: a session timeout is a number of ms.`);
   }
   return {
     brokers,

@@ -68,6 +68,20 @@ describe('kafka:// addresses', () => {
       'a in kafka://a/events is not a broker',
     );
     expect(() => parseKafkaUrl('kafka://a:1/t?grp=x')).toThrow('Unknown setting grp');
+    // A user or password is refused without being repeated: it may be a secret.
+    let refusal: unknown;
+    try {
+      parseKafkaUrl('kafka://user:s3cret@a:1/t');
+    } catch (error) {
+      refusal = error;
+    }
+    expect((refusal as Error).message).toBe(
+      'kafka://a:1/t: a Kafka address here takes no user or password (liftwing connects without SASL); remove it.',
+    );
+    expect(() => parseKafkaUrl('kafka://a:1/t?password=s3cret')).toThrow(
+      'Unknown setting password in kafka://a:1/t?',
+    );
+    expect(() => parseKafkaUrl('kafka://a:1/t?password=s3cret')).not.toThrow(/s3cret/);
     expect(() => kafkaSource({ url: 'kafka://a:1/t' })).toThrow(
       'names no consumer group: add ?group=<id>',
     );
