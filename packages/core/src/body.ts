@@ -71,6 +71,29 @@ export async function readBody(response: Dispatcher.ResponseData, limit: BodyLim
 }
 
 /**
+ * Keeps the first `maxBytes` of a body, chunk by chunk, for an error message. Chunks are copied:
+ * a raw socket's reads reuse their memory.
+ */
+export class BodyPrefix {
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+
+  constructor(private readonly maxBytes = ERROR_BODY_BYTES) {}
+
+  /** Keeps a chunk; false once `maxBytes` are kept, so the caller can stop reading. */
+  add(chunk: Uint8Array): boolean {
+    this.#chunks.push(Buffer.from(chunk));
+    this.#size += chunk.length;
+    return this.#size < this.maxBytes;
+  }
+
+  /** What was kept, as UTF-8. */
+  text(): string {
+    return Buffer.concat(this.#chunks, this.#size).subarray(0, this.maxBytes).toString('utf8');
+  }
+}
+
+/**
  * The first `maxBytes` of a body as UTF-8 (an error message to show), after which the body is
  * destroyed rather than drained: the rest is not needed and may never end. Never rejects: a body
  * that fails half way yields what arrived.
@@ -79,18 +102,13 @@ export async function readBodyPrefix(
   body: Dispatcher.ResponseData['body'],
   maxBytes = ERROR_BODY_BYTES,
 ): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
+  const prefix = new BodyPrefix(maxBytes);
   try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= maxBytes) break;
-    }
+    for await (const chunk of body as AsyncIterable<Buffer>) if (!prefix.add(chunk)) break;
   } catch {
     // What arrived before the failure is still the best message there is.
   } finally {
     body.destroy();
   }
-  return Buffer.concat(chunks, size).subarray(0, maxBytes).toString('utf8');
+  return prefix.text();
 }

@@ -10,7 +10,7 @@ import { type FileHandle, open, readFile, rm, stat } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { Dispatcher } from 'undici';
-import { ERROR_BODY_BYTES, MIB, readBody, readBodyPrefix } from './body.js';
+import { BodyPrefix, MIB, readBody, readBodyPrefix } from './body.js';
 import { ENV } from './config.js';
 import { ArtifactError, FileSystemError, fileSystemError, HttpError } from './errors.js';
 import { displayUrl } from './redact.js';
@@ -341,17 +341,9 @@ async function sendDownload(
 
 /** The start of an error answer's body, as text; never rejects. */
 async function answerPrefix(answer: StreamedAnswer): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  await answer
-    .pump((chunk) => {
-      // Copied: the chunk's memory is reused by the next read.
-      chunks.push(Buffer.from(chunk));
-      size += chunk.length;
-      return size < ERROR_BODY_BYTES;
-    })
-    .catch(() => {});
-  return Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES).toString('utf8');
+  const prefix = new BodyPrefix();
+  await answer.pump((chunk) => prefix.add(chunk)).catch(() => {});
+  return prefix.text();
 }
 
 /** A web page (a login, error or directory page) where a binary artifact was expected. */
