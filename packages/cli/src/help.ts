@@ -323,11 +323,12 @@ Examples:
 `,
 
   watch: `Usage: liftwing watch <prediction-stream> [--filter key=value,...] [--limit <n>] [--since <time>]
+         [--checkpoint <file>]
 
 Prints what Lift Wing predicted for each edit, as Wikimedia publishes it on a public stream (no
 gateway quota spent), one JSON line each: {"dt", "wiki", "page_title", "page_id", "rev_id",
 "model", "model_version", "predictions", "probabilities"}. Reconnects when the server ends the
-stream; SIGINT stops it.
+stream; SIGINT or SIGTERM stops it, after writing the checkpoint.
 
 Prediction streams:
   mediawiki.page_revert_risk_prediction_change.v1
@@ -337,10 +338,14 @@ Options:
   --filter <k=v,...>     as liftwing stream's, and: prediction (a label the model predicted),
                          score (the lowest probability of those labels): prediction=true,score=0.9
   --limit <n>            stop after n predictions
-  --since <time>         start at this time (ISO 8601), not now
+  --since <time>         start at this time (ISO 8601), not now; a checkpoint wins
+  --checkpoint <file>    where the watch stands (an EventStreams position, kept at least once a
+                         second and on stop): a watch with the same file carries on after the
+                         last line it printed
 
 Examples:
   liftwing watch mediawiki.page_revert_risk_prediction_change.v1 --filter wiki=enwiki,score=0.9
+  liftwing watch mediawiki.page_revert_risk_prediction_change.v1 --checkpoint rr.checkpoint >> rr.jsonl
 `,
 };
 

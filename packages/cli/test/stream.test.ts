@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import {
 } from '@liftwing/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
+import type { CliIo } from '../src/deps.js';
 import { fakeDeps, fakeIo } from './helpers/fakes.js';
 import { CLI_ROOT } from './helpers/run-cli.js';
 
@@ -211,6 +213,83 @@ describe('liftwing watch', () => {
       expect.objectContaining({ rev_id: 1, model: 'rr', predictions: ['true'] }),
       expect.objectContaining({ rev_id: 3, probabilities: { true: 0.99, false: 0.01 } }),
     ]);
+  });
+
+  it('carries on after the last line printed with --checkpoint, and refuses a checkpoint of another source', async () => {
+    const stream = 'mediawiki.page_revert_risk_prediction_change.v1';
+    const events = [1, 2, 3, 4, 5].map((revId) =>
+      predictionChangeEvent({ stream, revId, model: 'rr', probabilities: { true: 0.9 } }),
+    );
+    const server = await startFakeEventStreams({ streams: { [stream]: events } });
+    closers.push(server.close);
+    const env = { LIFTWING_EVENTSTREAMS_URL: server.url };
+    const checkpoint = join(dir, 'watch.checkpoint');
+    const revs = (out: { stdout: string }) => lines(out.stdout).map((line) => line.rev_id);
+
+    const first = await liftwing(
+      ['watch', stream, '--checkpoint', checkpoint, '--limit', '2'],
+      env,
+    );
+    expect(first.code).toBe(0);
+    expect(revs(first)).toEqual([1, 2]);
+    const kept = JSON.parse(await readFile(checkpoint, 'utf8'));
+    expect(kept.source).toBe(`eventstreams:${stream}`);
+    expect(JSON.parse(kept.position)).toEqual([
+      expect.objectContaining({ topic: `eqiad.${stream}`, offset: 1 }),
+    ]);
+
+    // --since is for a first run: the checkpoint wins.
+    const second = await liftwing(
+      [
+        'watch',
+        stream,
+        '--checkpoint',
+        checkpoint,
+        '--limit',
+        '2',
+        '--since',
+        '2020-01-01T00:00:00Z',
+      ],
+      env,
+    );
+    expect(second.code).toBe(0);
+    expect(revs(second)).toEqual([3, 4]);
+    expect(server.connections.at(-1)?.headers['last-event-id']).toBe(kept.position);
+    expect(server.connections.at(-1)?.since).toBeNull();
+
+    const other = await liftwing(
+      ['watch', 'mediawiki.page_outlink_topic_prediction_change.v1', '--checkpoint', checkpoint],
+      env,
+    );
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(
+      `The checkpoint file ${checkpoint} is of the source eventstreams:${stream}, not eventstreams:mediawiki.page_outlink_topic_prediction_change.v1; name another file for this source.`,
+    );
+    expect(revs(other)).toEqual([]);
+  });
+
+  it('on SIGTERM keeps where the printed lines end, and exits 0', async () => {
+    const stream = 'mediawiki.page_revert_risk_prediction_change.v1';
+    const events = [1, 2, 3].map((revId) =>
+      predictionChangeEvent({ stream, revId, model: 'rr', probabilities: { true: 0.9 } }),
+    );
+    // The stream stays open after its last event, as a live one does.
+    const server = await startFakeEventStreams({ streams: { [stream]: events } });
+    closers.push(server.close);
+    const checkpoint = join(dir, 'watch.checkpoint');
+    const { io, stdout } = fakeIo('', { LIFTWING_EVENTSTREAMS_URL: server.url });
+    const signals = new EventEmitter();
+    io.signals = signals as unknown as CliIo['signals'];
+    const running = run(['watch', stream, '--checkpoint', checkpoint], io, fakeDeps().deps);
+    const deadline = Date.now() + 20_000;
+    while (lines(stdout.text).length < 3) {
+      if (Date.now() > deadline) throw new Error(`no predictions: ${stdout.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    signals.emit('SIGTERM', 'SIGTERM');
+    expect(await running).toBe(0);
+    const kept = JSON.parse(await readFile(checkpoint, 'utf8'));
+    expect(JSON.parse(kept.position)).toEqual([expect.objectContaining({ offset: 2 })]);
   });
 
   it('suggests a prediction stream for a typo', async () => {

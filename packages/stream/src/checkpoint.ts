@@ -5,7 +5,7 @@
  *
  * @packageDocumentation
  */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { ConfigError, fileSystemError } from '@liftwing/core';
 
 /** What a checkpoint file holds. */
@@ -69,9 +69,18 @@ export class Checkpoint {
     };
     const temporary = `${this.path}.${process.pid}.tmp`;
     try {
-      await writeFile(temporary, `${JSON.stringify(record)}\n`);
+      // On disk before the rename, so that after a power cut the file is the old or the new one,
+      // never an empty one.
+      const handle = await open(temporary, 'w');
+      try {
+        await handle.writeFile(`${JSON.stringify(record)}\n`);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
       await rename(temporary, this.path);
     } catch (error) {
+      await rm(temporary, { force: true }).catch(() => {});
       throw fileSystemError(error, 'write the checkpoint file', this.path);
     }
   }

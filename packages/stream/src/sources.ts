@@ -36,6 +36,22 @@ export interface EventStreamsSourceOptions
   checkpoint?: string | undefined;
 }
 
+/**
+ * The EventStreams position (a `Last-Event-ID`) a checkpoint file keeps; undefined when there is
+ * no file yet.
+ *
+ * @throws {ConfigError} for a file that is no checkpoint of this source, or holds no position.
+ */
+export async function readEventStreamsCheckpoint(
+  checkpoint: Checkpoint,
+): Promise<string | undefined> {
+  const kept = await checkpoint.read();
+  if (kept === undefined) return undefined;
+  const text = typeof kept === 'string' ? kept : JSON.stringify(kept);
+  parseEventStreamsPosition(text, `The checkpoint file ${checkpoint.path}`);
+  return text;
+}
+
 /** EventStreams as a source; with a checkpoint file, a run carries on where the last stopped. */
 export function eventStreamsSource(options: EventStreamsSourceOptions): StreamSource {
   const name = `eventstreams:${options.streams.join(',')}`;
@@ -44,14 +60,7 @@ export function eventStreamsSource(options: EventStreamsSourceOptions): StreamSo
   return {
     name,
     async *items(signal) {
-      const kept = await checkpoint?.read();
-      if (kept !== undefined && typeof kept !== 'string') {
-        parseEventStreamsPosition(JSON.stringify(kept), `The checkpoint file ${checkpoint!.path}`);
-      }
-      const lastEventId = typeof kept === 'string' ? kept : undefined;
-      if (lastEventId !== undefined) {
-        parseEventStreamsPosition(lastEventId, `The checkpoint file ${checkpoint!.path}`);
-      }
+      const lastEventId = checkpoint && (await readEventStreamsCheckpoint(checkpoint));
       for await (const item of eventStream(options.streams, { ...options, lastEventId, signal })) {
         yield { event: item.event, position: item.position };
       }

@@ -1,4 +1,4 @@
-import { resolveSettings } from '@liftwing/core';
+import { isLiftWingError, resolveSettings } from '@liftwing/core';
 import { type OptionSpec, parseOptions, UsageError } from '../args.js';
 import { type Context, positiveInteger, withSignals, write } from '../context.js';
 import { coreOptions } from '../core-options.js';
@@ -6,14 +6,19 @@ import { didYouMean } from '../suggest.js';
 import { filterOption, sinceOption } from './stream.js';
 
 const WATCH_OPTIONS: OptionSpec = {
+  checkpoint: { type: 'string' },
   filter: { type: 'string', multiple: true },
   limit: { type: 'string' },
   since: { type: 'string' },
 };
 
+/** How often, at most, the checkpoint file is rewritten while lines are printed. */
+const CHECKPOINT_EVERY_MS = 1000;
+
 /**
- * `liftwing watch <prediction-stream> [--filter k=v,...] [--limit n] [--since t]`: Lift Wing's own
- * predictions from the public stream Wikimedia publishes them on, one JSON line each.
+ * `liftwing watch <prediction-stream> [--filter k=v,...] [--limit n] [--since t]
+ * [--checkpoint file]`: Lift Wing's own predictions from the public stream Wikimedia publishes
+ * them on, one JSON line each.
  */
 export async function watchCommand(context: Context, args: string[]): Promise<number> {
   const { values, positionals } = parseOptions('watch', args, WATCH_OPTIONS);
@@ -35,39 +40,73 @@ export async function watchCommand(context: Context, args: string[]): Promise<nu
   const since = sinceOption(values.since, undefined);
   const limit = values.limit === undefined ? undefined : positiveInteger('limit', values.limit, 1);
   const settings = resolveSettings(coreOptions(context.io.env), context.io.env);
-  let seen = 0;
-  await withSignals(context.io, async (signal) => {
-    for await (const item of predictionStream(name, {
-      settings,
-      filter,
-      since,
-      signal,
-      onReconnect: (info) => {
-        if (!context.json) {
+  const { Checkpoint, readEventStreamsCheckpoint } = await import('@liftwing/stream');
+  const path = values.checkpoint as string | undefined;
+  const checkpoint = path === undefined ? undefined : new Checkpoint(path, `eventstreams:${name}`);
+  try {
+    const lastEventId = checkpoint && (await readEventStreamsCheckpoint(checkpoint));
+    let seen = 0;
+    // The position of the last line printed, and whether the file has it yet: the file moves
+    // only past lines already written (stdout to a file or a pipe is written synchronously).
+    let position: string | undefined;
+    let kept = true;
+    let keptAt = performance.now();
+    const keep = async () => {
+      if (kept || checkpoint === undefined || position === undefined) return;
+      await checkpoint.write(position);
+      kept = true;
+      keptAt = performance.now();
+    };
+    await withSignals(context.io, async (signal) => {
+      try {
+        for await (const item of predictionStream(name, {
+          settings,
+          filter,
+          since,
+          lastEventId,
+          signal,
+          onReconnect: (info) => {
+            if (!context.json) {
+              write(
+                context.io.stderr,
+                `${name}: ${info.reason}; connecting again in ${(info.delayMs / 1000).toFixed(1)} s`,
+              );
+            }
+          },
+        })) {
+          const { change, prediction } = item;
           write(
-            context.io.stderr,
-            `${name}: ${info.reason}; connecting again in ${(info.delayMs / 1000).toFixed(1)} s`,
+            context.io.stdout,
+            JSON.stringify({
+              dt: change.dt,
+              wiki: change.wiki,
+              page_title: change.pageTitle,
+              page_id: change.pageId,
+              rev_id: change.revId,
+              model: prediction.model_name,
+              model_version: prediction.model_version,
+              predictions: prediction.predictions,
+              probabilities: prediction.probabilities,
+            }),
           );
+          if (item.position !== undefined) {
+            position = item.position;
+            kept = false;
+          }
+          if (limit !== undefined && ++seen >= limit) break;
+          if (performance.now() - keptAt >= CHECKPOINT_EVERY_MS) await keep();
         }
-      },
-    })) {
-      const { change, prediction } = item;
-      write(
-        context.io.stdout,
-        JSON.stringify({
-          dt: change.dt,
-          wiki: change.wiki,
-          page_title: change.pageTitle,
-          page_id: change.pageId,
-          rev_id: change.revId,
-          model: prediction.model_name,
-          model_version: prediction.model_version,
-          predictions: prediction.predictions,
-          probabilities: prediction.probabilities,
-        }),
-      );
-      if (limit !== undefined && ++seen >= limit) break;
+      } finally {
+        // A stop (SIGINT, SIGTERM, --limit, a failure) keeps where the printed lines end.
+        await keep();
+      }
+    });
+  } catch (error) {
+    if (isLiftWingError(error, 'invalid_config') && !(error instanceof UsageError)) {
+      // A checkpoint of another source, or no checkpoint at all: about the flag.
+      throw new UsageError(error.message);
     }
-  });
+    throw error;
+  }
   return 0;
 }
