@@ -57,6 +57,8 @@ export interface EventStreamOptions extends SettingsSource {
   onReconnect?: ((info: ReconnectInfo) => void) | undefined;
   /** Events held before the socket stops being read; default 256. */
   buffer?: number;
+  /** See {@link SseOptions.idleTimeoutMs}; default 120,000 ms. */
+  idleTimeoutMs?: number;
   /** Ends the stream. */
   signal?: AbortSignal | undefined;
 }
@@ -159,6 +161,7 @@ export async function* eventStream(
     reconnect: options.reconnect,
     onReconnect: options.onReconnect,
     buffer: options.buffer,
+    idleTimeoutMs: options.idleTimeoutMs,
     signal: options.signal,
   })) {
     let event: unknown;

@@ -74,11 +74,25 @@ export interface SseOptions extends SettingsSource {
   types?: readonly string[];
   /** Events held before the socket stops being read; default 256. */
   buffer?: number;
+  /**
+   * A connection on which nothing arrives for this long while the reader waits is taken as
+   * stalled (a half-open TCP connection, a proxy that stopped forwarding) and replaced, from the
+   * last event; default 120,000 ms; 0: never. The time a slow reader keeps the socket unread does
+   * not count.
+   */
+  idleTimeoutMs?: number;
   /** Names the server in errors; default `the event stream`. */
   what?: string;
   /** Ends the stream (the iterable returns; no error). */
   signal?: AbortSignal;
 }
+
+/**
+ * EventStreams (KafkaSSE) sends no heartbeat, only `:ok` when a stream starts, so silence is all
+ * a stalled connection shows; the busy streams carry several events a second, and replacing a
+ * connection on a quiet one only costs a reconnection from the last event.
+ */
+const IDLE_TIMEOUT_MS = 120_000;
 
 const RECONNECT_DEFAULTS = {
   retries: 10,
@@ -96,7 +110,7 @@ const MESSAGE_PREFIX = 500;
 
 /** How a connection ended. */
 type Ending =
-  | { retry: true; reason: string; error: LiftWingError }
+  | { retry: true; reason: string; error: LiftWingError; stalled?: boolean }
   | { retry: false; error: Error };
 
 /** The error of an HTTP failure, in the user's terms: a 403 is the User-Agent policy. */
@@ -136,6 +150,7 @@ export async function* sseEvents(
   const types = options.types ?? ['message'];
   const signal = options.signal;
   const urlFor = options.urlFor ?? (() => url);
+  const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
 
   let lastEventId = options.lastEventId;
   const queue: SseMessage[] = [];
@@ -195,7 +210,23 @@ export async function* sseEvents(
             {
               async pull(controller) {
                 await room();
-                const chunk = await reader.read();
+                const stalled =
+                  idleTimeoutMs > 0
+                    ? setTimeout(() => {
+                        const reason = `no data for ${idleTimeoutMs / 1000} s`;
+                        end({
+                          retry: true,
+                          stalled: true,
+                          reason,
+                          error: new HttpError(
+                            `${what} at ${displayUrl(target)} sent nothing for ${idleTimeoutMs / 1000} s.`,
+                            { url: target },
+                          ),
+                        });
+                        reader.cancel(new Error(reason)).catch(() => {});
+                      }, idleTimeoutMs)
+                    : undefined;
+                const chunk = await reader.read().finally(() => clearTimeout(stalled));
                 if (chunk.done) controller.close();
                 else controller.enqueue(chunk.value);
               },
@@ -273,7 +304,9 @@ export async function* sseEvents(
       current.close();
       if (signal?.aborted || ending === undefined) return;
       if (!ending.retry) throw ending.error;
-      failures = delivered > 0 ? 1 : failures + 1;
+      // A stall came after the server took the connection, and took idleTimeoutMs to show: a
+      // quiet stream is no failure, and cannot loop fast.
+      failures = delivered > 0 || ending.stalled === true ? 1 : failures + 1;
       if (failures > retry.retries) throw ending.error;
       const delayMs = backoffDelay(failures - 1, retry);
       options.onReconnect?.({ attempt: failures, delayMs, reason: ending.reason });

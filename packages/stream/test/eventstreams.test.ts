@@ -193,6 +193,55 @@ describe('eventStream', () => {
     await stream.return();
   });
 
+  it('replaces a connection that goes silent, from its last event, and never gives up on a quiet stream', async () => {
+    // The fake holds the connection open after its events and sends nothing more, as a stalled
+    // connection (or a quiet stream) looks.
+    const { server, settings } = await fake({ streams: { 'mediawiki.recentchange': edits(3) } });
+    const controller = new AbortController();
+    const reasons: string[] = [];
+    const read: number[] = [];
+    for await (const event of eventStream('mediawiki.recentchange', {
+      settings,
+      idleTimeoutMs: 300,
+      reconnect: { ...FAST, retries: 2 },
+      signal: controller.signal,
+      onReconnect: (info) => {
+        reasons.push(`${info.reason} (attempt ${info.attempt})`);
+        // More silent connections than retries: a quiet stream is no failure.
+        if (reasons.length === 4) controller.abort();
+      },
+    })) {
+      read.push(event.change.revId!);
+    }
+    expect(read).toEqual([1, 2, 3]);
+    expect(reasons).toEqual(Array(4).fill('no data for 0.3 s (attempt 1)'));
+    const last = JSON.parse(server.connections.at(-1)!.headers['last-event-id'] as string);
+    expect(last).toEqual([expect.objectContaining({ offset: 2 })]);
+  });
+
+  it('does not count the time a slow reader leaves the socket unread as silence', async () => {
+    const padding = 'x'.repeat(2000);
+    const many = Array.from({ length: 300 }, (_, i) => ({
+      ...recentChangeEvent({ revId: i + 1 }),
+      comment: padding,
+    }));
+    const { server, settings } = await fake({ streams: { 'mediawiki.recentchange': many } });
+    const stream = eventStream('mediawiki.recentchange', {
+      settings,
+      buffer: 4,
+      idleTimeoutMs: 300,
+      reconnect: FAST,
+    });
+    const read: number[] = [];
+    for await (const event of stream) {
+      read.push(event.change.revId!);
+      if (read.length === many.length) break;
+      if (read.length % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 800));
+    }
+    expect(read).toEqual(many.map((_, i) => i + 1));
+    expect(server.connections).toHaveLength(1);
+  });
+
   it('ends, without an error, when its signal fires', async () => {
     const { settings } = await fake({ streams: { 'mediawiki.recentchange': edits(2) } });
     const controller = new AbortController();
