@@ -129,6 +129,74 @@ export interface ProgressRenderer {
   done(message: string): void;
 }
 
+/** A status line of long work: redrawn in place on a terminal, a plain line elsewhere. */
+export interface StatusLine {
+  /** Shows `text()` unless a line was shown too recently (100 ms on a terminal, 10 s elsewhere). */
+  update(text: () => string): void;
+  /** Ends it with `text`, over the redrawn line. */
+  done(text: string): void;
+  /** Ends it without a last line: a redrawn line is wiped. */
+  clear(): void;
+}
+
+/** A {@link StatusLine} on `stream`; `quiet` (`--json`) shows only `done`'s line. */
+export function createStatusLine(
+  stream: OutputStream,
+  options: { quiet?: boolean; now?: () => number } = {},
+): StatusLine {
+  const tty = stream.isTTY === true;
+  const now = options.now ?? (() => performance.now());
+  let last = now();
+  let drawn = false;
+  return {
+    update(text) {
+      const time = now();
+      if (options.quiet || time - last < (tty ? 100 : 10_000)) return;
+      last = time;
+      drawn = tty;
+      stream.write(tty ? `\r\x1b[2K${text()}` : `${text()}\n`);
+    },
+    done(text) {
+      stream.write(`${drawn ? '\r\x1b[2K' : ''}${text}\n`);
+      drawn = false;
+    },
+    clear() {
+      if (drawn) stream.write('\r\x1b[2K');
+      drawn = false;
+    },
+  };
+}
+
+/**
+ * The progress of scoring requests in passes (one per model version, or per sample), as core's
+ * `onProgress` reports it: `<pass>: 1500 of 4000 scored, 2 failed, 310.2/s`. A pass that reached
+ * its total gives way to the next.
+ */
+export function scoringProgress(
+  line: StatusLine,
+  passes: readonly string[],
+  now: () => number = () => performance.now(),
+) {
+  let pass = 0;
+  let started = now();
+  // When the pass reached its total: the next one starts then, not at its first report.
+  let finishedAt: number | undefined;
+  return (progress: { done: number; total: number; failed: number }) => {
+    const time = now();
+    if (finishedAt !== undefined && pass < passes.length - 1) {
+      pass++;
+      started = finishedAt;
+    }
+    finishedAt = progress.done >= progress.total ? time : undefined;
+    const seconds = (time - started) / 1000;
+    line.update(
+      () =>
+        `${passes[pass]}: ${progress.done} of ${progress.total} scored, ${progress.failed} failed` +
+        (seconds > 0 ? `, ${(progress.done / seconds).toFixed(1)}/s` : ''),
+    );
+  };
+}
+
 export interface ProgressOptions {
   /** Named in every line, e.g. `<model>@20221111111111`. */
   label: string;

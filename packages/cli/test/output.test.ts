@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   createProgressRenderer,
+  createStatusLine,
   formatBytes,
   renderTable,
+  scoringProgress,
   styleFor,
   wantsColor,
 } from '../src/output.js';
@@ -87,5 +89,42 @@ describe('output', () => {
     progress.update({ bytesDone: 30, bytesTotal: undefined, rate: 10 });
     progress.done('m: ready');
     expect(stream.text).toBe('m: 10 B  10 B/s\nm: 30 B  10 B/s\nm: ready\n');
+  });
+
+  it('redraws a status line on a terminal at most ten times a second, and wipes it at the end', () => {
+    const stream = sink(true);
+    let now = 0;
+    const line = createStatusLine(stream, { now: () => now });
+    const progress = scoringProgress(line, ['m@A', 'm@B'], () => now);
+    now = 50;
+    progress({ done: 500, total: 1000, failed: 0 });
+    now = 1000;
+    progress({ done: 1000, total: 1000, failed: 2 });
+    // The first pass reached its total: the next report is the second pass's.
+    now = 1100;
+    progress({ done: 500, total: 1000, failed: 0 });
+    line.clear();
+    expect(stream.text).toBe(
+      '\r\x1b[2Km@A: 1000 of 1000 scored, 2 failed, 1000.0/s' +
+        '\r\x1b[2Km@B: 500 of 1000 scored, 0 failed, 5000.0/s' +
+        '\r\x1b[2K',
+    );
+  });
+
+  it('writes a status line every 10 s elsewhere, nothing with --json, and leaves no wipe in a log', () => {
+    const log = sink(false);
+    let now = 0;
+    const line = createStatusLine(log, { now: () => now });
+    for (now = 1000; now <= 25_000; now += 1000) line.update(() => `at ${now}`);
+    line.clear();
+    line.done('done');
+    expect(log.text).toBe('at 10000\nat 20000\ndone\n');
+
+    const quiet = sink(true);
+    const silent = createStatusLine(quiet, { quiet: true, now: () => now });
+    now += 60_000;
+    silent.update(() => 'never');
+    silent.done('summary');
+    expect(quiet.text).toBe('summary\n');
   });
 });

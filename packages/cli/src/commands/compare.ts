@@ -11,6 +11,7 @@ import {
 } from '../context.js';
 import { readJsonl } from '../jsonl.js';
 import { definitionOf, findModel, parseModelRef } from '../models.js';
+import { createStatusLine, scoringProgress } from '../output.js';
 import { MODE_OPTIONS, unitNumber } from './evaluate.js';
 
 /** The version that means "what the Lift Wing gateway serves", for a side of a comparison. */
@@ -84,9 +85,11 @@ export async function compareCommand(context: Context, args: string[]): Promise<
   try {
     opened.push(await open(refA.version));
     opened.push(await open(refB.version));
+    const status = createStatusLine(context.io.stderr, { quiet: context.json });
+    const onProgress = scoringProgress(status, positionals);
     const report = await withSignals(context.io, (signal) =>
-      compareModels(opened[0]!, opened[1]!, spec, requests, { threshold, top, signal }),
-    );
+      compareModels(opened[0]!, opened[1]!, spec, requests, { threshold, top, signal, onProgress }),
+    ).finally(() => status.clear());
     const pretty = context.io.stdout.isTTY === true;
     write(context.io.stdout, JSON.stringify(report, null, pretty ? 2 : undefined));
     return report.compared > 0 ? 0 : 1;

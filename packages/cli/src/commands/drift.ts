@@ -17,6 +17,7 @@ import {
 } from '../context.js';
 import { readJsonl } from '../jsonl.js';
 import { definitionOf, findModel } from '../models.js';
+import { createStatusLine, scoringProgress } from '../output.js';
 import { MODE_OPTIONS, oneModel } from './evaluate.js';
 
 const DRIFT_OPTIONS = {
@@ -89,9 +90,11 @@ export async function driftCommand(context: Context, args: string[]): Promise<nu
     });
   }
   try {
+    const status = createStatusLine(context.io.stderr, { quiet: context.json });
+    const onProgress = scoringProgress(status, ['reference sample', 'current sample']);
     const report = await withSignals(context.io, (signal) =>
-      driftReport(definition, referenceRequests, currentRequests, { model, signal }),
-    );
+      driftReport(definition, referenceRequests, currentRequests, { model, signal, onProgress }),
+    ).finally(() => status.clear());
     const pretty = context.io.stdout.isTTY === true;
     write(
       context.io.stdout,

@@ -19,6 +19,7 @@ import {
 } from '../context.js';
 import { readJsonl } from '../jsonl.js';
 import { definitionOf, findModel, parseModelRef } from '../models.js';
+import { createStatusLine, scoringProgress } from '../output.js';
 import { evaluationHtml } from '../report-html.js';
 
 /** The options of `evaluate`; `compare` and `drift` share the mode options. */
@@ -130,11 +131,14 @@ export async function evaluateCommand(context: Context, args: string[]): Promise
   );
   const model = await openModel(context, info, mode, ref.version, { workers, download });
   let report: EvaluationReport;
+  const status = createStatusLine(context.io.stderr, { quiet: context.json });
   try {
+    const onProgress = scoringProgress(status, [positionals[0]!]);
     report = await withSignals(context.io, (signal) =>
-      evaluateModel(model, spec, items, { thresholds, threshold, bins, signal }),
+      evaluateModel(model, spec, items, { thresholds, threshold, bins, signal, onProgress }),
     );
   } finally {
+    status.clear();
     await model.close();
   }
   const reportFile = values.report as string | undefined;

@@ -32,6 +32,7 @@ import {
 } from '../context.js';
 import { modelHelp } from '../help.js';
 import { definitionOf, findModel, parseModelRef } from '../models.js';
+import { createStatusLine } from '../output.js';
 
 /** The options of `predict` itself; a model's request flags come from its definition. */
 const PREDICT_OPTIONS: OptionSpec = {
@@ -233,8 +234,7 @@ async function batch(
   limits: { concurrency: number; batchSize: number; maxLineBytes: number },
 ): Promise<number> {
   const { stderr } = context.io;
-  const tty = stderr.isTTY === true;
-  let lastReport = performance.now();
+  const status = createStatusLine(stderr, { quiet: context.json });
   const describe = (progress: BatchRunProgress) => {
     const rate = progress.seconds > 0 ? progress.done / progress.seconds : 0;
     return (
@@ -243,12 +243,7 @@ async function batch(
       `, ${rate.toFixed(1)}/s, ${progress.seconds.toFixed(1)} s`
     );
   };
-  const onProgress = (progress: BatchRunProgress) => {
-    const now = performance.now();
-    if (context.json || now - lastReport < (tty ? 100 : 10_000)) return;
-    lastReport = now;
-    stderr.write(tty ? `\r\x1b[2K${describe(progress)}` : `${describe(progress)}\n`);
-  };
+  const onProgress = (progress: BatchRunProgress) => status.update(() => describe(progress));
 
   const summary = await withSignals(context.io, (signal) =>
     runBatch({
@@ -273,10 +268,7 @@ async function batch(
     const destination = files.outputFile === undefined ? stderr : context.io.stdout;
     write(destination, JSON.stringify(summary));
   } else {
-    write(
-      stderr,
-      `${tty ? '\r\x1b[2K' : ''}${describe(summary)}${summary.interrupted ? ', interrupted' : ''}`,
-    );
+    status.done(`${describe(summary)}${summary.interrupted ? ', interrupted' : ''}`);
     if (summary.interrupted) {
       write(stderr, 'Interrupted. Run the same command with --resume to finish.');
     }
