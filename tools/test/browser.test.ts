@@ -267,7 +267,7 @@ describe.skipIf(NO_CHROMIUM !== undefined)(
       );
       expect(inPage).toEqual(inNode);
       expect(inNode.length).toBeGreaterThan(0);
-    });
+    }, 60_000);
 
     it("scores a fastText model from an ArrayBuffer in the page as Node.js does, with outlink's scorer", async () => {
       const nodeEntry = (name: string) =>

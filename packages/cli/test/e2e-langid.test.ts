@@ -93,7 +93,7 @@ describe('langid offline from the command line', () => {
       expect(JSON.parse(run.stdout)).toStrictEqual(c.response);
     }
     expect(seen()).toEqual([0, 0]);
-  });
+  }, 90_000);
 
   it('serve --offline --models langid answers every body as the server does', async () => {
     const server = await startServe(['--offline', '--models', 'langid'], env, running);

@@ -19,7 +19,8 @@ afterEach(() => {
   for (const running of children.splice(0)) if (running.exitCode === null) running.kill('SIGKILL');
 });
 
-function worker(brokers: string) {
+/** A worker; `handleMs`: what each request takes its fake model. */
+function worker(brokers: string, handleMs: number) {
   const proc = spawn(
     process.execPath,
     [
@@ -39,7 +40,7 @@ function worker(brokers: string) {
     ],
     {
       cwd: CLI_ROOT,
-      env: { ...process.env, NO_COLOR: '1', CHILD_HANDLE_MS: '3' },
+      env: { ...process.env, NO_COLOR: '1', CHILD_HANDLE_MS: String(handleMs) },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -87,8 +88,10 @@ describe.skipIf(unavailable !== undefined)(
             seen.push(line.request.rev_id);
           },
         });
-        const a = worker(mock.brokers);
-        const b = worker(mock.brokers);
+        // A is slow, so that it is killed well before the end of its share of the partitions
+        // however late the kill comes; B, fast, then has A's rest to do.
+        const a = worker(mock.brokers, 20);
+        const b = worker(mock.brokers, 3);
         await until(
           'both workers to get partitions',
           () =>

@@ -120,5 +120,5 @@ describe('tools/sync-wikis.ts', () => {
       await rm(dir, { recursive: true, force: true });
       await fake.close();
     }
-  });
+  }, 30_000);
 });

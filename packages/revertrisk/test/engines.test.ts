@@ -525,5 +525,5 @@ console.log(JSON.stringify({ engine: bundle.engine, p, code: error.code, message
     expect(result.code).toBe('invalid_config');
     expect(result.message).toMatch(/needs onnxruntime-node, which is not installed/);
     expect(result.message).toMatch(/npm install onnxruntime-node@1\.30/);
-  });
+  }, 30_000);
 });

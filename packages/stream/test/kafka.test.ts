@@ -95,14 +95,21 @@ describe.skipIf(unavailable !== undefined)(
       const mock = await startKafkaMock({ events: 2, predictions: 2 });
       try {
         await produce(mock.brokers, 'events', [1, 2, 3, 4, 5, 6]);
-        const run = (limit: number) =>
-          runStream({
-            source: kafkaSource({ url: `kafka://${mock.brokers}/events?group=scorers` }),
-            sink: kafkaSink({ url: `kafka://${mock.brokers}/predictions` }),
-            model,
-            requestFromEvent,
-            limit,
+        // Each run closes its source and sink, as the CLI does (the consumer leaves the group).
+        // The mock cluster still holds the next join for about the session timeout, so the
+        // session is short here.
+        const run = async (limit: number) => {
+          const source = kafkaSource({
+            url: `kafka://${mock.brokers}/events?group=scorers&session=6000`,
           });
+          const sink = kafkaSink({ url: `kafka://${mock.brokers}/predictions` });
+          try {
+            return await runStream({ source, sink, model, requestFromEvent, limit });
+          } finally {
+            await sink.close();
+            await source.close();
+          }
+        };
         const runs = [] as Awaited<ReturnType<typeof run>>[];
         const first = run(6);
         runs.push(await first);

@@ -7,8 +7,9 @@ import type { SeenRequest } from './loopback.js';
 
 /**
  * Client options for `gateway`: no rate limit and no retries, so a test sees each answer once,
- * and a User-Agent naming the package's tests (`<name>-tests (test@example.org)`). `extra`
- * (`internal`, `timeoutMs`, ...) overrides them.
+ * a User-Agent naming the package's tests (`<name>-tests (test@example.org)`), and an empty
+ * environment, so that no proxy or LIFTWING_* variable of the machine routes or changes the
+ * requests. `extra` (`internal`, `timeoutMs`, `env`, ...) overrides them.
  */
 export function gatewayClient<Extra extends object = Record<never, never>>(
   gateway: FakeGateway,
@@ -20,6 +21,7 @@ export function gatewayClient<Extra extends object = Record<never, never>>(
     rateLimit: false as const,
     retries: 0,
     userAgent: `${name}-tests (test@example.org)`,
+    env: {},
     ...extra,
   } as const;
 }
