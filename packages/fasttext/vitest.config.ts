@@ -10,5 +10,8 @@ export default defineProject({
   test: {
     name: 'fasttext',
     include: ['test/**/*.test.ts'],
+    // The pool's tests start worker threads that load tsx (1 to 2 s each here, over 3 s on a busy
+    // machine): a guard against a hang, not a speed check.
+    testTimeout: 20_000,
   },
 });
