@@ -266,6 +266,13 @@ describe('liftwing watch', () => {
       `The checkpoint file ${checkpoint} is of the source eventstreams:${stream}, not eventstreams:mediawiki.page_outlink_topic_prediction_change.v1; name another file for this source.`,
     );
     expect(revs(other)).toEqual([]);
+
+    // A file that could not be kept is refused before a line is printed.
+    const nowhere = join(dir, 'no-such-folder', 'watch.checkpoint');
+    const refused = await liftwing(['watch', stream, '--checkpoint', nowhere], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`The checkpoint file ${nowhere} cannot be written`);
+    expect(refused.stdout).toBe('');
   });
 
   it('on SIGTERM keeps where the printed lines end, and exits 0', async () => {

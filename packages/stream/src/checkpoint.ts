@@ -5,7 +5,9 @@
  *
  * @packageDocumentation
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ConfigError, fileSystemError } from '@liftwing/core';
 
 /** What a checkpoint file holds. */
@@ -29,11 +31,23 @@ export class Checkpoint {
   }
 
   /**
-   * The position kept in the file; undefined when there is no file yet.
+   * The position kept in the file; undefined when there is no file yet. Also checks that the
+   * file can be written, so that a run fails before its first event rather than at its first
+   * checkpoint, with output already written.
    *
-   * @throws {ConfigError} for a file that is no checkpoint, or one of another source.
+   * @throws {ConfigError} for a file that is no checkpoint, one of another source, or one in a
+   *   folder that is missing or not writable.
    */
   async read(): Promise<unknown> {
+    const folder = dirname(this.path);
+    try {
+      await access(folder, constants.W_OK);
+    } catch (error) {
+      const missing = (error as { code?: unknown }).code === 'ENOENT';
+      throw new ConfigError(
+        `The checkpoint file ${this.path} cannot be written: its folder ${folder} ${missing ? 'does not exist' : 'is not writable'}; create it, or name a file elsewhere.`,
+      );
+    }
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');

@@ -235,6 +235,25 @@ describe('runStream', () => {
     expect(kept).toBe(6);
   });
 
+  it('refuses, before reading an event, a checkpoint file in a folder that does not exist', async () => {
+    const input = new PassThrough();
+    input.end(`${JSON.stringify(recentChangeEvent({ revId: 1 }))}\n`);
+    const checkpoint = join(dir, 'missing', 'checkpoint.json');
+    const { sink, lines } = memorySink();
+    const model = fakeModel();
+    await expect(
+      runStream({
+        source: jsonlSource({ path: '-', input, checkpoint }),
+        sink,
+        model,
+        requestFromEvent,
+      }),
+    ).rejects.toThrow(
+      `The checkpoint file ${checkpoint} cannot be written: its folder ${join(dir, 'missing')} does not exist; create it, or name a file elsewhere.`,
+    );
+    expect(lines).toEqual([]);
+  });
+
   it('on its signal, finishes what it read, writes and commits it', async () => {
     const input = new PassThrough();
     const checkpoint = join(dir, 'checkpoint.json');
