@@ -15,7 +15,7 @@ import {
   MAX_WORKERS,
   type Mode,
 } from '@liftwing/core';
-import { UsageError } from './args.js';
+import { type OptionSpec, UsageError } from './args.js';
 import { coreOptions } from './core-options.js';
 import type { CliDeps, CliIo } from './deps.js';
 import { definitionOf, loadModel, type ModelInfo } from './models.js';
@@ -40,6 +40,14 @@ export type Command = (context: Context, args: string[]) => Promise<number>;
 /** Writes `text` as one line. */
 export const write = (stream: OutputStream, text: string) => {
   stream.write(text.endsWith('\n') ? text : text + '\n');
+};
+
+/** The flags of every command that runs a model: where it runs, downloads, threads. */
+export const MODE_OPTIONS: OptionSpec = {
+  offline: { type: 'boolean' },
+  online: { type: 'boolean' },
+  'no-download': { type: 'boolean' },
+  workers: { type: 'string' },
 };
 
 /** `--offline` / `--online`, else `LIFTWING_OFFLINE`, else online. */

@@ -3,6 +3,7 @@ import { parseOptions, UsageError } from '../args.js';
 import {
   type Context,
   downloadPolicy,
+  MODE_OPTIONS,
   openModel,
   positiveInteger,
   withSignals,
@@ -12,7 +13,7 @@ import {
 import { readJsonl } from '../jsonl.js';
 import { definitionOf, findModel, parseModelRef } from '../models.js';
 import { createStatusLine, scoringProgress } from '../output.js';
-import { MODE_OPTIONS, unitNumber } from './evaluate.js';
+import { unitNumber } from './evaluate.js';
 
 /** The version that means "what the Lift Wing gateway serves", for a side of a comparison. */
 export const ONLINE_VERSION = 'online';

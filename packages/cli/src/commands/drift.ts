@@ -9,6 +9,7 @@ import { parseOptions, UsageError } from '../args.js';
 import {
   type Context,
   downloadPolicy,
+  MODE_OPTIONS,
   modeOf,
   openModel,
   withSignals,
@@ -18,7 +19,7 @@ import {
 import { readJsonl } from '../jsonl.js';
 import { definitionOf, findModel } from '../models.js';
 import { createStatusLine, scoringProgress } from '../output.js';
-import { MODE_OPTIONS, oneModel } from './evaluate.js';
+import { oneModel } from './evaluate.js';
 
 const DRIFT_OPTIONS = {
   ...MODE_OPTIONS,

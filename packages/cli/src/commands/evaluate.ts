@@ -10,6 +10,7 @@ import { type OptionSpec, parseOptions, UsageError } from '../args.js';
 import {
   type Context,
   downloadPolicy,
+  MODE_OPTIONS,
   modeOf,
   openModel,
   positiveInteger,
@@ -23,13 +24,6 @@ import { createStatusLine, scoringProgress } from '../output.js';
 import { evaluationHtml } from '../report-html.js';
 
 /** The options of `evaluate`; `compare` and `drift` share the mode options. */
-export const MODE_OPTIONS: OptionSpec = {
-  offline: { type: 'boolean' },
-  online: { type: 'boolean' },
-  'no-download': { type: 'boolean' },
-  workers: { type: 'string' },
-};
-
 const EVALUATE_OPTIONS: OptionSpec = {
   ...MODE_OPTIONS,
   input: { type: 'string' },

@@ -23,6 +23,7 @@ import { closeOutputFile, openOutputFile, prepareResume } from '../batch-output.
 import {
   type Context,
   downloadPolicy,
+  MODE_OPTIONS,
   modeOf,
   openModel,
   positiveInteger,
@@ -36,9 +37,7 @@ import { createStatusLine } from '../output.js';
 
 /** The options of `predict` itself; a model's request flags come from its definition. */
 const PREDICT_OPTIONS: OptionSpec = {
-  offline: { type: 'boolean' },
-  online: { type: 'boolean' },
-  'no-download': { type: 'boolean' },
+  ...MODE_OPTIONS,
   input: { type: 'string' },
   'input-file': { type: 'string' },
   'output-file': { type: 'string' },
@@ -46,7 +45,6 @@ const PREDICT_OPTIONS: OptionSpec = {
   concurrency: { type: 'string' },
   'batch-size': { type: 'string' },
   'max-line': { type: 'string' },
-  workers: { type: 'string' },
 };
 
 /** Bounds of the lines held in memory: batches of at most this many lines... */

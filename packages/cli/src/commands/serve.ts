@@ -4,6 +4,7 @@ import {
   allowDownloadHint,
   type Context,
   downloadPolicy,
+  MODE_OPTIONS,
   modeOf,
   NotCachedError,
   openModel,
@@ -134,14 +135,11 @@ export async function serveCommand(context: Context, args: string[]): Promise<nu
   const { values, positionals } = parseOptions('serve', args, {
     host: { type: 'string' },
     port: { type: 'string' },
-    offline: { type: 'boolean' },
-    online: { type: 'boolean' },
-    'no-download': { type: 'boolean' },
+    ...MODE_OPTIONS,
     models: { type: 'string', multiple: true },
     'max-body': { type: 'string' },
     'request-timeout': { type: 'string' },
     quiet: { type: 'boolean' },
-    workers: { type: 'string' },
   });
   if (positionals.length > 0) {
     throw new UsageError('liftwing serve takes no arguments; name models with --models.');

@@ -4,6 +4,7 @@ import { type OptionSpec, parseOptions, UsageError } from '../args.js';
 import {
   type Context,
   downloadPolicy,
+  MODE_OPTIONS,
   modeOf,
   openModel,
   positiveInteger,
@@ -17,9 +18,7 @@ import { didYouMean } from '../suggest.js';
 
 /** The options of `stream`. */
 const STREAM_OPTIONS: OptionSpec = {
-  offline: { type: 'boolean' },
-  online: { type: 'boolean' },
-  'no-download': { type: 'boolean' },
+  ...MODE_OPTIONS,
   from: { type: 'string' },
   to: { type: 'string' },
   checkpoint: { type: 'string' },
@@ -28,7 +27,6 @@ const STREAM_OPTIONS: OptionSpec = {
   since: { type: 'string' },
   'batch-size': { type: 'string' },
   concurrency: { type: 'string' },
-  workers: { type: 'string' },
 };
 
 /**
