@@ -5,9 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
 import { fakeDeps, fakeIo } from './helpers/fakes.js';
-import { BIN, CLI_ROOT, startNode } from './helpers/run-cli.js';
-
-const child = join(CLI_ROOT, 'test', 'helpers', 'child.ts');
+import { BIN, CLI_ROOT, startChild, startNode } from './helpers/run-cli.js';
 
 const children: ChildProcess[] = [];
 let dir: string;
@@ -22,6 +20,8 @@ afterEach(async () => {
 /** Starts `node <args>` with the environment of the tests, and without colours. */
 const start = (args: string[]) =>
   startNode(args, { ...process.env, NO_COLOR: '1' }, { running: children });
+/** Starts `liftwing <args>` with the fake models of helpers/child.ts. */
+const startFake = (args: string[]) => startChild(args, {}, { running: children });
 
 describe('the built liftwing command', () => {
   it('prints help and its version, exit 0', async () => {
@@ -65,7 +65,7 @@ describe('the built liftwing command', () => {
 
 describe('liftwing serve in a child process', () => {
   it('on SIGTERM finishes the request in flight, logs it, and exits 0', async () => {
-    const server = start(['--import', 'tsx', child, 'serve', '--port', '0', '--models', 'fake']);
+    const server = startFake(['serve', '--port', '0', '--models', 'fake']);
     const [, url] = await server.until('stderr', /listening on (http:\/\/\S+)/);
     const pending = fetch(`${url}/v1/models/fake-model:predict`, {
       method: 'POST',
@@ -95,7 +95,7 @@ describe('liftwing serve in a child process', () => {
 
 describe('a closed stderr', () => {
   it('does not stop liftwing serve, which goes on answering', async () => {
-    const server = start(['--import', 'tsx', child, 'serve', '--port', '0', '--models', 'fake']);
+    const server = startFake(['serve', '--port', '0', '--models', 'fake']);
     const [, url] = await server.until('stderr', /listening on (http:\/\/\S+)/);
     // Whoever read the log went away: every access-log line from now on meets EPIPE.
     server.proc.stderr!.destroy();
@@ -118,12 +118,7 @@ describe('a closed stderr', () => {
     const output = join(dir, 'out.jsonl');
     const count = 50;
     await writeFile(input, Array.from({ length: count }, (_, i) => `{"i": ${i}}`).join('\n'));
-    const batch = start(
-      ['--import', 'tsx', child, 'predict', 'fake', '--input-file', input].concat([
-        '--output-file',
-        output,
-      ]),
-    );
+    const batch = startFake(['predict', 'fake', '--input-file', input, '--output-file', output]);
     // Closed from the start: the summary at the end is the batch's first write to stderr.
     batch.proc.stderr!.destroy();
     expect(await batch.exit).toBe(0);
@@ -142,10 +137,7 @@ describe('a batch killed mid-run', () => {
       input,
       Array.from({ length: count }, (_, i) => JSON.stringify({ i, wait: 10 })).join('\n'),
     );
-    const batch = start([
-      '--import',
-      'tsx',
-      child,
+    const batch = startFake([
       'predict',
       'fake',
       '--input-file',

@@ -4,14 +4,13 @@
  * over; every input event has its prediction in the output topic, duplicates only after the
  * kill. Against librdkafka's mock cluster, a real Kafka-protocol server on loopback.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { kafkaMockUnavailable, recentChangeEvent, startKafkaMock } from '@liftwing/test-utils';
 import kafkajs from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI_ROOT } from './helpers/run-cli.js';
+import { startChild } from './helpers/run-cli.js';
 
 const unavailable = kafkaMockUnavailable();
-const child = `${CLI_ROOT}/test/helpers/child.ts`;
 const EVENTS = 2000;
 const PARTITIONS = 4;
 const children: ChildProcess[] = [];
@@ -21,12 +20,8 @@ afterEach(() => {
 
 /** A worker; `handleMs`: what each request takes its fake model. */
 function worker(brokers: string, handleMs: number) {
-  const proc = spawn(
-    process.execPath,
+  const run = startChild(
     [
-      '--import',
-      'tsx',
-      child,
       'stream',
       'revertrisk',
       '--from',
@@ -38,25 +33,23 @@ function worker(brokers: string, handleMs: number) {
       '--concurrency',
       '1',
     ],
-    {
-      cwd: CLI_ROOT,
-      env: { ...process.env, NO_COLOR: '1', CHILD_HANDLE_MS: String(handleMs) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { CHILD_HANDLE_MS: String(handleMs) },
+    { running: children },
   );
-  children.push(proc);
-  const state = { handled: 0, partitions: [] as number[], stderr: '' };
-  proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    state.handled += (chunk.match(/handling/g) ?? []).length;
-  });
-  proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-    state.stderr += chunk;
-    for (const match of chunk.matchAll(/partition\(s\) ([\d, ]+|none)/g)) {
-      state.partitions = match[1] === 'none' ? [] : match[1]!.split(', ').map(Number);
-    }
-  });
-  const exit = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
-  return { proc, state, exit };
+  // Read from the whole output, not chunk by chunk: a line may be cut between two chunks.
+  const state = {
+    get handled() {
+      return (run.out.stdout.match(/handling/g) ?? []).length;
+    },
+    get partitions() {
+      const said = [...run.out.stderr.matchAll(/partition\(s\) ([\d, ]+|none)\n/g)].at(-1)?.[1];
+      return said === undefined || said === 'none' ? [] : said.split(', ').map(Number);
+    },
+    get stderr() {
+      return run.out.stderr;
+    },
+  };
+  return { proc: run.proc, state, exit: run.exit };
 }
 
 async function until(what: string, check: () => boolean, timeoutMs = 60_000) {

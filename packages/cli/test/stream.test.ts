@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,9 +13,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run } from '../src/cli.js';
 import type { CliIo } from '../src/deps.js';
 import { fakeDeps, fakeIo } from './helpers/fakes.js';
-import { CLI_ROOT } from './helpers/run-cli.js';
+import { startChild } from './helpers/run-cli.js';
 
-const child = join(CLI_ROOT, 'test', 'helpers', 'child.ts');
 const children: ChildProcess[] = [];
 const closers: (() => Promise<void>)[] = [];
 let dir: string;
@@ -134,34 +133,14 @@ describe('liftwing stream', () => {
     const checkpoint = join(dir, 'checkpoint.json');
     const to = join(dir, 'out.jsonl');
     // stdin stays open, as a live source does: the run ends on SIGTERM, not at its end.
-    const proc = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        child,
-        'stream',
-        'revertrisk',
-        '--from',
-        '-',
-        '--to',
-        to,
-        '--checkpoint',
-        checkpoint,
-      ],
-      { cwd: CLI_ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    const run = startChild(
+      ['stream', 'revertrisk', '--from', '-', '--to', to, '--checkpoint', checkpoint],
+      {},
+      { stdin: null, running: children },
     );
-    children.push(proc);
-    const out = { stdout: '', stderr: '' };
-    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      out.stdout += chunk;
-    });
-    proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      out.stderr += chunk;
-    });
-    const exit = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
+    const { proc, out } = run;
     for (let i = 1; i <= 3; i++)
-      proc.stdin.write(`${JSON.stringify(recentChangeEvent({ revId: i }))}\n`);
+      proc.stdin!.write(`${JSON.stringify(recentChangeEvent({ revId: i }))}\n`);
     // The fake model says `handling` for each request it gets.
     const deadline = Date.now() + 20_000;
     while ((out.stdout.match(/handling/g) ?? []).length < 3) {
@@ -169,7 +148,7 @@ describe('liftwing stream', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     proc.kill('SIGTERM');
-    expect(await exit).toBe(0);
+    expect(await run.exit).toBe(0);
     expect(lines(await readFile(to, 'utf8'))).toHaveLength(3);
     expect(JSON.parse(await readFile(checkpoint, 'utf8')).position).toBe(3);
     expect(out.stderr).toContain('3 processed: 3 scored');

@@ -69,14 +69,18 @@ export interface CliRun {
   until(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpMatchArray>;
 }
 
-/**
- * Starts `node <args>` with exactly `env`, collecting its output; `running` receives the process,
- * for the test to kill it if it outlives the test.
- */
+/** How a child process is started: its stdin (null: left open, for the test to write to). */
+export interface StartOptions {
+  stdin?: string | null;
+  /** Receives the process, for the test to kill it if it outlives the test. */
+  running?: ChildProcess[];
+}
+
+/** Starts `node <args>` with exactly `env`, collecting its output. */
 export function startNode(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-  options: { stdin?: string; running?: ChildProcess[] } = {},
+  options: StartOptions = {},
 ): CliRun {
   const proc = spawn(process.execPath, args, { cwd: CLI_ROOT, env });
   options.running?.push(proc);
@@ -87,7 +91,7 @@ export function startNode(
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     out.stderr += chunk;
   });
-  proc.stdin!.end(options.stdin ?? '');
+  if (options.stdin !== null) proc.stdin!.end(options.stdin ?? '');
   const exit = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   const until = (stream: 'stdout' | 'stderr', pattern: RegExp) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
@@ -112,11 +116,28 @@ export function startNode(
 export function startCli(
   args: readonly string[],
   env: Record<string, string>,
-  options: { stdin?: string; running?: ChildProcess[] } = {},
+  options: StartOptions = {},
 ): CliRun {
   return startNode(
     [BIN, ...args],
     { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+    options,
+  );
+}
+
+/**
+ * Starts `liftwing <args>` from its sources with the fake models of `helpers/child.ts` (each
+ * prints `handling` per request and takes `CHILD_HANDLE_MS` to answer), in the tests'
+ * environment plus `env`.
+ */
+export function startChild(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): CliRun {
+  return startNode(
+    ['--import', 'tsx', join(CLI_ROOT, 'test', 'helpers', 'child.ts'), ...args],
+    { ...process.env, NO_COLOR: '1', ...env },
     options,
   );
 }
