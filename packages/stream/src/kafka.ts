@@ -13,6 +13,7 @@
  */
 import { ConfigError, changeEventOf, displayUrl, sleep } from '@liftwing/core';
 import kafkajs from 'kafkajs';
+import { Handoff } from './handoff.js';
 import { outputRecord } from './record.js';
 import type { ScoredError, ScoredPrediction, SourceItem } from './scorer.js';
 import type { StreamSink } from './sinks.js';
@@ -144,15 +145,8 @@ export function kafkaSource(options: KafkaSourceOptions): StreamSource {
   return {
     name,
     async *items(signal) {
-      const queue: SourceItem[] = [];
+      const queue = new Handoff<SourceItem>(capacity);
       let failure: unknown;
-      let wake: (() => void) | undefined;
-      const roomWaiters: (() => void)[] = [];
-      const notify = () => {
-        const waiting = wake;
-        wake = undefined;
-        waiting?.();
-      };
       consumer.on(consumer.events.GROUP_JOIN, (event) => {
         const assigned = event.payload.memberAssignment[address.topic] ?? [];
         options.onAssign?.([...assigned].sort((a, b) => a - b));
@@ -169,8 +163,8 @@ export function kafkaSource(options: KafkaSourceOptions): StreamSource {
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           for (const message of batch.messages) {
             if (!isRunning() || isStale() || signal?.aborted) return;
-            while (queue.length >= capacity && !signal?.aborted && isRunning() && !isStale()) {
-              await new Promise<void>((resolve) => roomWaiters.push(resolve));
+            while (queue.full && !signal?.aborted && isRunning() && !isStale()) {
+              await queue.roomMade();
               await heartbeat();
             }
             if (!isRunning() || isStale() || signal?.aborted) return;
@@ -189,7 +183,6 @@ export function kafkaSource(options: KafkaSourceOptions): StreamSource {
             }
             // Fetched, not committed: the next fetch starts after it; the commit waits for the sink.
             resolveOffset(message.offset);
-            notify();
           }
         },
       };
@@ -201,7 +194,7 @@ export function kafkaSource(options: KafkaSourceOptions): StreamSource {
         if (event.payload.restart) return;
         if (++restarts > MAX_RESTARTS || signal?.aborted) {
           failure = event.payload.error;
-          notify();
+          queue.wake();
           return;
         }
         void sleep(250 * restarts)
@@ -209,32 +202,29 @@ export function kafkaSource(options: KafkaSourceOptions): StreamSource {
           .then(() => consumer.run(config))
           .catch((error: unknown) => {
             failure = error;
-            notify();
+            queue.wake();
           });
       });
       await consumer.run(config);
       const onAbort = () => {
-        notify();
-        for (const resolve of roomWaiters.splice(0)) resolve();
+        queue.wake();
+        queue.release();
       };
       signal?.addEventListener('abort', onAbort);
       try {
         while (true) {
-          const item = queue.shift();
+          const item = queue.take();
           if (item !== undefined) {
-            for (const resolve of roomWaiters.splice(0)) resolve();
             yield item;
             continue;
           }
           if (failure !== undefined) throw failure;
           if (signal?.aborted) return;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
+          await queue.woken();
         }
       } finally {
         signal?.removeEventListener('abort', onAbort);
-        for (const resolve of roomWaiters.splice(0)) resolve();
+        queue.release();
         // The consumer stays in the group until `close`, so that the last commit still counts;
         // what was fetched and not handed on is read again by whoever gets the partition.
       }

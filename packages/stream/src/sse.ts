@@ -25,6 +25,7 @@ import {
 import { settingsOf } from '@liftwing/core/model-kit';
 import { EventSource, type ErrorEvent as SseErrorEvent } from 'eventsource';
 import { fetch as undiciFetch } from 'undici';
+import { Handoff } from './handoff.js';
 
 /** One event of the stream. */
 export interface SseMessage {
@@ -153,22 +154,13 @@ export async function* sseEvents(
   const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
 
   let lastEventId = options.lastEventId;
-  const queue: SseMessage[] = [];
-  let wake: (() => void) | undefined;
-  const roomWaiters: (() => void)[] = [];
-  const notify = () => {
-    const waiting = wake;
-    wake = undefined;
-    waiting?.();
-  };
-  const onAbort = () => notify();
+  const queue = new Handoff<SseMessage>(capacity);
+  const onAbort = () => queue.wake();
   signal?.addEventListener('abort', onAbort);
 
   /** Resolves when the reader has room for more events: the body is read no faster. */
   const room = async () => {
-    while (queue.length >= capacity && !signal?.aborted) {
-      await new Promise<void>((resolve) => roomWaiters.push(resolve));
-    }
+    while (queue.full && !signal?.aborted) await queue.roomMade();
   };
 
   let source: EventSource | undefined;
@@ -183,7 +175,7 @@ export async function* sseEvents(
       const end = (how: Ending) => {
         ending ??= how;
         source?.close();
-        notify();
+        queue.wake();
       };
       const resumeFrom = lastEventId;
       source = new EventSource(target, {
@@ -250,7 +242,6 @@ export async function* sseEvents(
           lastEventId,
           afterReconnect: reconnected && delivered === 1,
         });
-        notify();
       };
       for (const type of types) current.addEventListener(type, onMessage);
       current.addEventListener('error', (event) => {
@@ -290,16 +281,13 @@ export async function* sseEvents(
       });
 
       while (true) {
-        const message = queue.shift();
+        const message = queue.take();
         if (message !== undefined) {
-          for (const resolve of roomWaiters.splice(0)) resolve();
           yield message;
           continue;
         }
         if (ending !== undefined || signal?.aborted) break;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+        await queue.woken();
       }
       current.close();
       if (signal?.aborted || ending === undefined) return;
@@ -320,6 +308,6 @@ export async function* sseEvents(
   } finally {
     source?.close();
     signal?.removeEventListener('abort', onAbort);
-    for (const resolve of roomWaiters.splice(0)) resolve();
+    queue.release();
   }
 }
