@@ -5,13 +5,28 @@
  * say, with Lift Wing's own messages.
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { ConfigError, type ModelDefinition, type RequestField } from '@liftwing/core';
+import {
+  ConfigError,
+  isLiftWingError,
+  type ModelDefinition,
+  type RequestField,
+} from '@liftwing/core';
 import { flagOf, isJsonObject } from '@liftwing/core/model-kit';
 import { parseJson } from './json.js';
 import { closest, meant } from './suggest.js';
 
 /** Bad command-line usage (an unknown flag, a missing argument): exit code 2. */
 export class UsageError extends ConfigError {}
+
+/**
+ * `error` as a {@link UsageError} when it is a library's configuration error about what a flag
+ * named (a checkpoint of another source, a Kafka address): the user's flag, so exit code 2.
+ * Anything else is returned as it is.
+ */
+export function asUsageError(error: unknown): unknown {
+  if (error instanceof UsageError || !isLiftWingError(error, 'invalid_config')) return error;
+  return new UsageError(error.message);
+}
 
 /** The options of a command, as `node:util` `parseArgs` takes them. */
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;

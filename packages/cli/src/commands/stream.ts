@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import { isLiftWingError, resolveSettings } from '@liftwing/core';
-import { type OptionSpec, parseOptions, UsageError } from '../args.js';
+import { resolveSettings } from '@liftwing/core';
+import { asUsageError, type OptionSpec, parseOptions, UsageError } from '../args.js';
 import {
   type Context,
   downloadPolicy,
@@ -164,11 +164,8 @@ export async function streamCommand(context: Context, args: string[]): Promise<n
       await model.close();
     }
   } catch (error) {
-    if (isLiftWingError(error, 'invalid_config') && !(error instanceof UsageError)) {
-      // The source's or sink's own words (a checkpoint of another source) are about flags.
-      throw new UsageError(error.message);
-    }
-    throw error;
+    // The source's or sink's own words (a checkpoint of another source) are about flags.
+    throw asUsageError(error);
   } finally {
     await sink.close();
     await source.close();

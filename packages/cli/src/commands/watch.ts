@@ -1,5 +1,5 @@
-import { isLiftWingError, resolveSettings } from '@liftwing/core';
-import { type OptionSpec, parseOptions, UsageError } from '../args.js';
+import { resolveSettings } from '@liftwing/core';
+import { asUsageError, type OptionSpec, parseOptions, UsageError } from '../args.js';
 import { type Context, positiveInteger, withSignals, write } from '../context.js';
 import { coreOptions } from '../core-options.js';
 import { didYouMean } from '../suggest.js';
@@ -46,15 +46,15 @@ export async function watchCommand(context: Context, args: string[]): Promise<nu
   try {
     const lastEventId = checkpoint && (await readEventStreamsCheckpoint(checkpoint));
     let seen = 0;
-    // The position of the last line printed, and whether the file has it yet: the file moves
-    // only past lines already written (stdout to a file or a pipe is written synchronously).
+    // The position of the last line printed, and the one the file has: the file moves only past
+    // lines already written (stdout to a file or a pipe is written synchronously).
     let position: string | undefined;
-    let kept = true;
+    let keptPosition = lastEventId;
     let keptAt = performance.now();
     const keep = async () => {
-      if (kept || checkpoint === undefined || position === undefined) return;
+      if (checkpoint === undefined || position === undefined || position === keptPosition) return;
       await checkpoint.write(position);
-      kept = true;
+      keptPosition = position;
       keptAt = performance.now();
     };
     await withSignals(context.io, async (signal) => {
@@ -89,10 +89,7 @@ export async function watchCommand(context: Context, args: string[]): Promise<nu
               probabilities: prediction.probabilities,
             }),
           );
-          if (item.position !== undefined) {
-            position = item.position;
-            kept = false;
-          }
+          position = item.position ?? position;
           if (limit !== undefined && ++seen >= limit) break;
           if (performance.now() - keptAt >= CHECKPOINT_EVERY_MS) await keep();
         }
@@ -102,11 +99,8 @@ export async function watchCommand(context: Context, args: string[]): Promise<nu
       }
     });
   } catch (error) {
-    if (isLiftWingError(error, 'invalid_config') && !(error instanceof UsageError)) {
-      // A checkpoint of another source, or no checkpoint at all: about the flag.
-      throw new UsageError(error.message);
-    }
-    throw error;
+    // A checkpoint of another stream, or a file that is none: about the flag.
+    throw asUsageError(error);
   }
   return 0;
 }
