@@ -6,9 +6,35 @@
  * @packageDocumentation
  */
 import { constants } from 'node:fs';
-import { access, open, readFile, rename, rm } from 'node:fs/promises';
+import { access, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConfigError, fileSystemError } from '@liftwing/core';
+
+/**
+ * The most a checkpoint file is read: one EventStreams position per partition is a few hundred
+ * bytes, so anything this large is some other file.
+ */
+const MAX_CHECKPOINT_BYTES = 64 * 1024;
+
+/** The first `maxBytes` of the file at `path` as UTF-8, and whether that is all of it. */
+async function readStart(
+  path: string,
+  maxBytes: number,
+): Promise<{ text: string; whole: boolean }> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let size = 0;
+    while (size < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, size, buffer.length - size, size);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+    }
+    return { text: buffer.toString('utf8', 0, Math.min(size, maxBytes)), whole: size <= maxBytes };
+  } finally {
+    await handle.close();
+  }
+}
 
 /** What a checkpoint file holds. */
 export interface CheckpointRecord {
@@ -48,13 +74,19 @@ export class Checkpoint {
         `The checkpoint file ${this.path} cannot be written: its folder ${folder} ${missing ? 'does not exist' : 'is not writable'}; create it, or name a file elsewhere.`,
       );
     }
-    let text: string;
+    let read: { text: string; whole: boolean };
     try {
-      text = await readFile(this.path, 'utf8');
+      read = await readStart(this.path, MAX_CHECKPOINT_BYTES);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'ENOENT') return undefined;
       throw fileSystemError(error, 'read the checkpoint file', this.path);
     }
+    if (!read.whole) {
+      throw new ConfigError(
+        `The checkpoint file ${this.path} is larger than a checkpoint can be (${MAX_CHECKPOINT_BYTES / 1024} KiB); name another file, or remove it to start afresh.`,
+      );
+    }
+    const { text } = read;
     let record: Partial<CheckpointRecord> | undefined;
     try {
       record = JSON.parse(text) as Partial<CheckpointRecord>;

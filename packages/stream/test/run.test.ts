@@ -254,6 +254,23 @@ describe('runStream', () => {
     expect(lines).toEqual([]);
   });
 
+  it('refuses a checkpoint file larger than a checkpoint can be, reading no more of it', async () => {
+    const checkpoint = join(dir, 'checkpoint.json');
+    await writeFile(checkpoint, `{"source":"x","position":"${'9'.repeat(70_000)}"}`);
+    const { sink, lines } = memorySink();
+    await expect(
+      runStream({
+        source: jsonlSource({ path: '-', input: new PassThrough(), checkpoint }),
+        sink,
+        model: fakeModel(),
+        requestFromEvent,
+      }),
+    ).rejects.toThrow(
+      `The checkpoint file ${checkpoint} is larger than a checkpoint can be (64 KiB); name another file, or remove it to start afresh.`,
+    );
+    expect(lines).toEqual([]);
+  });
+
   it('on its signal, finishes what it read, writes and commits it', async () => {
     const input = new PassThrough();
     const checkpoint = join(dir, 'checkpoint.json');
